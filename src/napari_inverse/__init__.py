@@ -1,0 +1,27 @@
+"""napari-inverse: computational-microscopy inverse problems for Python, the CLI and napari.
+
+Importing this package loads neither Qt nor napari (nor torch, until a verb is used), so the same
+verbs run on a cluster node without a display.
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "deconvolve": "napari_inverse.methods",
+    "Result": "napari_inverse.methods",
+    "Optics": "napari_inverse.optics",
+    "CancelToken": "napari_inverse.engine",
+    "Cancelled": "napari_inverse.engine",
+    "InvalidInput": "napari_inverse.engine",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'napari_inverse' has no attribute {name!r}")

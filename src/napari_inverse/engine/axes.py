@@ -1,0 +1,98 @@
+"""Axes strings: which dimensions are spatial, and looping a spatial kernel over the others.
+
+Axes letters: T (time), C (channel), Z, Y, X; S marks RGB(A) samples, which fluorescence
+methods refuse with a message. A verb works on the spatial axes and loops over the rest.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Iterator, Optional
+
+import numpy as np
+
+from .validation import InvalidInput, check_finite, check_spatial_size
+
+_ALLOWED = "TCZYXS"
+_DEFAULT_AXES = {2: "YX", 3: "ZYX", 4: "TZYX", 5: "TCZYX"}
+
+
+def normalise_axes(axes: Optional[str], shape: tuple[int, ...]) -> str:
+    """Validate an axes string against ``shape``; guess the common layout when it is None."""
+    if axes is None:
+        if len(shape) not in _DEFAULT_AXES:
+            raise InvalidInput(
+                f"cannot guess the axes of a {len(shape)}-D array of shape {shape}; "
+                "pass axes, e.g. 'TZYX'"
+            )
+        if len(shape) == 3 and shape[-1] in (3, 4) and min(shape[:2]) > 16:
+            return "YXS"
+        return _DEFAULT_AXES[len(shape)]
+    axes = axes.upper()
+    if len(axes) != len(shape):
+        raise InvalidInput(f"axes {axes!r} has {len(axes)} letters but the image has shape {shape}")
+    unknown = set(axes) - set(_ALLOWED)
+    if unknown or len(set(axes)) != len(axes):
+        raise InvalidInput(
+            f"axes {axes!r} must use each of the letters {_ALLOWED} at most once"
+        )
+    if not axes.endswith("YX") and not axes.endswith("YXS"):
+        raise InvalidInput(f"axes {axes!r} must end with YX (or YXS for RGB); reorder the array")
+    return axes
+
+
+def refuse_rgb(axes: str) -> None:
+    if "S" in axes:
+        raise InvalidInput(
+            "this looks like an RGB image (axes with S); fluorescence methods need one channel: "
+            "split the channels (napari: right-click the layer → Split RGB) or pass axes='CYX' "
+            "after moving the colour axis first"
+        )
+
+
+class SpatialLoop:
+    """Runs a kernel on every spatial block (YX or ZYX) of an array and assembles the output.
+
+    The input (numpy or dask) is read one block at a time, cast to float32 and checked for
+    NaN/Inf; the input array itself is never modified.
+    """
+
+    def __init__(self, image, axes: Optional[str], spatial_ndim: int) -> None:
+        self.axes = normalise_axes(axes, tuple(image.shape))
+        refuse_rgb(self.axes)
+        if spatial_ndim == 3 and "Z" not in self.axes:
+            raise InvalidInput(
+                f"a 3-D method needs a Z axis, but the axes are {self.axes!r}; "
+                "use a 2-D method or pass axes with Z"
+            )
+        self.spatial_axes = "ZYX" if spatial_ndim == 3 else "YX"
+        self.image = image
+        self._order = [self.axes.index(a) for a in self.axes if a not in self.spatial_axes]
+        self._order += [self.axes.index(a) for a in self.spatial_axes]
+        self.loop_shape = tuple(image.shape[i] for i in self._order[: -spatial_ndim])
+        self.spatial_shape = tuple(image.shape[i] for i in self._order[-spatial_ndim:])
+        check_spatial_size(self.spatial_shape, self.spatial_axes)
+
+    @property
+    def n_blocks(self) -> int:
+        return int(np.prod(self.loop_shape, dtype=np.int64))
+
+    def blocks(self) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
+        """Yield (loop index, float32 spatial block) pairs, reading lazily."""
+        for index in itertools.product(*(range(n) for n in self.loop_shape)):
+            selection = self._selection(index)
+            block = np.asarray(self.image[selection], dtype=np.float32)
+            check_finite(block)
+            yield index, block
+
+    def run(self, kernel) -> np.ndarray:
+        """Apply ``kernel(block) -> block`` to every block; return a float32 array like the input."""
+        output = np.empty(self.image.shape, dtype=np.float32)
+        for index, block in self.blocks():
+            output[self._selection(index)] = kernel(block)
+        return output
+
+    def _selection(self, index: tuple[int, ...]) -> tuple:
+        selection: list = [slice(None)] * len(self.axes)
+        for axis, i in zip(self._order, index):
+            selection[axis] = i
+        return tuple(selection)

@@ -1,0 +1,67 @@
+"""Choose the torch device a job runs on: CUDA, then Apple MPS, then CPU."""
+from __future__ import annotations
+
+import torch
+
+
+def select_device(device: str | torch.device = "auto") -> torch.device:
+    """Return the torch device for ``device`` ("auto", "cpu", "cuda", "cuda:1", "mps").
+
+    "auto" prefers CUDA, then MPS, then the CPU. Asking for a device that is not there is an
+    error that says which devices are, rather than a silent fall-back that runs for hours on a CPU.
+    """
+    if isinstance(device, torch.device):
+        device = str(device)
+    name = str(device).strip().lower()
+    if name in ("", "auto"):
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device {device!r} was requested but CUDA is not available here; "
+                f"available: {', '.join(available_devices())}. Use device='auto' or 'cpu'."
+            )
+        index = torch.device(name).index or 0
+        if index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device {device!r} does not exist: this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s)"
+            )
+        return torch.device(name)
+    if name == "mps":
+        if not _mps_available():
+            raise ValueError(
+                f"device 'mps' was requested but Apple MPS is not available here; "
+                f"available: {', '.join(available_devices())}"
+            )
+        return torch.device("mps")
+    raise ValueError(f"unknown device {device!r}; use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'")
+
+
+def available_devices() -> list[str]:
+    """Names of the devices this machine offers, for pickers and messages."""
+    names = ["cpu"]
+    if torch.cuda.is_available():
+        names += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if _mps_available():
+        names.append("mps")
+    return names
+
+
+def release_device_memory(device: torch.device) -> None:
+    """Give cached accelerator memory back when a job ends, so other programs can use it."""
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+    elif device.type == "mps" and hasattr(torch, "mps"):
+        torch.mps.empty_cache()
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())

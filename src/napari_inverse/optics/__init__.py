@@ -1,0 +1,14 @@
+"""Optics: microscope parameters, point-spread functions and FFT convolution (numpy + torch only)."""
+from .convolution import fft_convolve, psf_to_otf
+from .microscope import Optics
+from .psf import gaussian_psf, psf_for_image, widefield_psf, widefield_radial_profile
+
+__all__ = [
+    "Optics",
+    "fft_convolve",
+    "gaussian_psf",
+    "psf_for_image",
+    "psf_to_otf",
+    "widefield_psf",
+    "widefield_radial_profile",
+]
