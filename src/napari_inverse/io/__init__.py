@@ -1,0 +1,18 @@
+"""Reading and writing microscopy files with their physical calibration (no Qt, no napari).
+
+The napari reader and writer and the command line all go through these functions, so a pixel
+size read from a file reaches the verbs' Optics and napari's layer scale the same way.
+"""
+from .calibration import layer_scale, optics_from_image_file, pixel_size_from_scale
+from .image_file import ImageFile
+from .tiff_reader import read_tiff
+from .tiff_writer import write_ome_tiff
+
+__all__ = [
+    "ImageFile",
+    "layer_scale",
+    "optics_from_image_file",
+    "pixel_size_from_scale",
+    "read_tiff",
+    "write_ome_tiff",
+]

@@ -1,0 +1,103 @@
+"""Read ImageJ hyperstacks, OME-TIFF and plain TIFF into an :class:`ImageFile` with calibration.
+
+Failures become messages a user can act on: a missing file is a FileNotFoundError, anything
+that is not a complete TIFF is an InvalidInput naming the file and what to do.
+"""
+from __future__ import annotations
+
+import math
+import struct
+from pathlib import Path
+
+import numpy as np
+import tifffile
+
+from ..engine.validation import InvalidInput
+from .image_file import ImageFile
+from .tiff_calibration import read_calibration
+
+# Larger uncompressed images are memory-mapped rather than read, so napari opens them at once.
+MEMMAP_BYTES = 512 * 2**20
+_OUR_AXES = "TCZYXS"
+# Axes tifffile reports that we have no letter for (Q other, I image sequence, E lambda, …) are
+# named with the free letters in ImageJ's order, so a plain stack of planes becomes "TYX".
+_FREE_LETTERS = "TZC"
+_SAVE_HINT = "save it as TIFF or OME-TIFF (Fiji: File > Save As > Tiff...) and try again"
+
+
+def read_tiff(path) -> ImageFile:
+    """Read the first image series of the TIFF at ``path``.
+
+    Axes keep the file's order, with tifffile's letters mapped onto TCZYXS: singleton axes
+    without a meaning are dropped, other unnamed axes take the first free letter of T, Z, C,
+    and planar RGB samples ("SYX") become channels.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: '{path}'; check the path and the current folder")
+    if path.is_dir():
+        raise InvalidInput(f"'{path}' is a folder, not an image file; give the path of a TIFF file")
+    try:
+        with tifffile.TiffFile(path) as tif:
+            series = tif.series[0]
+            _check_complete(tif, series, path)
+            axes, shape = _map_axes(series.axes, series.shape, path)
+            pixel_size_nm, metadata = read_calibration(tif, axes)
+            if series.dataoffset is not None and series.nbytes > MEMMAP_BYTES:
+                data = tifffile.memmap(path, series=0, mode="r")
+            else:
+                data = series.asarray()
+            metadata.update(
+                source=str(path),
+                original_axes=series.axes,
+                series_count=len(tif.series),
+            )
+    except InvalidInput:
+        raise
+    except (ValueError, struct.error, EOFError, IndexError, KeyError) as error:
+        # tifffile's own TiffFileError is a ValueError; the others come from cut-off headers.
+        raise InvalidInput(f"cannot read '{path}' as a TIFF image ({error}); {_SAVE_HINT}") from error
+    return ImageFile(np.reshape(data, shape), axes, pixel_size_nm, metadata)
+
+
+def _check_complete(tif: tifffile.TiffFile, series, path: Path) -> None:
+    """Refuse truncated files, which tifffile may otherwise read as a shorter or partial image."""
+    size = tif.filehandle.size
+    if series.dataoffset is not None:
+        ends = [series.dataoffset + series.nbytes]
+    else:
+        ends = [
+            offset + count
+            for page in series.pages
+            if page is not None
+            for offset, count in zip(page.dataoffsets, page.databytecounts)
+        ]
+    promised = (tif.imagej_metadata or {}).get("images", 0) if tif.is_imagej else 0
+    planes = math.prod(n for a, n in zip(series.axes, series.shape) if a not in "YXS")
+    if max(ends, default=0) > size or planes < promised:
+        raise InvalidInput(
+            f"'{path}' is truncated or corrupted: the file is smaller than its header says "
+            f"({size} bytes); copy it again from the original source"
+        )
+
+
+def _map_axes(original: str, shape: tuple[int, ...], path: Path) -> tuple[str, tuple[int, ...]]:
+    letters, kept = [], []
+    for index, (letter, size) in enumerate(zip(original, shape)):
+        if letter == "S" and index != len(original) - 1:
+            letter = "C" if "C" not in original else "?"
+        if letter not in _OUR_AXES:
+            if size == 1:
+                continue
+            letter = "?"
+        letters.append(letter)
+        kept.append(size)
+    free = [a for a in _FREE_LETTERS if a not in letters]
+    if letters.count("?") > len(free):
+        raise InvalidInput(
+            f"'{path}' has {len(shape)} dimensions (axes {original!r}, shape {tuple(shape)}), "
+            "more than the T, Z, C, Y, X (and RGB) that napari-inverse understands; "
+            "save each position or series as its own file"
+        )
+    axes = "".join(free.pop(0) if a == "?" else a for a in letters)
+    return axes, tuple(kept)
