@@ -1,0 +1,91 @@
+"""What an image layer tells about its axes, sampling and optics, for docks and the writer.
+
+Sources, best first: ``metadata["axes"]``, ``["pixel_size_nm"]`` and ``["optics"]`` (written by
+this plugin's reader, sample data and results), then the layer's axis labels and scale — in its
+units when napari knows them, else read as micrometres, napari's usual convention for
+microscopy. A scale of 1 in pixel units means "not calibrated" and yields nothing, so a dock
+keeps what the user typed and the writer stores no pixel size.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+AXIS_LETTERS = "TCZYX"
+DEFAULT_AXES = {2: "YX", 3: "ZYX", 4: "TZYX", 5: "TCZYX"}
+OPTICS_KEYS = ("na", "wavelength_nm", "refractive_index")
+
+
+def axes_of(metadata: dict, axis_labels: Sequence[str], ndim: int, rgb: bool) -> Optional[str]:
+    """Axes letters of the data (e.g. "ZYX"; "YXS" when ``rgb``), or None if unknown.
+
+    ``ndim`` counts the layer's dimensions without RGB samples. Taken from ``metadata["axes"]``,
+    then from letter-like axis labels, then guessed by dimension as the verbs do.
+    """
+    candidates = (
+        str(metadata.get("axes", "")).upper(),
+        "".join(str(label) for label in axis_labels).upper(),
+    )
+    axes = next((c for c in candidates if _valid_axes(c, ndim)), DEFAULT_AXES.get(ndim))
+    return axes + "S" if axes is not None and rgb else axes
+
+
+def pixel_sizes_nm(metadata: dict, scale: Sequence[float], units, axes: str) -> dict[str, float]:
+    """Known sampling of X, Y and Z in nm: ``metadata["pixel_size_nm"]``, else the scale.
+
+    ``scale`` and ``units`` (pint units or None) have one entry per axis of ``axes`` without S.
+    """
+    recorded = _recorded_sizes(metadata.get("pixel_size_nm"))
+    letters = axes.replace("S", "")
+    units = units or (None,) * len(letters)
+    sizes = {}
+    for axis, value, unit in zip(letters, scale, units):
+        if axis in "XYZ":
+            size = recorded.get(axis) or _scale_nm(float(value), unit)
+            if size:
+                sizes[axis] = size
+    return sizes
+
+
+def layer_axes(layer) -> Optional[str]:
+    """Axes letters of ``layer.data``; see :func:`axes_of`."""
+    return axes_of(layer.metadata, layer.axis_labels, layer.ndim, layer.rgb)
+
+
+def optics_from_layer(layer) -> dict[str, Any]:
+    """Fields the layer can fill: axes, pixel_size_nm, z_step_nm, na, wavelength_nm, refractive_index.
+
+    Only what the layer actually knows is returned; missing keys mean "keep the current value".
+    """
+    axes = layer_axes(layer)
+    fields: dict[str, Any] = {"axes": axes}
+    sizes = pixel_sizes_nm(layer.metadata, layer.scale, layer.units, axes or "")
+    if "X" in sizes:
+        fields["pixel_size_nm"] = sizes["X"]
+    if "Z" in sizes:
+        fields["z_step_nm"] = sizes["Z"]
+    optics = layer.metadata.get("optics") or {}
+    fields.update({k: float(optics[k]) for k in OPTICS_KEYS if optics.get(k) is not None})
+    return fields
+
+
+def _valid_axes(axes: str, ndim: int) -> bool:
+    return len(axes) == ndim and len(set(axes)) == ndim and set(axes) <= set(AXIS_LETTERS)
+
+
+def _recorded_sizes(value) -> dict[str, float]:
+    """``{"X": 65, "Y": 65, "Z": 200}`` (or one number for X and Y) as positive floats."""
+    if isinstance(value, (int, float)):
+        value = {"X": value, "Y": value}
+    if not isinstance(value, dict):
+        return {}
+    sizes = {str(k).upper(): float(v) for k, v in value.items() if isinstance(v, (int, float))}
+    return {k: v for k, v in sizes.items() if v > 0}
+
+
+def _scale_nm(scale: float, unit) -> Optional[float]:
+    """One scale entry in nanometres, or None when it is not calibrated."""
+    if unit is not None and unit.is_compatible_with("nanometer"):
+        return float((scale * unit).to("nanometer").magnitude)
+    if scale == 1.0 or scale <= 0:
+        return None
+    return scale * 1000.0

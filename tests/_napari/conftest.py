@@ -1,0 +1,47 @@
+"""Fixtures for the napari face: isolated settings, recorded notifications, an opened dock."""
+from __future__ import annotations
+
+import pytest
+
+from napari_inverse._napari.settings import CONFIG_DIR_ENV
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path, monkeypatch):
+    """Every test stores dock settings in its own folder, never in the user's config."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def notifications():
+    """Notifications shown during the test, as (severity name, message) pairs."""
+    from napari.utils.notifications import notification_manager
+
+    seen: list[tuple[str, str]] = []
+
+    def record(event) -> None:
+        notification = getattr(event, "value", event)
+        seen.append((str(notification.severity).lower(), str(notification.message)))
+
+    notification_manager.notification_ready.connect(record)
+    yield seen
+    notification_manager.notification_ready.disconnect(record)
+
+
+@pytest.fixture
+def open_dock(make_napari_viewer, qtbot):
+    """Open napari's Deconvolve dock the way a user does; returns (viewer, dock)."""
+    opened = []
+
+    def factory(viewer=None):
+        viewer = viewer or make_napari_viewer()
+        _, dock = viewer.window.add_plugin_dock_widget("napari-inverse", "Deconvolve")
+        opened.append(dock)
+        return viewer, dock
+
+    yield factory
+    for dock in opened:  # never leave a worker thread running into the next test
+        dock.runner.cancel()
+        qtbot.waitUntil(lambda dock=dock: not dock.runner.running, timeout=10_000)
