@@ -1,0 +1,67 @@
+"""napari reader for TIFF files: layers with the file's pixel size as scale (µm) and metadata.
+
+The file's axes, pixel sizes and any optics saved by this plugin's writer travel in the layer
+metadata, so docks pre-fill their optics and the writer can save them again; a channel axis C
+becomes one layer per channel.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, Optional
+
+SUFFIXES = (".tif", ".tiff")
+
+
+def get_reader(path) -> Optional[Callable]:
+    """Return :func:`read_layers` for one .tif/.tiff path, None for anything else."""
+    if isinstance(path, (list, tuple)) or not str(path).lower().endswith(SUFFIXES):
+        return None
+    return read_layers
+
+
+def read_layers(path) -> list[tuple]:
+    """Read ``path`` into napari layer data, with ``channel_axis`` when the file has channels."""
+    from ..io import layer_scale, read_tiff
+
+    image_file = read_tiff(path)
+    axes = image_file.axes
+    layer_axes = axes.replace("C", "").replace("S", "")
+    metadata = {
+        "axes": layer_axes,
+        "pixel_size_nm": dict(image_file.pixel_size_nm),
+        "file": dict(image_file.metadata),
+    }
+    optics = _saved_optics(image_file.metadata)
+    if optics:
+        metadata["optics"] = optics
+    name = _stem(Path(str(path)))
+    kwargs = {"name": name, "metadata": metadata, "rgb": axes.endswith("S")}
+    if "C" in axes:
+        kwargs["channel_axis"] = axes.index("C")
+        kwargs["scale"] = layer_scale(image_file, exclude="SC")
+        channels = image_file.metadata.get("channel_names")
+        if channels:
+            kwargs["name"] = [f"{name} {channel}" for channel in channels]
+    else:
+        kwargs["scale"] = layer_scale(image_file)
+    return [(image_file.data, kwargs, "image")]
+
+
+def _saved_optics(file_metadata: dict) -> dict:
+    """The "optics" this plugin's writer stored in the file's JSON description, if any."""
+    try:
+        saved = json.loads(file_metadata.get("description") or "{}")
+    except ValueError:
+        return {}
+    optics = saved.get("optics") if isinstance(saved, dict) else None
+    return optics if isinstance(optics, dict) else {}
+
+
+def _stem(path: Path) -> str:
+    """The file name without .tif, .tiff, .ome.tif or .ome.tiff."""
+    name = path.name
+    for suffix in (".ome.tiff", ".ome.tif", ".tiff", ".tif"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name

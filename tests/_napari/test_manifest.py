@@ -1,0 +1,10 @@
+"""The npe2 manifest is valid and every command it names can be imported."""
+from __future__ import annotations
+
+from npe2 import PluginManifest
+
+
+def test_manifest_is_valid_and_its_commands_import():
+    manifest = PluginManifest.from_distribution("napari-inverse")
+    manifest.validate_imports()
+    assert [s.key for s in manifest.contributions.sample_data] == ["widefield_filaments"]
