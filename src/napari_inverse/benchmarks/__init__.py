@@ -1,0 +1,63 @@
+"""Benchmarks of the classical solvers on this machine: seconds and peak memory per case,
+each case in a fresh process, beside scikit-image on the same image.
+
+``napari-inverse bench`` calls :func:`run_benchmarks`; the workers themselves live in
+``worker.py`` and import torch only there.
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+DEFAULT_REPORT = Path("docs") / "benchmarks.md"
+
+
+def run_benchmarks(
+    quick: bool = False, output: Optional[str] = None, device: str = "auto", command: str = ""
+) -> int:
+    """Measure every case, print the table and write the markdown report; return 0.
+
+    The full set writes ``docs/benchmarks.md`` unless ``output`` says otherwise; ``quick``
+    writes a report only when ``output`` is given, so a smoke test never overwrites real numbers.
+    """
+    from .cases import FULL_CASES, QUICK_CASES, SKIMAGE_TIME_LIMIT_S
+    from .measure import measure, prepare_inputs
+    from .report import (
+        load_average, machine_description, markdown_report, results_table, target_lines,
+    )
+
+    cases = QUICK_CASES if quick else FULL_CASES
+    target = Path(output) if output else (None if quick else DEFAULT_REPORT)
+    if target is not None and not target.parent.is_dir():
+        target.parent.mkdir(parents=True)
+    machine = machine_description()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="napari-inverse-bench-") as folder:
+        _say(f"simulating {len(cases)} input images …")
+        paths = prepare_inputs(cases, Path(folder))
+        for number, case in enumerate(cases, 1):
+            image, psf = paths[case]
+            ours = measure(case, image, psf, "napari-inverse", device)
+            _say(f"[{number}/{len(cases)}] {case.label}: {ours.seconds:.2f} s, "
+                 f"peak {ours.peak_rss / 2**20:,.0f} MiB")
+            theirs = None
+            if case.compare_skimage:
+                theirs = measure(case, image, psf, "scikit-image", timeout_s=SKIMAGE_TIME_LIMIT_S)
+                _say("      scikit-image: " + (f"skipped ({theirs.skipped})" if theirs.skipped
+                     else f"{theirs.seconds:.2f} s, peak {theirs.peak_rss / 2**20:,.0f} MiB"))
+            rows.append((case, ours, theirs))
+    print(results_table(rows))
+    for line in target_lines(rows):
+        print(line)
+    machine["load_after"] = load_average()
+    if target is not None:
+        report = markdown_report(command or "napari-inverse bench", machine, rows, quick)
+        target.write_text(report, encoding="utf-8")
+        print(f"report written to {target}")
+    return 0
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

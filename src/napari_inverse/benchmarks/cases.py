@@ -1,0 +1,61 @@
+"""What the benchmark measures: image sizes, methods, PSFs, tiling, and the targets to meet.
+
+Every case images simulated filaments through the same optics (NA 1.4, 520 nm, 65 nm pixels;
+200 nm between planes in 3-D), so the numbers compare like with like across machines.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+NA = 1.4
+WAVELENGTH_NM = 520.0
+PIXEL_SIZE_NM = 65.0
+Z_STEP_NM = 200.0
+PHOTONS = 1000.0
+# scikit-image's 3-D Richardson–Lucy can run for many minutes; beyond this it is reported skipped.
+SKIMAGE_TIME_LIMIT_S = 300.0
+
+
+@dataclass(frozen=True)
+class BenchCase:
+    """One timed run. ``psf_shape`` None means the widefield PSF the verb computes itself."""
+
+    method: str
+    shape: tuple[int, ...]
+    psf_shape: Optional[tuple[int, ...]] = (33, 33)
+    tile_shape: Optional[tuple[int, ...]] = None
+    compare_skimage: bool = False
+    iterations: int = 30
+    speedup_target: Optional[float] = None  # at least this many times faster than scikit-image
+    memory_limit_gb: Optional[float] = None  # peak RSS must stay below this
+
+    @property
+    def label(self) -> str:
+        name = "RL" if self.method == "richardson_lucy" else "Wiener"
+        if self.method == "richardson_lucy":
+            name += f" ({self.iterations} it.)"
+        tiled = f", tiles {_dims(self.tile_shape)}" if self.tile_shape else ""
+        return f"{name} {_dims(self.shape)}{tiled}"
+
+
+def _dims(shape) -> str:
+    return "×".join(str(n) for n in shape)
+
+
+FULL_CASES = (
+    BenchCase("richardson_lucy", (512, 512), compare_skimage=True),
+    BenchCase("wiener", (512, 512)),
+    BenchCase("richardson_lucy", (2048, 2048), compare_skimage=True, speedup_target=3.0),
+    BenchCase("wiener", (2048, 2048)),
+    BenchCase("richardson_lucy", (256, 512, 512), psf_shape=None, compare_skimage=True),
+    BenchCase("wiener", (256, 512, 512), psf_shape=None),
+    BenchCase("richardson_lucy", (8192, 8192), tile_shape=(2048, 2048), memory_limit_gb=3.0),
+)
+
+# One fresh interpreter per case costs seconds (torch import), so the smoke test keeps to three.
+QUICK_CASES = (
+    BenchCase("richardson_lucy", (128, 128), compare_skimage=True),
+    BenchCase("wiener", (64, 64, 64), psf_shape=None),
+    BenchCase("richardson_lucy", (512, 512), tile_shape=(256, 256), memory_limit_gb=3.0),
+)

@@ -1,0 +1,78 @@
+"""Simulate each benchmark's input once, then time every case in its own fresh process.
+
+Inputs are saved as .npy so a worker maps them from disk: its peak memory then holds the run
+alone, not the simulation that made the image.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from .cases import NA, PHOTONS, PIXEL_SIZE_NM, WAVELENGTH_NM, Z_STEP_NM, BenchCase
+
+
+@dataclass
+class Measurement:
+    """What one worker reported, or why it has no numbers (``skipped``)."""
+
+    seconds: Optional[float] = None
+    peak_rss: Optional[int] = None  # bytes, including the interpreter's own baseline
+    baseline_rss: Optional[int] = None  # bytes right after the imports, before any work
+    threads: Optional[int] = None
+    device: Optional[str] = None
+    tiles: Optional[int] = None
+    skipped: Optional[str] = None
+
+
+def prepare_inputs(cases, folder: Path) -> dict[BenchCase, tuple[Path, Path]]:
+    """Write each case's simulated image and PSF to ``folder``; return their paths per case."""
+    from ..optics import Optics, psf_for_image, widefield_psf
+    from ..simulate import filaments, simulate_widefield
+
+    paths: dict[BenchCase, tuple[Path, Path]] = {}
+    for case in cases:
+        ndim = len(case.shape)
+        optics = Optics(NA, WAVELENGTH_NM, PIXEL_SIZE_NM, z_step_nm=Z_STEP_NM if ndim == 3 else None)
+        tag = "x".join(map(str, case.shape))
+        image_path = folder / f"image_{tag}.npy"
+        psf = None
+        if not image_path.exists():
+            specimen = filaments(case.shape, PIXEL_SIZE_NM, z_step_nm=optics.z_step_nm, seed=0)
+            pair = simulate_widefield(specimen, optics, photons=PHOTONS, seed=0)
+            np.save(image_path, pair.image)
+            psf = pair.psf  # the PSF the verb computes for these optics and this shape
+            del specimen, pair
+        if case.psf_shape is not None:
+            psf = widefield_psf(optics, case.psf_shape, ndim=len(case.psf_shape))
+        elif psf is None:
+            psf = psf_for_image(optics, case.shape)
+        psf_path = folder / f"psf_{tag}_{'x'.join(map(str, psf.shape))}.npy"
+        np.save(psf_path, psf)
+        paths[case] = (image_path, psf_path)
+    return paths
+
+
+def measure(
+    case: BenchCase, image: Path, psf: Path, tool: str, device: str = "auto",
+    timeout_s: Optional[float] = None,
+) -> Measurement:
+    """Run ``case`` with ``tool`` ("napari-inverse" or "scikit-image") in a fresh interpreter."""
+    spec = {
+        "tool": tool, "method": case.method, "iterations": case.iterations,
+        "tile_shape": case.tile_shape, "device": device, "image": str(image), "psf": str(psf),
+    }
+    command = [sys.executable, "-m", "napari_inverse.benchmarks.worker", json.dumps(spec)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return Measurement(skipped=f"stopped after {timeout_s / 60:.0f} min without finishing")
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"benchmark worker for {case.label} ({tool}) failed: {last}")
+    return Measurement(**json.loads(done.stdout.strip().splitlines()[-1]))

@@ -1,0 +1,145 @@
+"""Benchmark results as a markdown table and report, with the machine they were measured on."""
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Optional
+
+from .cases import NA, PIXEL_SIZE_NM, WAVELENGTH_NM, Z_STEP_NM, BenchCase
+from .measure import Measurement
+
+_MIB = 2**20
+
+
+def machine_description() -> dict[str, str]:
+    """CPU model, core count and library versions, so numbers can be compared across machines."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            names = [line.split(":", 1)[1].strip() for line in info if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    versions = {name: _version(name) for name in ("torch", "numpy", "scipy", "scikit-image")}
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": f"{cpu}, {os.cpu_count()} logical cores",
+        "python": platform.python_version(),
+        "code": _code_version(),
+        "load": load_average(),
+        **versions,
+    }
+
+
+def load_average() -> str:
+    """The 1-minute load average: other work on the machine slows every number down."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):
+        return "unknown"
+
+
+def _code_version() -> str:
+    """napari-inverse version, plus the git commit (and whether it was edited) in a checkout."""
+    from .. import __version__
+
+    root = Path(__file__).resolve().parents[3]
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "src"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+    return f"{__version__}, commit {commit}" + (" with uncommitted changes" if dirty else "")
+
+
+def results_table(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]]]) -> str:
+    """One markdown row per case: our seconds and peak RSS, scikit-image's, and the speed-up."""
+    lines = [
+        "| case | PSF | device (threads) | tiles | seconds | peak RSS | scikit-image seconds "
+        "| scikit-image peak RSS | speed-up |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for case, ours, theirs in rows:
+        psf = "×".join(map(str, case.psf_shape)) if case.psf_shape else "widefield 3-D"
+        if theirs is None:
+            sk_seconds, sk_rss, speedup = "—", "—", "—"
+        elif theirs.skipped:
+            sk_seconds, sk_rss, speedup = f"skipped: {theirs.skipped}", "—", "—"
+        else:
+            sk_seconds, sk_rss = f"{theirs.seconds:.2f}", _mib(theirs.peak_rss)
+            speedup = f"{theirs.seconds / ours.seconds:.1f}×"
+        lines.append(
+            f"| {case.label} | {psf} | {ours.device} ({ours.threads}) | {ours.tiles} "
+            f"| {ours.seconds:.2f} | {_mib(ours.peak_rss)} | {sk_seconds} | {sk_rss} | {speedup} |"
+        )
+    return "\n".join(lines)
+
+
+def target_lines(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]]]) -> list[str]:
+    """Plain statements of whether each case met its speed or memory target."""
+    lines = []
+    for case, ours, theirs in rows:
+        if case.speedup_target and theirs is not None and not theirs.skipped:
+            ratio = theirs.seconds / ours.seconds
+            verdict = "met" if ratio >= case.speedup_target else "NOT met"
+            lines.append(f"- {case.label}: {ratio:.1f}× faster than scikit-image "
+                         f"(target ≥ {case.speedup_target:g}×): **{verdict}**")
+        if case.memory_limit_gb:
+            peak_gb = ours.peak_rss / 1e9
+            verdict = "met" if peak_gb < case.memory_limit_gb else "NOT met"
+            lines.append(f"- {case.label}: peak RSS {peak_gb:.2f} GB "
+                         f"(limit {case.memory_limit_gb:g} GB): **{verdict}**")
+    return lines
+
+
+def markdown_report(command: str, machine: dict[str, str], rows, quick: bool) -> str:
+    ours = [m for _, m, _ in rows]
+    theirs = [t for _, _, t in rows if t is not None and not t.skipped]
+    baseline = max(m.baseline_rss for m in ours)
+    sk_baseline = max((t.baseline_rss for t in theirs), default=None)
+    parts = [
+        "# Benchmarks" + (" (quick smoke test: tiny images, not representative)" if quick else ""),
+        "",
+        f"Measured with `{command}` on {machine['date']}.",
+        "",
+        f"- CPU: {machine['cpu']}; 1-minute load average {machine['load']} at the start "
+        f"and {machine['load_after']} at the end (other programs sharing the CPU slow "
+        "every number down)",
+        f"- napari-inverse {machine['code']}",
+        f"- Python {machine['python']}, torch {machine['torch']}, numpy {machine['numpy']}, "
+        f"scipy {machine['scipy']}, scikit-image {machine['scikit-image']}",
+        f"- Images: simulated widefield filaments, NA {NA:g}, {WAVELENGTH_NM:g} nm, "
+        f"{PIXEL_SIZE_NM:g} nm pixels, {Z_STEP_NM:g} nm between planes in 3-D; the same image "
+        "and PSF go to both libraries.",
+        "- Each run is one fresh Python process; seconds are the deconvolution call alone "
+        "(PSF given, file already on disk). scikit-image is "
+        "`skimage.restoration.richardson_lucy(image, psf, num_iter=30, clip=False)`, which runs "
+        "its FFTs on one thread.",
+        f"- Peak RSS is the process's absolute high-water mark (VmHWM), including the idle "
+        f"interpreter: {_mib(baseline)} with torch and napari-inverse imported"
+        + (f", {_mib(sk_baseline)} with scikit-image imported." if sk_baseline else "."),
+        "",
+        results_table(rows),
+        "",
+    ]
+    targets = target_lines(rows)
+    if targets:
+        parts += ["## Targets", "", *targets, ""]
+    return "\n".join(parts)
+
+
+def _mib(size: Optional[int]) -> str:
+    return "—" if size is None else f"{size / _MIB:,.0f} MiB"
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
