@@ -30,15 +30,41 @@ def correlation(a, b):
 
 def test_result_layer_is_sharper_and_keeps_scale(open_dock, qtbot, pair):
     viewer, dock = open_dock()
-    source = viewer.add_image(pair.image, name="blurred", scale=SCALE, translate=(1.0, 2.0))
+    source = viewer.add_image(pair.image.copy(), name="blurred", scale=SCALE, translate=(1.0, 2.0))
     dock.image.value = source
     run_and_wait(qtbot, dock)
+    np.testing.assert_array_equal(source.data, pair.image)
     result = viewer.layers[RESULT]
     np.testing.assert_allclose(result.scale, source.scale)
     np.testing.assert_allclose(result.translate, source.translate)
     assert correlation(result.data, pair.truth) > correlation(pair.image, pair.truth) + 0.05
     assert dock.progress.value == dock.progress.max
     assert "done on cpu" in dock.message.value
+
+
+def test_wiener_with_automatic_regularization(open_dock, qtbot, pair):
+    viewer, dock = open_dock()
+    dock.image.value = viewer.add_image(pair.image, name="blurred", scale=SCALE)
+    dock.method.value = "wiener"
+    assert dock.regularization.native.text() == "auto"
+    assert dock.iterations.native.isHidden() and not dock.regularization.native.isHidden()
+    run_and_wait(qtbot, dock)
+    metadata = viewer.layers["blurred [wiener]"].metadata["napari_inverse"]
+    assert metadata["parameters"] == {"regularization": "auto"}
+
+
+def test_stack_is_deconvolved_in_3d_with_the_z_step(open_dock, qtbot):
+    viewer, dock = open_dock()
+    stack = np.random.default_rng(0).random((12, 48, 48)).astype(np.float32)
+    dock.image.value = viewer.add_image(stack, name="stack", scale=(0.3, 0.065, 0.065))
+    dock.iterations.value = 3
+    run_and_wait(qtbot, dock)
+    metadata = viewer.layers["stack [richardson_lucy]"].metadata
+    assert metadata["napari_inverse"]["spatial_axes"] == "ZYX"
+    assert metadata["optics"]["z_step_nm"] == pytest.approx(300)
+    dock.three_d.value = False
+    run_and_wait(qtbot, dock)
+    assert viewer.layers["stack [richardson_lucy]"].metadata["napari_inverse"]["spatial_axes"] == "YX"
 
 
 def test_rerun_replaces_the_result_layer(open_dock, qtbot, pair):
