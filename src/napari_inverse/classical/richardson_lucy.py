@@ -1,7 +1,11 @@
 """Richardson–Lucy deconvolution in torch (GPU when present), with optional total-variation prior.
 
-RL is the maximum-likelihood estimate under Poisson noise: x ← x · Hᵀ(y / Hx). The TV variant
-(Dey et al. 2006) divides the update by 1 − λ·div(∇x/|∇x|), damping noise amplification.
+RL is the maximum-likelihood estimate under Poisson noise: x ← x · Hᵀ(y / Hx) / Hᵀ1. The object
+is estimated on a grid larger than the field of view, and pixels outside it count as unobserved
+(Bertero & Boccacci 2005): light from beyond the border is explained rather than mirrored, so
+nothing wraps around and the border needs no assumed content. That same property makes a tile's
+result independent of how far its padding reaches, so tiled and untiled runs agree. The TV
+variant (Dey et al. 2006) divides the update by 1 − λ·div(∇x/|∇x|), damping noise.
 """
 from __future__ import annotations
 
@@ -27,32 +31,43 @@ def richardson_lucy(
 ) -> np.ndarray:
     """Deconvolve a 2-D or 3-D non-negative ``image`` by ``psf``; return float32 of the same shape.
 
-    The image is mirror-padded so nothing wraps around; negative values (offset-subtracted data)
-    are clipped to zero because RL models photon counts. Progress is reported each iteration.
+    Negative values (offset-subtracted data) are clipped to zero because RL models photon
+    counts. Progress is reported and cancel checked every iteration.
     """
     if iterations < 1:
         raise ValueError(f"iterations must be at least 1, got {iterations}")
     if tv_weight < 0 or tv_weight >= 0.1:
         raise ValueError(f"tv_weight must be in [0, 0.1) (typical 0.001–0.01), got {tv_weight}")
-    padded, crop = pad_for_fft(np.clip(image, 0, None), psf.shape)
-    dims = tuple(range(padded.ndim))
+    clipped = np.clip(image, 0, None)
+    start, crop = pad_for_fft(clipped, psf.shape)
     with torch.inference_mode():
-        observed = torch.as_tensor(padded, dtype=torch.float32, device=device)
-        otf = psf_to_otf(psf / psf.sum(), observed.shape, device)
+        estimate = torch.as_tensor(start, dtype=torch.float32, device=device)
+        observed = torch.zeros_like(estimate)
+        observed[crop] = torch.as_tensor(clipped, dtype=torch.float32, device=device)
+        mask = torch.zeros_like(estimate)
+        mask[crop] = 1.0
+        otf = psf_to_otf(psf / psf.sum(), estimate.shape, device)
         otf_conj = otf.conj()
-        floor = _EPS * max(float(observed.max()), _EPS)
-        estimate = observed.clamp_min(floor)
+        # 1 / Hᵀ(mask): how much observed light each object pixel can explain (0 where none).
+        sensitivity = _convolve(mask, otf_conj)
+        inverse_sensitivity = torch.where(sensitivity > 1e-3, 1.0 / sensitivity, 0.0)
+        floor = _EPS * max(float(estimate.max()), _EPS)
+        estimate.clamp_min_(floor)
         for _ in range(iterations):
-            blurred = torch.fft.irfftn(torch.fft.rfftn(estimate) * otf, s=observed.shape, dim=dims)
-            ratio = observed / blurred.clamp_min(floor)
-            correction = torch.fft.irfftn(torch.fft.rfftn(ratio) * otf_conj, s=observed.shape, dim=dims)
-            estimate = estimate * correction.clamp_min(0)
+            # In-place steps keep a fixed handful of full-size buffers, whatever the iterations.
+            blurred = _convolve(estimate, otf).clamp_min_(floor)
+            ratio = torch.div(observed, blurred, out=blurred)
+            correction = _convolve(ratio, otf_conj).clamp_min_(0).mul_(inverse_sensitivity)
+            estimate.mul_(correction)
             if tv_weight > 0:
-                estimate = estimate / (1 - tv_weight * _tv_divergence(estimate)).clamp_min(0.1)
-            estimate = estimate.clamp_min(floor)
+                estimate.div_((1 - tv_weight * _tv_divergence(estimate)).clamp_min_(0.1))
             if reporter is not None:
                 reporter.step("Richardson–Lucy")
         return estimate[crop].cpu().numpy().astype(np.float32, copy=False)
+
+
+def _convolve(x: torch.Tensor, otf: torch.Tensor) -> torch.Tensor:
+    return torch.fft.irfftn(torch.fft.rfftn(x).mul_(otf), s=x.shape)
 
 
 def _tv_divergence(x: torch.Tensor) -> torch.Tensor:

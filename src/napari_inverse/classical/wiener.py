@@ -1,39 +1,43 @@
-"""Wiener (Tikhonov-regularised) deconvolution: x̂ = F⁻¹[ H* Y / (|H|² + λ) ], one FFT pass."""
+"""Wiener (Tikhonov-regularised) deconvolution: x̂ = F⁻¹[ H* Y / (|H|² + λ) ], one FFT pass.
+
+λ balances noise against resolution; when the user gives none it is chosen by generalised
+cross-validation (Golub, Heath & Wahba 1979), which needs no noise model and costs one FFT.
+"""
 from __future__ import annotations
 
 from typing import Optional
 
 import numpy as np
 import torch
-from scipy.signal import convolve2d
 
 from ..engine.progress import ProgressReporter
 from ..optics.convolution import psf_to_otf
 from ..optics.padding import pad_for_fft
 
+_CANDIDATE_BALANCES = np.logspace(-5, 0, 51)
 
-def estimate_wiener_balance(image: np.ndarray) -> float:
-    """Noise-to-signal power ratio λ = σ²/var(image), σ by Immerkær's estimator.
 
-    A flat-spectrum stand-in for the Wiener filter's S_noise/S_signal: more noise, more damping.
+def estimate_wiener_balance(image: np.ndarray, psf: np.ndarray) -> float:
+    """The λ minimising GCV(λ) = ‖(I − A_λ)y‖² / tr(I − A_λ)², A_λ = |H|²/(|H|² + λ).
+
+    GCV tends to pick a λ a little below the PSNR-optimal one (sharper, somewhat noisier).
     """
-    sigma = estimate_noise_sigma(image)
-    variance = float(np.var(image))
-    if variance <= 0:
-        return 1e-2
-    return float(np.clip(sigma**2 / variance, 1e-5, 1.0))
-
-
-def estimate_noise_sigma(image: np.ndarray) -> float:
-    """Gaussian noise σ of a 2-D or 3-D image (Immerkær 1996), averaged over its YX planes.
-
-    The 3×3 kernel below cancels locally planar signal, so what remains is mostly noise.
-    """
-    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64)
-    planes = image.reshape(-1, *image.shape[-2:]).astype(np.float64)
-    total = sum(np.abs(convolve2d(plane, kernel, mode="valid")).sum() for plane in planes)
-    count = planes.shape[0] * (planes.shape[1] - 2) * (planes.shape[2] - 2)
-    return float(np.sqrt(np.pi / 2) * total / (6 * max(count, 1)))
+    padded, _ = pad_for_fft(image, psf.shape)
+    with torch.inference_mode():
+        spectrum = torch.fft.rfftn(torch.as_tensor(padded, dtype=torch.float32)).abs().square()
+        otf_power = psf_to_otf(psf / psf.sum(), padded.shape, torch.device("cpu")).abs().square()
+        # A real FFT stores half the spectrum: count the mirrored columns twice.
+        multiplicity = torch.full(otf_power.shape, 2.0)
+        multiplicity[..., 0] = 1.0
+        if padded.shape[-1] % 2 == 0:
+            multiplicity[..., -1] = 1.0
+        scores = []
+        for balance in _CANDIDATE_BALANCES:
+            residual = balance / (otf_power + balance)
+            numerator = (multiplicity * residual.square() * spectrum).sum()
+            denominator = (multiplicity * residual).sum().square()
+            scores.append(float(numerator / denominator))
+    return float(_CANDIDATE_BALANCES[int(np.argmin(scores))])
 
 
 def wiener(
@@ -43,9 +47,9 @@ def wiener(
     device: torch.device = torch.device("cpu"),
     reporter: Optional[ProgressReporter] = None,
 ) -> np.ndarray:
-    """Deconvolve a 2-D or 3-D ``image`` by ``psf``; ``balance`` λ defaults to an estimate from the image."""
+    """Deconvolve a 2-D or 3-D ``image`` by ``psf``; ``balance`` λ defaults to the GCV choice."""
     if balance is None:
-        balance = estimate_wiener_balance(image)
+        balance = estimate_wiener_balance(image, psf)
     if not balance > 0:
         raise ValueError(f"Wiener balance (regularization) must be positive, got {balance}")
     padded, crop = pad_for_fft(image, psf.shape)

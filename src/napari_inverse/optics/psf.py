@@ -1,20 +1,27 @@
-"""Widefield point-spread functions: scalar Born–Wolf (2-D and 3-D) and a Gaussian approximation.
+"""Widefield point-spread functions: vectorial Richards–Wolf, scalar Born–Wolf and a Gaussian.
 
-The Born–Wolf model integrates the pupil in optical units v = k0·NA·r and u = k0·NA²·z/n:
-h(v, u) = |2 ∫₀¹ J0(vρ) exp(−i u ρ²/2) ρ dρ|², whose in-focus section is the Airy pattern with its
-first zero at 0.61 λ/NA. Pixels integrate light over their area, so the lateral grid is
-oversampled and binned.
+- ``richards_wolf`` (default): the Debye integral for an aplanatic objective imaging randomly
+  oriented (isotropic) emitters, |I0|² + 2|I1|² + |I2|²; right at high NA (oil, 1.4), where
+  the paraxial model is ~15 % too narrow laterally and ~40 % too long axially.
+- ``born_wolf``: the scalar paraxial model in optical units v = k0·NA·r, u = k0·NA²·z/n,
+  h = |2 ∫₀¹ J0(vρ) exp(−iuρ²/2) ρ dρ|², whose focal plane is the Airy pattern (first zero
+  0.61 λ/NA); adequate below NA ≈ 0.7.
+- ``gaussian``: the Zhang et al. (2007) fit, σxy = 0.21 λ/NA, σz = 0.66 nλ/NA².
+
+Pixels integrate light over their area, so the lateral grid is oversampled and binned.
 """
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Optional, Sequence
 
 import numpy as np
-from scipy.special import j0
+from scipy.special import j0, j1
 
 from .microscope import Optics
 
+PSF_MODELS = ("richards_wolf", "born_wolf", "gaussian")
 _QUADRATURE_NODES = 256
 _LATERAL_OVERSAMPLING = 5
 # How far the computed PSF reaches, in units of λ/NA laterally and of 2nλ/NA² axially.
@@ -22,23 +29,62 @@ _LATERAL_EXTENT = 2.5
 _AXIAL_EXTENT = 3.0
 
 
-def widefield_radial_profile(optics: Optics, r_nm: np.ndarray, z_nm: float = 0.0) -> np.ndarray:
-    """Born–Wolf intensity at radii ``r_nm`` and defocus ``z_nm``, normalised to 1 at focus."""
-    rho, weights = np.polynomial.legendre.leggauss(_QUADRATURE_NODES)
-    rho = 0.5 * (rho + 1.0)
-    weights = 0.5 * weights
+def widefield_radial_profile(
+    optics: Optics, r_nm: np.ndarray, z_nm: float = 0.0, model: str = "richards_wolf"
+) -> np.ndarray:
+    """PSF intensity at radii ``r_nm`` and defocus ``z_nm`` (in the sample), 1 at the focus."""
+    r_nm = np.asarray(r_nm, dtype=np.float64)
+    if model == "born_wolf":
+        return _born_wolf(optics, r_nm, z_nm) / _born_wolf(optics, np.zeros(1), 0.0)[0]
+    if model == "richards_wolf":
+        return _richards_wolf(optics, r_nm, z_nm) / _richards_wolf(optics, np.zeros(1), 0.0)[0]
+    raise ValueError(f"unknown widefield PSF model {model!r}; choose one of {PSF_MODELS[:2]}")
+
+
+def _quadrature(upper: float) -> tuple[np.ndarray, np.ndarray]:
+    nodes, weights = _legendre_nodes()
+    return 0.5 * upper * (nodes + 1.0), 0.5 * upper * weights
+
+
+@lru_cache(maxsize=1)
+def _legendre_nodes() -> tuple[np.ndarray, np.ndarray]:
+    """Gauss–Legendre nodes on [−1, 1]: an eigenvalue problem, so computed once."""
+    return np.polynomial.legendre.leggauss(_QUADRATURE_NODES)
+
+
+def _born_wolf(optics: Optics, r_nm: np.ndarray, z_nm: float) -> np.ndarray:
+    rho, weights = _quadrature(1.0)
     k0 = 2 * math.pi / optics.wavelength_nm
-    v = k0 * optics.na * np.asarray(r_nm, dtype=np.float64)
+    v = k0 * optics.na * r_nm
     u = k0 * optics.na**2 * z_nm / optics.refractive_index
     pupil = np.exp(-0.5j * u * rho**2) * rho * weights
-    amplitude = 2.0 * (j0(np.multiply.outer(v, rho)) @ pupil)
-    return np.abs(amplitude) ** 2
+    return np.abs(2.0 * (j0(np.multiply.outer(v, rho)) @ pupil)) ** 2
+
+
+def _richards_wolf(optics: Optics, r_nm: np.ndarray, z_nm: float) -> np.ndarray:
+    n = optics.refractive_index
+    theta, weights = _quadrature(math.asin(optics.na / n))
+    k = 2 * math.pi * n / optics.wavelength_nm
+    sin, cos = np.sin(theta), np.cos(theta)
+    common = np.sqrt(cos) * sin * np.exp(1j * k * z_nm * cos) * weights
+    argument = np.multiply.outer(k * r_nm, sin)
+    bessel0, bessel1 = j0(argument), j1(argument)
+    # J2 by the recurrence J2 = 2·J1/x − J0 (J2(0) = 0): several times faster than scipy's jv.
+    safe = np.where(argument > 1e-8, argument, 1.0)
+    bessel2 = np.where(argument > 1e-8, 2 * bessel1 / safe - bessel0, 0.0)
+    i0 = bessel0 @ (common * (1 + cos))
+    i1 = bessel1 @ (common * sin)
+    i2 = bessel2 @ (common * (1 - cos))
+    return np.abs(i0) ** 2 + 2 * np.abs(i1) ** 2 + np.abs(i2) ** 2
 
 
 def widefield_psf(
-    optics: Optics, shape: Optional[Sequence[int]] = None, ndim: int = 2
+    optics: Optics,
+    shape: Optional[Sequence[int]] = None,
+    ndim: int = 2,
+    model: str = "richards_wolf",
 ) -> np.ndarray:
-    """Scalar Born–Wolf widefield PSF sampled on the camera grid, summing to 1.
+    """Widefield PSF (``model`` richards_wolf or born_wolf) on the camera grid, summing to 1.
 
     ``ndim`` 2 gives the in-focus plane; 3 gives a (Z, Y, X) stack and needs ``optics.z_step_nm``.
     ``shape`` (odd sizes, centred) defaults to an extent that holds the significant Airy rings
@@ -47,18 +93,21 @@ def widefield_psf(
     shape = _psf_shape(optics, shape, ndim)
     lateral = _lateral_coordinates(optics, shape[-2:])
     radius = np.hypot(*np.meshgrid(lateral[0], lateral[1], indexing="ij"))
-    r_table = np.linspace(0.0, radius.max() + optics.pixel_size_nm, 2048)
+    table_step = optics.pixel_size_nm / (4 * _LATERAL_OVERSAMPLING)
+    r_table = np.arange(0.0, radius.max() + 2 * table_step, table_step)
     z_positions = _axial_coordinates(optics, shape[0]) if ndim == 3 else np.zeros(1)
     planes = []
     for z_nm in z_positions:
-        profile = widefield_radial_profile(optics, r_table, z_nm)
+        profile = widefield_radial_profile(optics, r_table, z_nm, model)
         fine = np.interp(radius, r_table, profile)
         planes.append(_bin_lateral(fine, _LATERAL_OVERSAMPLING))
     psf = np.stack(planes) if ndim == 3 else planes[0]
     return (psf / psf.sum()).astype(np.float32)
 
 
-def gaussian_psf(optics: Optics, shape: Optional[Sequence[int]] = None, ndim: int = 2) -> np.ndarray:
+def gaussian_psf(
+    optics: Optics, shape: Optional[Sequence[int]] = None, ndim: int = 2
+) -> np.ndarray:
     """Gaussian fit to the widefield PSF (Zhang et al. 2007): σxy = 0.21 λ/NA, σz = 0.66 nλ/NA²."""
     shape = _psf_shape(optics, shape, ndim)
     sigma_xy = 0.21 * optics.wavelength_nm / optics.na
@@ -77,7 +126,7 @@ def gaussian_psf(optics: Optics, shape: Optional[Sequence[int]] = None, ndim: in
 
 
 def psf_for_image(
-    optics: Optics, image_shape: Sequence[int], model: str = "widefield"
+    optics: Optics, image_shape: Sequence[int], model: str = "richards_wolf"
 ) -> np.ndarray:
     """A PSF for an image of ``image_shape`` (2-D YX or 3-D ZYX), never larger than the image."""
     ndim = len(image_shape)
@@ -88,10 +137,11 @@ def psf_for_image(
         )
     default = _psf_shape(optics, None, ndim)
     shape = [min(d, s if s % 2 else s - 1) for d, s in zip(default, image_shape)]
-    makers = {"widefield": widefield_psf, "gaussian": gaussian_psf}
-    if model not in makers:
-        raise ValueError(f"unknown PSF model {model!r}; choose one of {sorted(makers)}")
-    return makers[model](optics, shape, ndim)
+    if model == "gaussian":
+        return gaussian_psf(optics, shape, ndim)
+    if model not in PSF_MODELS:
+        raise ValueError(f"unknown PSF model {model!r}; choose one of {', '.join(PSF_MODELS)}")
+    return widefield_psf(optics, shape, ndim, model)
 
 
 def _psf_shape(optics: Optics, shape: Optional[Sequence[int]], ndim: int) -> tuple[int, ...]:
