@@ -1,0 +1,77 @@
+"""Axes strings, the spatial loop, device choice and the progress/cancel contract."""
+import numpy as np
+import pytest
+import torch
+
+from napari_inverse.engine import (
+    CancelToken, Cancelled, InvalidInput, ProgressReporter, SpatialLoop, normalise_axes,
+    percentile_normalise, select_device,
+)
+from napari_inverse.engine.normalisation import denormalise
+
+
+@pytest.mark.parametrize(
+    "shape, expected",
+    [((64, 64), "YX"), ((5, 64, 64), "ZYX"), ((3, 5, 64, 64), "TZYX"), ((64, 64, 3), "YXS")],
+)
+def test_axes_are_guessed_for_common_layouts(shape, expected):
+    assert normalise_axes(None, shape) == expected
+
+
+@pytest.mark.parametrize(
+    "axes, shape, match",
+    [("ZYX", (64, 64), "letters"), ("YXZ", (4, 4, 4), "end with YX"), ("YYX", (2, 4, 4), "once"),
+     (None, (2, 2, 2, 2, 2, 2), "6-D")],
+)
+def test_bad_axes_are_refused_with_a_reason(axes, shape, match):
+    with pytest.raises(InvalidInput, match=match):
+        normalise_axes(axes, shape)
+
+
+def test_spatial_loop_visits_every_frame_and_channel():
+    image = np.arange(2 * 3 * 16 * 16, dtype=np.uint16).reshape(2, 3, 16, 16)
+    loop = SpatialLoop(image, "TCYX", spatial_ndim=2)
+    assert loop.n_blocks == 6 and loop.spatial_shape == (16, 16)
+    out = loop.run(lambda block: block * 2)
+    np.testing.assert_array_equal(out, image.astype(np.float32) * 2)
+
+
+def test_spatial_loop_moves_z_into_the_block_for_3d_work():
+    image = np.random.default_rng(0).random((2, 8, 16, 16)).astype(np.float32)
+    loop = SpatialLoop(image, "TZYX", spatial_ndim=3)
+    shapes = {block.shape for _, block in loop.blocks()}
+    assert shapes == {(8, 16, 16)} and loop.n_blocks == 2
+
+
+def test_rgb_is_refused_with_the_fix():
+    with pytest.raises(InvalidInput, match="Split RGB"):
+        SpatialLoop(np.zeros((64, 64, 3), np.uint8), None, spatial_ndim=2)
+
+
+def test_auto_device_is_a_real_device_and_missing_ones_are_explained():
+    assert select_device("auto").type in {"cpu", "cuda", "mps"}
+    assert select_device("cpu") == torch.device("cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            select_device("cuda")
+    with pytest.raises(ValueError, match="unknown device"):
+        select_device("tpu")
+
+
+def test_reporter_counts_progress_and_stops_on_cancel():
+    calls, token = [], CancelToken()
+    reporter = ProgressReporter(4, lambda d, t, m: calls.append((d, t)), token)
+    reporter.step()
+    reporter.step()
+    token.set()
+    with pytest.raises(Cancelled):
+        reporter.step()
+    assert calls == [(1, 4), (2, 4)]
+
+
+def test_percentile_normalisation_round_trips():
+    image = np.random.default_rng(0).gamma(2.0, 100.0, (64, 64)).astype(np.float32)
+    scaled, bounds = percentile_normalise(image, 1, 99)
+    assert np.percentile(scaled, 1) == pytest.approx(0, abs=1e-4)
+    assert np.percentile(scaled, 99) == pytest.approx(1, abs=1e-4)
+    np.testing.assert_allclose(denormalise(scaled, bounds), image, rtol=1e-4)

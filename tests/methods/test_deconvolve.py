@@ -1,0 +1,120 @@
+"""The deconvolve verb: quality, tiling, loops over axes, progress, cancel and bad input."""
+import os
+import subprocess
+import sys
+
+import dask.array as da
+import numpy as np
+import pytest
+from conftest import psnr
+
+from napari_inverse import CancelToken, Cancelled, InvalidInput, Optics, deconvolve
+
+
+@pytest.mark.parametrize("method, gain", [("richardson_lucy", 3.0), ("wiener", 1.0)])
+def test_verb_restores_2d_and_3d(method, gain, widefield_2d, widefield_3d, optics_2d, optics_3d):
+    for pair, optics in ((widefield_2d, optics_2d), (widefield_3d, optics_3d)):
+        result = deconvolve(pair.image, method, optics=optics)
+        assert result.image.shape == pair.image.shape and result.image.dtype == np.float32
+        assert psnr(pair.truth, result.image) >= psnr(pair.truth, pair.image) + gain
+        assert result.metadata["spatial_axes"] == ("ZYX" if pair.image.ndim == 3 else "YX")
+
+
+# Wiener's inverse filter reaches further than the halo, so its tiles agree less closely.
+@pytest.mark.parametrize("method, tolerance", [("richardson_lucy", 1e-4), ("wiener", 1e-2)])
+def test_tiled_and_untiled_agree(method, tolerance, widefield_2d, optics_2d):
+    whole = deconvolve(widefield_2d.image, method, optics=optics_2d).image
+    tiled = deconvolve(widefield_2d.image, method, optics=optics_2d, tile_shape=(80, 80))
+    assert tiled.metadata["tiles"] == 9
+    assert np.abs(tiled.image - whole).max() <= tolerance * np.ptp(whole)
+
+
+def test_time_series_is_deconvolved_frame_by_frame(widefield_2d, optics_2d):
+    movie = np.stack([widefield_2d.image, widefield_2d.image[::-1]])
+    result = deconvolve(movie, "wiener", axes="TYX", optics=optics_2d, regularization=1e-2)
+    single = deconvolve(widefield_2d.image, "wiener", optics=optics_2d, regularization=1e-2)
+    np.testing.assert_allclose(result.image[0], single.image, atol=1e-3)
+
+
+def test_dask_and_integer_input_work_and_the_input_is_untouched(widefield_2d, optics_2d):
+    counts = np.clip(widefield_2d.image, 0, None).astype(np.uint16)
+    before = counts.copy()
+    lazy = da.from_array(counts, chunks=(64, 64))
+    from_dask = deconvolve(lazy, "rl", optics=optics_2d, iterations=5).image
+    from_numpy = deconvolve(counts, "rl", optics=optics_2d, iterations=5).image
+    np.testing.assert_allclose(from_dask, from_numpy, rtol=1e-5)
+    np.testing.assert_array_equal(counts, before)
+
+
+def test_measured_psf_is_used_as_given(widefield_2d):
+    result = deconvolve(widefield_2d.image, "rl", psf=widefield_2d.psf * 7, iterations=3)
+    assert result.metadata["psf_source"] == "measured"
+    np.testing.assert_allclose(result.extras["psf"], widefield_2d.psf, rtol=1e-5)
+
+
+def test_progress_reaches_the_total_and_cancel_stops_within_an_iteration(widefield_2d, optics_2d):
+    seen = []
+    deconvolve(widefield_2d.image, "rl", optics=optics_2d, iterations=7,
+               progress=lambda d, t, m: seen.append((d, t)))
+    assert seen[-1] == (7, 7) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+    token = CancelToken()
+
+    def cancel_after_three(done, total, message):
+        if done == 3:
+            token.set()
+
+    with pytest.raises(Cancelled):
+        deconvolve(widefield_2d.image, "rl", optics=optics_2d, iterations=500,
+                   progress=cancel_after_three, cancel=token)
+
+
+BAD_INPUTS = [
+    (np.zeros((0, 64)), "empty"),
+    (np.ones((1, 1)), "too small"),
+    (np.full((32, 32), np.nan), "NaN"),
+    (np.full((32, 32), np.inf), "NaN or infinite"),
+    (np.zeros((2, 2, 2, 2, 2, 32)), "6-D"),
+    (np.zeros((32, 32), dtype=bool), "dtype bool"),
+    ("cells.tif", "numpy or dask array"),
+]
+
+
+@pytest.mark.parametrize("image, match", BAD_INPUTS)
+def test_bad_input_gets_a_clear_message(image, match, optics_2d):
+    with pytest.raises(InvalidInput, match=match):
+        deconvolve(image, "rl", optics=optics_2d)
+
+
+def test_psf_larger_than_the_image_is_refused(optics_2d):
+    image = np.ones((16, 16), np.float32)
+    with pytest.raises(InvalidInput, match="larger than the image"):
+        deconvolve(image, "rl", psf=np.ones((33, 33)))
+
+
+def test_nan_input_is_reported_and_left_as_it_was(optics_2d):
+    image = np.ones((32, 32), np.float32)
+    image[3, 4] = np.nan
+    before = image.copy()
+    with pytest.raises(InvalidInput, match="1 NaN"):
+        deconvolve(image, "wiener", optics=optics_2d)
+    np.testing.assert_array_equal(image, before)
+
+
+def test_unknown_method_and_missing_optics_are_explained():
+    with pytest.raises(InvalidInput, match="available: richardson_lucy, wiener"):
+        deconvolve(np.ones((32, 32)), "magic", optics=Optics(1.4, 520, 65))
+    with pytest.raises(InvalidInput, match="exactly one of optics"):
+        deconvolve(np.ones((32, 32)), "rl")
+
+
+def test_importing_the_library_loads_neither_qt_nor_napari():
+    code = (
+        "import sys, napari_inverse, napari_inverse.methods, napari_inverse.io;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('napari', 'PyQt5', 'PyQt6', 'PySide2', 'PySide6', 'qtpy', 'magicgui', 'superqt')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
