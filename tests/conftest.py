@@ -8,13 +8,6 @@ from napari_inverse import Optics
 from napari_inverse.simulate import filaments, simulate_widefield
 
 
-def psnr(truth: np.ndarray, estimate: np.ndarray) -> float:
-    """PSNR with the truth's range as data range (the estimate is in the truth's units)."""
-    data_range = float(truth.max() - truth.min())
-    mse = float(np.mean((truth.astype(np.float64) - estimate) ** 2))
-    return 10 * np.log10(data_range**2 / mse)
-
-
 @pytest.fixture(scope="session")
 def optics_2d() -> Optics:
     return Optics(na=1.4, wavelength_nm=520, pixel_size_nm=65)

@@ -1,9 +1,9 @@
 """Richardson–Lucy and Wiener restore simulated widefield images with known truth (2-D and 3-D)."""
 import numpy as np
 import pytest
-from conftest import psnr
 
 from napari_inverse.classical import richardson_lucy, wiener
+from napari_inverse.metrics import psnr
 
 
 @pytest.mark.parametrize("case", ["widefield_2d", "widefield_3d"])

@@ -6,9 +6,9 @@ import sys
 import dask.array as da
 import numpy as np
 import pytest
-from conftest import psnr
 
 from napari_inverse import CancelToken, Cancelled, InvalidInput, Optics, deconvolve
+from napari_inverse.metrics import psnr
 
 
 @pytest.mark.parametrize("method, gain", [("richardson_lucy", 3.0), ("wiener", 1.0)])
