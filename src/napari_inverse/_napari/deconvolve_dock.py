@@ -56,7 +56,7 @@ class DeconvolveDock(Container):
         self.three_d = CheckBox(text="3-D (deconvolve along Z too)", value=True)
         self.z_step_nm = FloatSpinBox(label="z step (nm)", value=200, min=1, max=100_000, step=10)
         self.iterations = SpinBox(label="iterations", value=30, min=1, max=100_000)
-        self.tv_weight = FloatSpinBox(label="TV weight", value=0.0, min=0.0, max=1.0, step=0.001)
+        self.tv_weight = FloatSpinBox(label="TV weight", value=0.0, min=0.0, max=0.05, step=0.001)
         self.regularization = FloatSpinBox(
             label="regularization", value=0.0, min=0.0, max=10.0, step=0.0001
         )
