@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder for the headless demo's OME-TIFFs (default: ./demo-output)")
     demo.add_argument("--size", type=int, default=512, help="image side in pixels (default 512)")
     bench = commands.add_parser("bench", help="time Richardson-Lucy and Wiener on this machine")
-    bench.add_argument("--quick", action="store_true", help="tiny cases only (a smoke test, < 30 s)")
+    bench.add_argument("--quick", action="store_true",
+                       help="tiny cases only (a smoke test, < 30 s)")
     bench.add_argument("--output", metavar="FILE.md",
                        help="markdown report (default: docs/benchmarks.md; none with --quick)")
     bench.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
@@ -73,8 +74,10 @@ def _add_deconvolve(commands) -> None:
                          help="total-variation weight for Richardson-Lucy (typical 0.001-0.01)")
     command.add_argument("--regularization", type=float,
                          help="Wiener balance (default: estimated from the image noise)")
-    command.add_argument("--psf", help="measured PSF as TIFF (2-D or 3-D) instead of --na/--wavelength")
-    command.add_argument("--axes", help="axes of the input, e.g. ZYX or TCYX (default: from the file)")
+    command.add_argument("--psf",
+                         help="measured PSF as TIFF (2-D or 3-D) instead of --na/--wavelength")
+    command.add_argument("--axes",
+                         help="axes of the input, e.g. ZYX or TCYX (default: from the file)")
     command.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
 
 

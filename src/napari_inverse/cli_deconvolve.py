@@ -50,13 +50,15 @@ def run_deconvolve(args: argparse.Namespace, cancel) -> int:
     metadata = {
         "software": f"napari-inverse {__version__}",
         "source": str(source),
-        **{k: result.metadata[k] for k in ("method", "parameters", "optics", "psf_source", "device")},
+        **{k: result.metadata[k] for k in ("method", "parameters", "optics", "psf_source")},
+        "device": result.metadata["device"],
     }
     if "channel_names" in image.metadata:
         metadata["channel_names"] = image.metadata["channel_names"]
     write_ome_tiff(output, result.image, result.metadata["axes"], sizes, metadata)
     pixel = f", {sizes['X']:g} nm pixels" if "X" in sizes else ""
-    print(f"wrote {output} ({result.metadata['method']}, {result.metadata['seconds']:.1f} s{pixel})")
+    seconds = result.metadata["seconds"]
+    print(f"wrote {output} ({result.metadata['method']}, {seconds:.1f} s{pixel})")
     return 0
 
 

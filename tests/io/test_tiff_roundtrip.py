@@ -85,7 +85,9 @@ def test_plain_tiff_has_no_pixel_size_and_stack_axis_becomes_t(tmp_path, stack):
 
 def test_print_resolution_is_not_taken_for_a_pixel_size(tmp_path, stack):
     path = tmp_path / "dpi.tif"
-    tifffile.imwrite(path, stack[0], resolution=(300 / 2.54, 300 / 2.54), resolutionunit="CENTIMETER")
+    dots_per_cm = 300 / 2.54
+    tifffile.imwrite(path, stack[0], resolution=(dots_per_cm, dots_per_cm),
+                     resolutionunit="CENTIMETER")
     assert read_tiff(path).pixel_size_nm == {}
 
 

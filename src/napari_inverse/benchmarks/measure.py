@@ -21,7 +21,8 @@ from .cases import NA, PHOTONS, PIXEL_SIZE_NM, WAVELENGTH_NM, Z_STEP_NM, BenchCa
 class Measurement:
     """What one worker reported, or why it has no numbers (``skipped``)."""
 
-    seconds: Optional[float] = None
+    seconds: Optional[float] = None  # the fastest of ``runs`` runs
+    runs: Optional[int] = None
     peak_rss: Optional[int] = None  # bytes, including the interpreter's own baseline
     baseline_rss: Optional[int] = None  # bytes right after the imports, before any work
     threads: Optional[int] = None
@@ -38,7 +39,8 @@ def prepare_inputs(cases, folder: Path) -> dict[BenchCase, tuple[Path, Path]]:
     paths: dict[BenchCase, tuple[Path, Path]] = {}
     for case in cases:
         ndim = len(case.shape)
-        optics = Optics(NA, WAVELENGTH_NM, PIXEL_SIZE_NM, z_step_nm=Z_STEP_NM if ndim == 3 else None)
+        z_step = Z_STEP_NM if ndim == 3 else None
+        optics = Optics(NA, WAVELENGTH_NM, PIXEL_SIZE_NM, z_step_nm=z_step)
         tag = "x".join(map(str, case.shape))
         image_path = folder / f"image_{tag}.npy"
         psf = None

@@ -20,7 +20,8 @@ def machine_description() -> dict[str, str]:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as info:
-            names = [line.split(":", 1)[1].strip() for line in info if line.startswith("model name")]
+            names = [line.split(":", 1)[1].strip() for line in info
+                     if line.startswith("model name")]
         cpu = names[0] if names else cpu
     except OSError:
         pass
@@ -49,10 +50,8 @@ def _code_version() -> str:
 
     root = Path(__file__).resolve().parents[3]
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "src"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        commit = _git(root, "rev-parse", "--short", "HEAD")
+        dirty = _git(root, "status", "--porcelain", "src")
     except (OSError, subprocess.SubprocessError):
         return __version__
     return f"{__version__}, commit {commit}" + (" with uncommitted changes" if dirty else "")
@@ -61,8 +60,8 @@ def _code_version() -> str:
 def results_table(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]]]) -> str:
     """One markdown row per case: our seconds and peak RSS, scikit-image's, and the speed-up."""
     lines = [
-        "| case | PSF | device (threads) | tiles | seconds | peak RSS | scikit-image seconds "
-        "| scikit-image peak RSS | speed-up |",
+        "| case | PSF | device (threads) | tiles | seconds (runs) | peak RSS "
+        "| scikit-image seconds (runs) | scikit-image peak RSS | speed-up |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for case, ours, theirs in rows:
@@ -72,11 +71,12 @@ def results_table(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]
         elif theirs.skipped:
             sk_seconds, sk_rss, speedup = f"skipped: {theirs.skipped}", "—", "—"
         else:
-            sk_seconds, sk_rss = f"{theirs.seconds:.2f}", _mib(theirs.peak_rss)
+            sk_seconds, sk_rss = f"{theirs.seconds:.2f} ({theirs.runs})", _mib(theirs.peak_rss)
             speedup = f"{theirs.seconds / ours.seconds:.1f}×"
         lines.append(
             f"| {case.label} | {psf} | {ours.device} ({ours.threads}) | {ours.tiles} "
-            f"| {ours.seconds:.2f} | {_mib(ours.peak_rss)} | {sk_seconds} | {sk_rss} | {speedup} |"
+            f"| {ours.seconds:.2f} ({ours.runs}) | {_mib(ours.peak_rss)} "
+            f"| {sk_seconds} | {sk_rss} | {speedup} |"
         )
     return "\n".join(lines)
 
@@ -117,8 +117,9 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool) ->
         f"- Images: simulated widefield filaments, NA {NA:g}, {WAVELENGTH_NM:g} nm, "
         f"{PIXEL_SIZE_NM:g} nm pixels, {Z_STEP_NM:g} nm between planes in 3-D; the same image "
         "and PSF go to both libraries.",
-        "- Each run is one fresh Python process; seconds are the deconvolution call alone "
-        "(PSF given, file already on disk). scikit-image is "
+        "- Each case is one fresh Python process; seconds are the deconvolution call alone "
+        "(PSF given, image already on disk), the fastest of up to 3 runs within 20 s "
+        "(runs in brackets). scikit-image is "
         "`skimage.restoration.richardson_lucy(image, psf, num_iter=30, clip=False)`, which runs "
         "its FFTs on one thread.",
         f"- Peak RSS is the process's absolute high-water mark (VmHWM), including the idle "
@@ -132,6 +133,12 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool) ->
     if targets:
         parts += ["## Targets", "", *targets, ""]
     return "\n".join(parts)
+
+
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                          timeout=10, check=True)
+    return done.stdout.strip()
 
 
 def _mib(size: Optional[int]) -> str:

@@ -1,4 +1,4 @@
-"""The in-memory form of an image file: pixels, what each axis means, and the physical pixel size."""
+"""An image file in memory: its pixels, what each axis means, and the physical pixel size."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,5 +26,6 @@ class ImageFile:
     def __post_init__(self) -> None:
         if len(self.axes) != self.data.ndim:
             raise ValueError(
-                f"axes {self.axes!r} has {len(self.axes)} letters for data of shape {self.data.shape}"
+                f"axes {self.axes!r} has {len(self.axes)} letters "
+                f"for data of shape {self.data.shape}"
             )

@@ -56,7 +56,9 @@ def read_tiff(path) -> ImageFile:
         raise
     except (ValueError, struct.error, EOFError, IndexError, KeyError) as error:
         # tifffile's own TiffFileError is a ValueError; the others come from cut-off headers.
-        raise InvalidInput(f"cannot read '{path}' as a TIFF image ({error}); {_SAVE_HINT}") from error
+        raise InvalidInput(
+            f"cannot read '{path}' as a TIFF image ({error}); {_SAVE_HINT}"
+        ) from error
     return ImageFile(np.reshape(data, shape), axes, pixel_size_nm, metadata)
 
 

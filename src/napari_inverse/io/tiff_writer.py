@@ -78,6 +78,8 @@ def _checked_sizes(pixel_size_nm: dict[str, float], axes: str) -> dict[str, floa
         if axis not in "XYZ" or axis not in axes:
             raise InvalidInput(f"pixel size given for axis {axis!r}, which {axes!r} does not have")
         if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            raise InvalidInput(f"pixel size of {axis} must be a positive number of nm, got {value!r}")
+            raise InvalidInput(
+                f"pixel size of {axis} must be a positive number of nm, got {value!r}"
+            )
         sizes[axis] = float(value)
     return sizes
