@@ -1,5 +1,18 @@
 """Simulation: synthetic fluorescent specimens and their images through the optics, with known truth."""
 from .filaments import filaments
+from .phase import ChromaticImage, DefocusStack, chromatic_rgb, defocus_stack
+from .phase_objects import cell_phase, load_cell_phase, phase_texture
 from .widefield import WidefieldPair, simulate_widefield
 
-__all__ = ["WidefieldPair", "filaments", "simulate_widefield"]
+__all__ = [
+    "ChromaticImage",
+    "DefocusStack",
+    "WidefieldPair",
+    "cell_phase",
+    "chromatic_rgb",
+    "defocus_stack",
+    "filaments",
+    "load_cell_phase",
+    "phase_texture",
+    "simulate_widefield",
+]
