@@ -67,7 +67,8 @@ def test_frc_refuses_bad_input():
 
 
 def test_decorrelation_finds_a_sharp_band_limit():
-    image = band_limited(lambda k: k <= 0.2) + 0.1 * np.random.default_rng(3).standard_normal((N, N))
+    noise = 0.1 * np.random.default_rng(3).standard_normal((N, N))
+    image = band_limited(lambda k: k <= 0.2) + noise
     analysis = decorrelation_analysis(image, pixel_size_nm=20.0)
     assert analysis.resolution_nm == pytest.approx(100.0, rel=0.05)
     assert 0.5 < analysis.amplitude < 1

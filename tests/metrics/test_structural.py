@@ -69,6 +69,8 @@ def test_ssim_refuses_images_smaller_than_its_window():
 def test_pooled_ssim_reproduces_the_m_rbcr_call():
     truth, noisy = textured((8, 32, 32), seed=5)
     # m-rBCR: structural_similarity(pred, gt, multichannel=True) on (N, H, W, 1), float → range 2
-    reference = structural_similarity(noisy[..., None], truth[..., None], channel_axis=-1, data_range=2)
+    reference = structural_similarity(
+        noisy[..., None], truth[..., None], channel_axis=-1, data_range=2
+    )
     assert pooled_ssim(truth, noisy) == pytest.approx(reference, abs=1e-12)
     assert pooled_ssim(truth, noisy) > pooled_ssim(truth, noisy, data_range=1.0)
