@@ -32,3 +32,14 @@ def test_tilt_counts_unless_removed():
 def test_phase_rmse_refuses_mismatched_maps():
     with pytest.raises(ValueError, match="shapes differ"):
         phase_rmse(np.zeros((4, 4)), np.zeros((4, 3)))
+
+
+def test_tilt_removal_equals_a_least_squares_plane_fit():
+    rng = np.random.default_rng(0)
+    truth, estimate = rng.random((2, 12, 9))
+    y, x = np.mgrid[:12, :9]
+    design = np.column_stack([np.ones(x.size), y.ravel(), x.ravel()])
+    difference = (estimate - truth).ravel()
+    residual = difference - design @ np.linalg.lstsq(design, difference, rcond=None)[0]
+    expected = np.sqrt(np.mean(residual**2))
+    assert phase_rmse(truth, estimate, remove_tilt=True) == pytest.approx(expected)

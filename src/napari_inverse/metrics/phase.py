@@ -20,12 +20,16 @@ def phase_rmse(truth, estimate, remove_tilt: bool = False) -> float:
     result ignores both piston and tilt; otherwise only the mean difference (piston) is.
     """
     truth, estimate = as_float_pair(truth, estimate)
-    difference = (estimate - truth).ravel()
+    residual = estimate - truth
+    residual -= residual.mean()
     if remove_tilt:
-        coordinates = np.indices(truth.shape).reshape(truth.ndim, -1).T.astype(np.float64)
-        design = np.column_stack([np.ones(difference.size), coordinates - coordinates.mean(axis=0)])
-        fit, *_ = np.linalg.lstsq(design, difference, rcond=None)
-        residual = difference - design @ fit
-    else:
-        residual = difference - difference.mean()
+        # On a full grid, centred coordinates are orthogonal to each other and to the constant,
+        # so the least-squares plane is the mean plus one independent slope per axis.
+        for axis, n in enumerate(truth.shape):
+            if n == 1:
+                continue
+            shape = [n if a == axis else 1 for a in range(truth.ndim)]
+            coordinate = (np.arange(n) - (n - 1) / 2).reshape(shape)
+            slope = np.sum(residual * coordinate) / (np.sum(coordinate**2) * residual.size / n)
+            residual -= slope * coordinate
     return float(np.sqrt(np.mean(residual**2)))

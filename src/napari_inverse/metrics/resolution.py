@@ -92,6 +92,8 @@ def frc_resolution(
     if below.size == 0:
         return 2.0 * pixel_size_nm
     k = below[0]
+    if k == 1:  # already below at the first ring: no interpolation from the DC term
+        return float(pixel_size_nm / curve.frequency[1])
     fraction = margin[k - 1] / (margin[k - 1] - margin[k])
     crossing = curve.frequency[k - 1] + fraction * (curve.frequency[k] - curve.frequency[k - 1])
     return float(pixel_size_nm / crossing)
