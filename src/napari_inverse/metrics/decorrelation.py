@@ -138,7 +138,7 @@ def decorrelation_analysis(
         raise ValueError("use at least 30 radii and 10 high-pass widths, as the method requires")
     if image.std() == 0:
         raise ValueError("the image is constant; it has no resolution to measure")
-    odd = image[tuple(slice(0, n - 1 + n % 2) for n in image.shape)]  # odd sizes: DC at the centre
+    odd = image[tuple(slice(0, n - 1 + n % 2) for n in image.shape)]  # odd: each +k has its −k
     spectra = _Spectra(taper_edges(odd, taper_px))
 
     radii = np.linspace(0.0, 1.0, n_radii)
