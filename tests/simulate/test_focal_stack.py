@@ -12,9 +12,14 @@ OPTICS = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1
 SHAPE, PLANES = (64, 64), 6
 
 
+def make(**kwargs):
+    """A 64×64×6 stack; the scalar Born–Wolf PSF is adequate at NA 0.5 and twice as fast."""
+    return focal_stack(SHAPE, OPTICS, n_planes=PLANES, psf_model="born_wolf", **kwargs)
+
+
 @pytest.fixture(scope="module", params=["surface", "objects"])
 def stack(request):
-    return focal_stack(SHAPE, OPTICS, n_planes=PLANES, scene=request.param, seed=0)
+    return make(scene=request.param, seed=0)
 
 
 def laplacian_variance(stack, window=9):
@@ -59,20 +64,20 @@ def test_every_plane_carries_the_same_light(stack):
 
 
 def test_surface_scene_is_a_sheet_over_most_of_the_depth():
-    surface = focal_stack(SHAPE, OPTICS, n_planes=PLANES, scene="surface", seed=0)
+    surface = make(scene="surface", seed=0)
     assert not np.isnan(surface.depth_nm).any()
     assert np.nanmin(surface.depth_nm) == pytest.approx(750, abs=500)  # 15 % … 85 % of 5 µm
     assert np.nanmax(surface.depth_nm) == pytest.approx(4250, abs=500)
 
 
 def test_same_seed_same_stack_and_noise_keeps_the_mean():
-    clean = focal_stack(SHAPE, OPTICS, n_planes=PLANES, seed=3)
-    again = focal_stack(SHAPE, OPTICS, n_planes=PLANES, seed=3)
-    other = focal_stack(SHAPE, OPTICS, n_planes=PLANES, seed=4)
+    clean = make(seed=3)
+    again = make(seed=3)
+    other = make(seed=4)
     np.testing.assert_array_equal(clean.stack, again.stack)
     np.testing.assert_array_equal(clean.in_focus, again.in_focus)
     assert not np.array_equal(clean.stack, other.stack)
-    noisy = focal_stack(SHAPE, OPTICS, n_planes=PLANES, photons=500, seed=3)
+    noisy = make(photons=500, seed=3)
     np.testing.assert_array_equal(noisy.depth_nm, clean.depth_nm)
     assert noisy.stack.mean() == pytest.approx(clean.stack.mean(), rel=0.02)
     residual = (noisy.stack - clean.stack)[clean.stack > 0.5]

@@ -8,8 +8,9 @@ blurred by the widefield PSF for its distance to the focal plane and the layers 
 3-D convolution of the visible surface with the 3-D PSF, so defocus blur depends on each pixel's
 own depth and out-of-focus light from one object spreads over its neighbours as in a microscope.
 Depths are kept on a grid of layers (at most half the plane spacing and a quarter of the depth
-of field apart); the returned depth map is that grid, so the truth and the image agree exactly. Intensities are relative (brightest
-texture 1); ``photons`` adds Poisson noise of that many photo-electrons at intensity 1.
+of field apart); the returned depth map is that grid, so the truth and the image agree exactly.
+Intensities are relative (brightest texture 1); ``photons`` adds Poisson noise of that many
+photo-electrons at intensity 1.
 """
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def focal_stack(
     psf_model: str = "richards_wolf",
     seed: int = 0,
 ) -> FocalStack:
-    """Image a random scene of ``shape`` (Y, X) through ``n_planes`` planes ``optics.z_step_nm`` apart.
+    """Image a random scene of ``shape`` (Y, X) in ``n_planes`` planes ``optics.z_step_nm`` apart.
 
     The scene spans the stack's depth (planes at 0, Δz, …). A pixel is in focus in plane k when
     its depth is within half the depth of field (:func:`depth_of_field_nm`) of that plane.
@@ -128,7 +129,7 @@ def _surface(shape, n_layers, rng) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _texture(shape, rng) -> np.ndarray:
-    """Pixel-scale texture in [0.2, 1]: detail that blur visibly removes, as a focus measure needs."""
+    """Pixel-scale texture in [0.2, 1]: detail that blur removes, which a focus measure needs."""
     return 0.2 + 0.8 * smooth_texture(shape, 1.0, rng)
 
 
@@ -143,15 +144,11 @@ def _image(texture, layer, optics, n_planes, per_plane, psf_model) -> np.ndarray
     sheets = np.stack([padded_texture * (padded_layer == j) for j in occupied])
     # Index of the PSF plane for plane k and each occupied layer: its distance, in layers, + reach.
     distances = np.arange(n_planes)[:, None] * per_plane - occupied[None, :] + reach
-    device = torch.device("cpu")
     with torch.inference_mode():
         spectra = torch.fft.rfft2(torch.as_tensor(sheets, dtype=torch.float32))
-        otfs = {d: psf_to_otf(psf[d], sheets.shape[1:], device) for d in np.unique(distances)}
-        stack = np.stack([
-            torch.fft.irfft2(sum(s * otfs[d] for s, d in zip(spectra, row)), s=sheets.shape[1:])
-            .numpy()[crop]
-            for row in distances
-        ])
+        otfs = psf_to_otf(psf, sheets.shape[1:], torch.device("cpu"))
+        planes = torch.stack([(spectra * otfs[row]).sum(dim=0) for row in distances])
+        stack = torch.fft.irfft2(planes, s=sheets.shape[1:]).numpy()[(slice(None), *crop)]
     return stack.clip(0, None)
 
 
