@@ -59,8 +59,7 @@ def defocus_stack(
     210 nm, planes at ∓1 µm (plus the focus), no pupil (``na=None``). Use ``n_medium=1.33`` for
     cells in water seen through a water-immersion or dry objective focused in the sample.
     """
-    phase = _as_image(phase, "phase")
-    amplitude = np.ones_like(phase) if amplitude is None else _as_image(amplitude, "amplitude")
+    phase, amplitude = _specimen(phase, amplitude)
     distances = np.atleast_1d(np.asarray(dz_nm, dtype=np.float64))
     intensity = _intensity(phase, amplitude, wavelength_nm, distances, pixel_size_nm, na, n_medium)
     metadata = dict(wavelength_nm=wavelength_nm, pixel_size_nm=pixel_size_nm, na=na,
@@ -101,8 +100,7 @@ def chromatic_rgb(
     per channel) — the sign and size for a real objective must be calibrated; σ = 30 nm (the
     reference draws 10–100 nm); pixel 210 nm and no pupil as the reference simulator.
     """
-    phase = _as_image(phase, "phase")
-    amplitude = np.ones_like(phase) if amplitude is None else _as_image(amplitude, "amplitude")
+    phase, amplitude = _specimen(phase, amplitude)
     centres = np.asarray(centre_wavelengths_nm, dtype=np.float64)
     shifts = np.asarray(focal_shifts_nm, dtype=np.float64)
     if centres.shape != (3,) or shifts.shape != (3,) or len(set(centres)) != 3:
@@ -122,7 +120,9 @@ def chromatic_rgb(
         pixel_size_nm=pixel_size_nm, na=na, n_medium=n_medium, photons=photons, seed=seed,
         phase_wavelength_nm=float(centres[1]),
     )
-    return ChromaticImage(rgb=_noisy(rgb, photons, seed), phase=phase.astype(np.float32), metadata=metadata)
+    return ChromaticImage(
+        rgb=_noisy(rgb, photons, seed), phase=phase.astype(np.float32), metadata=metadata
+    )
 
 
 def _spectrum(centre: float, sigma: float, count: int) -> list[tuple[float, float]]:
@@ -163,8 +163,14 @@ def _noisy(intensity: np.ndarray, photons: Optional[float], seed: int) -> np.nda
     return (counts / photons).astype(np.float32)
 
 
-def _as_image(array, name: str) -> np.ndarray:
-    array = np.asarray(array, dtype=np.float64)
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D (Y, X) image, got shape {array.shape}")
-    return array
+def _specimen(phase, amplitude) -> tuple[np.ndarray, np.ndarray]:
+    """Phase and amplitude as float64 (Y, X) images of one shape; no amplitude means transparent."""
+    phase = np.asarray(phase, dtype=np.float64)
+    if phase.ndim != 2:
+        raise ValueError(f"phase must be a 2-D (Y, X) image, got shape {phase.shape}")
+    if amplitude is None:
+        return phase, np.ones_like(phase)
+    amplitude = np.asarray(amplitude, dtype=np.float64)
+    if amplitude.shape != phase.shape:
+        raise ValueError(f"amplitude of shape {amplitude.shape} must match phase {phase.shape}")
+    return phase, amplitude

@@ -28,7 +28,7 @@ def cell_phase(
     max_phase_rad: float = 2.0,
     seed: int = 0,
 ) -> np.ndarray:
-    """Phase map (Y, X) of ``n_cells`` cell-like objects on a zero background, peak ``max_phase_rad``.
+    """Phase map (Y, X) of ``n_cells`` cells on zero background, peak ``max_phase_rad``.
 
     Each cell is a dome over an irregular outline (thickest in the middle, as an adherent cell),
     with a thicker nucleus and a few dozen small organelles (vesicles, lipid droplets) of higher
@@ -48,7 +48,8 @@ def cell_phase(
         body = _dome(y - centre[0], x - centre[1], radius, rng)
         offset = rng.uniform(-0.25, 0.25, 2) * radius
         nucleus = _dome(y - centre[0] - offset[0], x - centre[1] - offset[1], 0.4 * radius, rng)
-        phase += body + 0.6 * nucleus + _organelles(y, x, centre, radius, pixel_size_nm, rng) * (body > 0)
+        granules = _organelles(y, x, centre, radius, pixel_size_nm, rng) * (body > 0)
+        phase += body + 0.6 * nucleus + granules
     phase = gaussian_filter(phase, sigma=1.0)  # cell edges are smooth on the scale of a pixel
     return (phase * max_phase_rad / max(phase.max(), 1e-12)).astype(np.float32)
 
@@ -70,7 +71,7 @@ def phase_texture(
 
 
 def load_cell_phase(max_phase_rad: float = 2.0) -> tuple[np.ndarray, float]:
-    """The real quantitative phase image ``skimage.data.cell()`` in radians, and its pixel size (nm).
+    """The real quantitative phase image ``skimage.data.cell()`` in rad, and its pixel size (nm).
 
     The image is a hologram-retrieved phase map of a cell floating in saline (Müller et al.,
     Opt. Express 2018), shipped as uint8 without its radian scale. Assumption: the grey levels

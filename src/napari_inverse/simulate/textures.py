@@ -1,4 +1,4 @@
-"""Smooth random textures: the shared raw material of synthetic phase maps and focal-stack scenes."""
+"""Smooth random textures: raw material of synthetic phase maps and focal-stack scenes."""
 from __future__ import annotations
 
 from typing import Sequence
