@@ -28,6 +28,7 @@ class Measurement:
     threads: Optional[int] = None
     device: Optional[str] = None
     tiles: Optional[int] = None
+    load: Optional[float] = None  # 1-minute load average when the worker finished
     skipped: Optional[str] = None
 
 
@@ -62,12 +63,14 @@ def prepare_inputs(cases, folder: Path) -> dict[BenchCase, tuple[Path, Path]]:
 
 def measure(
     case: BenchCase, image: Path, psf: Path, tool: str, device: str = "auto",
-    timeout_s: Optional[float] = None,
+    timeout_s: Optional[float] = None, max_runs: int = 3,
 ) -> Measurement:
-    """Run ``case`` with ``tool`` ("napari-inverse" or "scikit-image") in a fresh interpreter."""
+    """Run ``case`` with ``tool`` ("napari-inverse" or "scikit-image") in a fresh interpreter;
+    report its fastest of up to ``max_runs`` runs."""
     spec = {
         "tool": tool, "method": case.method, "iterations": case.iterations,
         "tile_shape": case.tile_shape, "device": device, "image": str(image), "psf": str(psf),
+        "max_runs": max_runs,
     }
     command = [sys.executable, "-m", "napari_inverse.benchmarks.worker", json.dumps(spec)]
     try:

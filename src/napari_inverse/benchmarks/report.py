@@ -60,23 +60,23 @@ def _code_version() -> str:
 def results_table(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]]]) -> str:
     """One markdown row per case: our seconds and peak RSS, scikit-image's, and the speed-up."""
     lines = [
-        "| case | PSF | device (threads) | tiles | seconds (runs) | peak RSS "
-        "| scikit-image seconds (runs) | scikit-image peak RSS | speed-up |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| case | PSF | device (threads) | tiles | seconds (runs) | peak RSS | load "
+        "| scikit-image seconds (runs) | scikit-image peak RSS | load | speed-up |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for case, ours, theirs in rows:
         psf = "×".join(map(str, case.psf_shape)) if case.psf_shape else "widefield 3-D"
-        if theirs is None:
-            sk_seconds, sk_rss, speedup = "—", "—", "—"
-        elif theirs.skipped:
-            sk_seconds, sk_rss, speedup = f"skipped: {theirs.skipped}", "—", "—"
-        else:
+        sk_seconds, sk_rss, sk_load, speedup = "—", "—", "—", "—"
+        if theirs is not None and theirs.skipped:
+            sk_seconds = f"skipped: {theirs.skipped}"
+        elif theirs is not None:
             sk_seconds, sk_rss = f"{theirs.seconds:.2f} ({theirs.runs})", _mib(theirs.peak_rss)
+            sk_load = f"{theirs.load:.1f}"
             speedup = f"{theirs.seconds / ours.seconds:.1f}×"
         lines.append(
             f"| {case.label} | {psf} | {ours.device} ({ours.threads}) | {ours.tiles} "
-            f"| {ours.seconds:.2f} ({ours.runs}) | {_mib(ours.peak_rss)} "
-            f"| {sk_seconds} | {sk_rss} | {speedup} |"
+            f"| {ours.seconds:.2f} ({ours.runs}) | {_mib(ours.peak_rss)} | {ours.load:.1f} "
+            f"| {sk_seconds} | {sk_rss} | {sk_load} | {speedup} |"
         )
     return "\n".join(lines)
 
@@ -108,9 +108,10 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool) ->
         "",
         f"Measured with `{command}` on {machine['date']}.",
         "",
-        f"- CPU: {machine['cpu']}; 1-minute load average {machine['load']} at the start "
-        f"and {machine['load_after']} at the end (other programs sharing the CPU slow "
-        "every number down)",
+        f"- CPU: {machine['cpu']}. The 1-minute load average was {machine['load']} at the start "
+        f"and {machine['load_after']} at the end; the load columns give it as each case "
+        "ended: near the worker's thread count it ran alone, above that other programs "
+        "shared the CPU and slowed it down.",
         f"- napari-inverse {machine['code']}",
         f"- Python {machine['python']}, torch {machine['torch']}, numpy {machine['numpy']}, "
         f"scipy {machine['scipy']}, scikit-image {machine['scikit-image']}",
@@ -118,8 +119,8 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool) ->
         f"{PIXEL_SIZE_NM:g} nm pixels, {Z_STEP_NM:g} nm between planes in 3-D; the same image "
         "and PSF go to both libraries.",
         "- Each case is one fresh Python process; seconds are the deconvolution call alone "
-        "(PSF given, image already on disk), the fastest of up to 3 runs within 20 s "
-        "(runs in brackets). scikit-image is "
+        "(PSF given, image already on disk), the fastest of the runs in brackets (up to 3, "
+        "within 20 s). scikit-image is "
         "`skimage.restoration.richardson_lucy(image, psf, num_iter=30, clip=False)`, which runs "
         "its FFTs on one thread.",
         f"- Peak RSS is the process's absolute high-water mark (VmHWM), including the idle "
