@@ -1,0 +1,11 @@
+"""Neural networks as plain `torch.nn.Module`s (torch only: no I/O, no training loop).
+
+Each network is a faithful port of its paper's reference code, with its parameter count pinned by
+a test; the losses its training recipe needs live in `losses`.
+"""
+from __future__ import annotations
+
+from .losses import bcr_loss, laplace_nll, mrbcr_loss
+from .mrbcr import MRBCR, SRBCR
+
+__all__ = ["MRBCR", "SRBCR", "bcr_loss", "laplace_nll", "mrbcr_loss"]
