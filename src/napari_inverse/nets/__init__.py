@@ -7,5 +7,6 @@ from __future__ import annotations
 
 from .losses import bcr_loss, laplace_nll, mrbcr_loss
 from .mrbcr import MRBCR, SRBCR
+from .unet import UNet
 
-__all__ = ["MRBCR", "SRBCR", "bcr_loss", "laplace_nll", "mrbcr_loss"]
+__all__ = ["MRBCR", "SRBCR", "UNet", "bcr_loss", "laplace_nll", "mrbcr_loss"]
