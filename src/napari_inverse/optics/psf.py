@@ -135,13 +135,23 @@ def psf_for_image(
             "a 3-D (ZYX) deconvolution needs the distance between planes: set Optics(z_step_nm=…) "
             "or the layer's Z scale"
         )
-    default = _psf_shape(optics, None, ndim)
-    shape = [min(d, s if s % 2 else s - 1) for d, s in zip(default, image_shape)]
+    shape = psf_shape(optics, ndim, within=image_shape)
     if model == "gaussian":
         return gaussian_psf(optics, shape, ndim)
     if model not in PSF_MODELS:
         raise ValueError(f"unknown PSF model {model!r}; choose one of {', '.join(PSF_MODELS)}")
     return widefield_psf(optics, shape, ndim, model)
+
+
+def psf_shape(
+    optics: Optics, ndim: int = 2, within: Optional[Sequence[int]] = None
+) -> tuple[int, ...]:
+    """Default odd PSF shape (significant Airy rings; ~3 axial resolutions either side in 3-D),
+    cut to the largest odd sizes that fit in an array of shape ``within`` when given."""
+    shape = _psf_shape(optics, None, ndim)
+    if within is None:
+        return shape
+    return tuple(min(d, s if s % 2 else s - 1) for d, s in zip(shape, within))
 
 
 def _psf_shape(optics: Optics, shape: Optional[Sequence[int]], ndim: int) -> tuple[int, ...]:
