@@ -1,13 +1,13 @@
-"""Widefield imaging of a specimen, I = Poisson(photons·(h∗x) + b) + read noise, with its truth."""
+"""Widefield pairs as the deconvolution tests, demo and benchmarks use them: an ideal camera in e⁻."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from ..optics import Optics, fft_convolve, psf_for_image, psf_to_otf
-from ..optics.padding import pad_for_fft
+from ..optics import Optics
+from .camera import Camera
+from .imaging import image_specimen
 
 
 @dataclass
@@ -32,16 +32,9 @@ def simulate_widefield(
 ) -> WidefieldPair:
     """Blur ``specimen`` (YX or ZYX, max 1) by the widefield PSF and add photon and read noise.
 
-    ``photons`` is the expected count at the brightest point of the specimen before blurring.
-    The specimen is mirror-extended before the FFT so the blur does not wrap around the edges.
+    The forward model of :func:`image_specimen` with a camera of gain 1 and no offset, so the
+    image stays in photo-electrons (float32): I = Poisson(photons·(h∗x) + b) + N(0, read_noise²).
     """
-    rng = np.random.default_rng(seed)
-    psf = psf_for_image(optics, specimen.shape)
-    padded, crop = pad_for_fft(specimen.astype(np.float32), psf.shape)
-    with torch.inference_mode():
-        blurred = fft_convolve(torch.as_tensor(padded), psf_to_otf(psf, padded.shape, torch.device("cpu")))
-    blurred = blurred.numpy()[crop].clip(0, None)
-    expected = photons * blurred + background
-    image = rng.poisson(expected).astype(np.float32) + rng.normal(0, read_noise, expected.shape)
-    truth = photons * specimen + background
-    return WidefieldPair(image=image.astype(np.float32), truth=truth.astype(np.float32), psf=psf)
+    camera = Camera(gain=1.0, read_noise_e=read_noise, offset_adu=0.0, quantise=False)
+    pair = image_specimen(specimen, optics, "widefield", photons, background, camera, seed)
+    return WidefieldPair(image=pair.image, truth=pair.truth, psf=pair.psf)
