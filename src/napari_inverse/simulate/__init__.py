@@ -5,6 +5,10 @@ from .filaments import filaments, microtubules
 from .focal_stack import FocalStack, depth_of_field_nm, focal_stack
 from .imaging import PSF_KINDS, ImagingPair, image_specimen, super_resolution_target
 from .nuclei import nuclei
+from .pairs import (
+    MicroscopeRanges, Pair, deconvolution_pair, denoising_pair, focus_pair, phase_pair,
+    super_resolution_pair,
+)
 from .phase import ChromaticImage, DefocusStack, chromatic_rgb, defocus_stack
 from .phase_objects import cell_phase, load_cell_phase, phase_texture
 from .reticulum import er
@@ -18,6 +22,8 @@ __all__ = [
     "DefocusStack",
     "FocalStack",
     "ImagingPair",
+    "MicroscopeRanges",
+    "Pair",
     "PSF_KINDS",
     "SPECIMENS",
     "WidefieldPair",
@@ -25,18 +31,23 @@ __all__ = [
     "beads",
     "ccp",
     "cell_phase",
+    "deconvolution_pair",
+    "denoising_pair",
     "chromatic_rgb",
     "defocus_stack",
     "depth_of_field_nm",
     "er",
     "filaments",
     "focal_stack",
+    "focus_pair",
     "image_specimen",
     "load_cell_phase",
     "microtubules",
     "nuclei",
+    "phase_pair",
     "phase_texture",
     "render_specimen",
     "simulate_widefield",
+    "super_resolution_pair",
     "super_resolution_target",
 ]

@@ -1,0 +1,160 @@
+"""Deterministic, seeded (input, target) pairs for every task, with the microscope drawn at random.
+
+One function per task turns a seed into a pair with known truth: the same seed gives the same
+pair on every machine, so training recipes and benchmark sets are reproducible. Microscopes are
+drawn from :class:`MicroscopeRanges` (NA 0.8–1.49, emission 450–650 nm, pixels from 0.9× to 1.2×
+of Nyquist, photon budgets over a decade), so learned models see the range real systems cover.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..optics import Optics
+from .camera import Camera
+from .focal_stack import focal_stack
+from .imaging import image_specimen
+from .phase import defocus_stack
+from .phase_objects import cell_phase, phase_texture
+from .specimens import SPECIMENS, render_specimen
+
+FLUORESCENCE_STRUCTURES = ("microtubules", "actin", "ccp", "er", "nuclei", "beads")
+
+
+@dataclass
+class Pair:
+    """``input`` and ``target`` share a grid (except super-resolution targets, said in metadata)."""
+
+    input: np.ndarray
+    target: np.ndarray
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MicroscopeRanges:
+    """Where random microscopes are drawn from (uniform; photons log-uniform)."""
+
+    na: tuple[float, float] = (0.8, 1.49)
+    wavelength_nm: tuple[float, float] = (450.0, 650.0)
+    nyquist_fraction: tuple[float, float] = (0.9, 1.2)
+    photons: tuple[float, float] = (100.0, 1000.0)
+    background: tuple[float, float] = (2.0, 20.0)
+
+    def draw(self, rng: np.random.Generator, z_step_nm: Optional[float] = None) -> tuple[Optics, float, float]:
+        """A random (Optics, photons, background); oil (1.518) above NA 1.0, water (1.33) below."""
+        na = rng.uniform(*self.na)
+        wavelength = rng.uniform(*self.wavelength_nm)
+        pixel = wavelength / (4 * na) * rng.uniform(*self.nyquist_fraction)
+        index = 1.518 if na > 1.0 else 1.33
+        photons = math.exp(rng.uniform(*np.log(self.photons)))
+        optics = Optics(na=na, wavelength_nm=wavelength, pixel_size_nm=pixel,
+                        refractive_index=index, z_step_nm=z_step_nm)
+        return optics, photons, rng.uniform(*self.background)
+
+
+def deconvolution_pair(
+    seed: int, shape: Sequence[int] = (128, 128), structure: Optional[str] = None,
+    optics: Optional[Optics] = None, photons: Optional[float] = None,
+    ranges: MicroscopeRanges = MicroscopeRanges(), camera: Optional[Camera] = None,
+) -> Pair:
+    """Widefield image (photo-electrons, camera noise) → the object photons·x + b on the same grid."""
+    rng = np.random.default_rng(seed)
+    structure, optics, photons, background = _setting(rng, structure, optics, photons, ranges)
+    specimen = render_specimen(structure, shape, optics.pixel_size_nm, optics.z_step_nm, seed=seed)
+    imaged = image_specimen(specimen, optics, "widefield", photons, background,
+                            camera or _electron_counting_camera(), seed=seed + 1)
+    return Pair(imaged.image, imaged.truth, _metadata("deconvolution", structure, optics, photons,
+                                                        background, seed, psf=imaged.psf))
+
+
+def denoising_pair(
+    seed: int, shape: Sequence[int] = (128, 128), structure: Optional[str] = None,
+    optics: Optional[Optics] = None, photons: Optional[float] = None,
+    ranges: MicroscopeRanges = MicroscopeRanges(), camera: Optional[Camera] = None,
+) -> Pair:
+    """Noisy widefield image → the same image without noise (expected photo-electrons)."""
+    rng = np.random.default_rng(seed)
+    structure, optics, photons, background = _setting(rng, structure, optics, photons, ranges)
+    specimen = render_specimen(structure, shape, optics.pixel_size_nm, optics.z_step_nm, seed=seed)
+    clean = image_specimen(specimen, optics, "widefield", photons, background, None)
+    noisy = image_specimen(specimen, optics, "widefield", photons, background,
+                           camera or _electron_counting_camera(), seed=seed + 1)
+    return Pair(noisy.image, clean.image, _metadata("denoising", structure, optics, photons,
+                                                      background, seed))
+
+
+def super_resolution_pair(
+    seed: int, shape: Sequence[int] = (128, 128), structure: Optional[str] = None,
+    optics: Optional[Optics] = None, photons: Optional[float] = None,
+    ranges: MicroscopeRanges = MicroscopeRanges(), camera: Optional[Camera] = None,
+) -> Pair:
+    """Noisy widefield image → the noise-free SIM-like image (OTF twice as wide), same grid.
+
+    The grid should sample the SIM target (pixel ≤ λ/8NA) for the target to be meaningful; the
+    drawn pixel is halved for that reason when ``optics`` is not given.
+    """
+    rng = np.random.default_rng(seed)
+    structure, optics, photons, background = _setting(rng, structure, optics, photons, ranges,
+                                                      pixel_scale=0.5)
+    specimen = render_specimen(structure, shape, optics.pixel_size_nm, optics.z_step_nm, seed=seed)
+    widefield = image_specimen(specimen, optics, "widefield", photons, background,
+                               camera or _electron_counting_camera(), seed=seed + 1)
+    target = image_specimen(specimen, optics, "sim", photons, background, None)
+    return Pair(widefield.image, target.image, _metadata("super_resolution", structure, optics,
+                                                           photons, background, seed))
+
+
+def phase_pair(
+    seed: int, shape: Sequence[int] = (128, 128), dz_nm: Sequence[float] = (-1000.0, 0.0, 1000.0),
+    wavelength_nm: float = 521.0, pixel_size_nm: float = 210.0, photons: Optional[float] = 1000.0,
+) -> Pair:
+    """Brightfield planes at ``dz_nm`` (Z, Y, X) → the phase in radians (cells or a texture)."""
+    rng = np.random.default_rng(seed)
+    if rng.random() < 0.7:
+        phase = cell_phase(shape, pixel_size_nm, seed=seed, max_phase_rad=rng.uniform(0.5, 3.0))
+    else:
+        phase = phase_texture(shape, pixel_size_nm, seed=seed, max_phase_rad=rng.uniform(0.3, 1.5))
+    stack = defocus_stack(phase, wavelength_nm=wavelength_nm, pixel_size_nm=pixel_size_nm,
+                          dz_nm=dz_nm, photons=photons, seed=seed + 1)
+    return Pair(stack.intensity, stack.phase, {"task": "phase", "seed": seed, **stack.metadata})
+
+
+def focus_pair(seed: int, shape: Sequence[int] = (128, 128), optics: Optional[Optics] = None,
+               n_planes: int = 12, photons: Optional[float] = 500.0) -> Pair:
+    """Focal stack (Z, Y, X) → its true per-slice in-focus masks (Z, Y, X, bool)."""
+    optics = optics or Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0,
+                              z_step_nm=1000)
+    scene = "surface" if seed % 2 else "objects"
+    stack = focal_stack(shape, optics, n_planes=n_planes, scene=scene, photons=photons, seed=seed)
+    return Pair(stack.stack, stack.in_focus, {"task": "focus", "seed": seed, "scene": scene,
+                                              **stack.metadata})
+
+
+def _setting(rng, structure, optics, photons, ranges, pixel_scale: float = 1.0):
+    """Fill in what the caller left open: a structure, a microscope, a photon budget."""
+    if structure is None:
+        structure = FLUORESCENCE_STRUCTURES[rng.integers(len(FLUORESCENCE_STRUCTURES))]
+    elif structure not in SPECIMENS:
+        raise ValueError(f"unknown structure {structure!r}; choose one of {', '.join(SPECIMENS)}")
+    drawn, drawn_photons, background = ranges.draw(rng)
+    if optics is None:
+        optics = Optics(na=drawn.na, wavelength_nm=drawn.wavelength_nm,
+                        pixel_size_nm=drawn.pixel_size_nm * pixel_scale,
+                        refractive_index=drawn.refractive_index)
+    return structure, optics, photons if photons is not None else drawn_photons, background
+
+
+def _electron_counting_camera() -> Camera:
+    """A camera that reports photo-electrons: gain 1, no offset, sCMOS read noise, no rounding."""
+    return Camera(gain=1.0, read_noise_e=1.6, offset_adu=0.0, quantise=False)
+
+
+def _metadata(task, structure, optics, photons, background, seed, psf=None) -> dict:
+    metadata = {"task": task, "structure": structure, "optics": optics.to_dict(),
+                "photons": photons, "background": background, "seed": seed, "units": "e-"}
+    if psf is not None:
+        metadata["psf_shape"] = tuple(psf.shape)
+    return metadata
