@@ -13,6 +13,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
+from scipy.special import erf
 
 Range = Union[float, tuple[float, float]]
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
@@ -124,18 +125,25 @@ class Canvas:
 def random_field(
     rng: np.random.Generator, shape: Sequence[int], spacing_nm: np.ndarray, correlation_nm: float
 ) -> np.ndarray:
-    """Smooth Gaussian noise (zero mean, unit s.d.) with a Gaussian correlation of ``correlation_nm``.
+    """Gaussian-filtered white noise (filter σ = ``correlation_nm``), averaged over each pixel.
 
-    Filtered in Fourier space, so its cost does not grow with the correlation length; it wraps
-    around the field's edges, which a texture does not mind.
+    The continuous field has unit s.d.; a pixel averages it, which leaves the s.d. that the
+    pixel-averaged correlation exp(−r²/4σ²) implies (93 % for σ = 250 nm in 340 nm pixels, 64 %
+    in 1 µm pixels), so texture finer than a pixel fades instead of turning into pixel noise.
+    Filtered in Fourier space, so the cost does not grow with σ; the field wraps around the
+    edges, which a texture does not mind.
     """
     noise = np.fft.rfftn(rng.standard_normal(tuple(shape)))
     frequencies = [np.fft.fftfreq(n, d) for n, d in zip(shape[:-1], spacing_nm[:-1])]
     frequencies.append(np.fft.rfftfreq(shape[-1], spacing_nm[-1]))
-    k2 = sum(np.meshgrid(*[f**2 for f in frequencies], indexing="ij", sparse=True))
-    field = np.fft.irfftn(noise * np.exp(-2 * math.pi**2 * correlation_nm**2 * k2), s=shape)
+    grids = np.meshgrid(*frequencies, indexing="ij", sparse=True)
+    smooth = np.exp(-2 * math.pi**2 * correlation_nm**2 * sum(f**2 for f in grids))
+    pixel_box = math.prod(np.sinc(f * d) for f, d in zip(grids, spacing_nm))
+    field = np.fft.irfftn(noise * smooth * pixel_box, s=shape)
     field -= field.mean()
-    return field / max(float(field.std()), 1e-12)
+    a = np.asarray(spacing_nm, dtype=float) / (2 * correlation_nm)
+    kept = (math.sqrt(math.pi) * a * erf(a) + np.exp(-(a**2)) - 1) / a**2  # per axis, ≤ 1
+    return field * math.sqrt(float(np.prod(kept))) / max(float(field.std()), 1e-12)
 
 
 def brightness_variation(
