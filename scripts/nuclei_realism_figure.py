@@ -10,6 +10,7 @@ The simulation is not histogram-matched: its physical parameters are chosen from
 image (nucleus size → pixel size; background and nuclear level → background and photons; the
 background's noise → camera gain and read noise), so the histograms test the forward model.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,7 +41,7 @@ CULTURE = dict(mitotic_fraction=0.1)
 
 
 def nucleus_statistics(image: np.ndarray) -> dict:
-    """Median nucleus long axis (px) and mean level, and the background level, by Otsu's threshold."""
+    """Median nucleus long axis (px), its mean level and the background level (Otsu threshold)."""
     threshold = threshold_otsu(image)
     regions = [r for r in regionprops(label(image > threshold), image) if r.area >= 20]
     return {
@@ -67,8 +68,9 @@ def simulate_like(real: np.ndarray) -> tuple[np.ndarray, dict]:
     specimen, optics, per_photon = noise_free(pixel_nm)
     background = (target["background"] - CAMERA.offset_adu) / CAMERA.gain
     photons = (target["level"] - target["background"]) / CAMERA.gain / per_photon["level"]
-    pair = image_specimen(specimen, optics, photons=photons, background=background,
-                          camera=CAMERA, seed=SEED)
+    pair = image_specimen(
+        specimen, optics, photons=photons, background=background, camera=CAMERA, seed=SEED
+    )
     settings = {"pixel_nm": pixel_nm, "photons": photons, "background": background}
     return pair.image[focus], settings
 
@@ -86,19 +88,30 @@ def draw(real: np.ndarray, simulated: np.ndarray, settings: dict, out: Path) -> 
         histogram = axes[1, column]
         other = simulated if column == 0 else real
         histogram.hist(image.ravel(), bins, color="0.3", label="this image")
-        histogram.hist(other.ravel(), bins, histtype="step", color="tab:orange",
-                       label="the other image")
+        histogram.hist(
+            other.ravel(), bins, histtype="step", color="tab:orange", label="the other image"
+        )
         histogram.set_yscale("log")
         histogram.set_xlim(0, bins[-1])
         histogram.set_xlabel("ADU")
-        histogram.text(0.98, 0.92, f"background {stats['background']:.0f}, nuclei {stats['level']:.0f} ADU\n"
-                       f"{stats['count']} nuclei, {stats['axis_px']:.0f} px long",
-                       transform=histogram.transAxes, ha="right", va="top", fontsize=8)
+        histogram.text(
+            0.98,
+            0.92,
+            f"background {stats['background']:.0f}, nuclei {stats['level']:.0f} ADU\n"
+            f"{stats['count']} nuclei, {stats['axis_px']:.0f} px long",
+            transform=histogram.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8,
+        )
     axes[1, 1].legend(loc="center right", fontsize=8, frameon=False)
     figure.suptitle(
-        f"NA {OBJECTIVE['na']} air, λ {OBJECTIVE['wavelength_nm']:.0f} nm, pixel {settings['pixel_nm']:.0f} nm, "
+        f"NA {OBJECTIVE['na']} air, λ {OBJECTIVE['wavelength_nm']:.0f} nm, "
+        f"pixel {settings['pixel_nm']:.0f} nm, "
         f"{settings['photons']:.0f} photons, background {settings['background']:.0f} e⁻, "
-        f"gain {CAMERA.gain} ADU/e⁻, read noise {CAMERA.read_noise_e} e⁻", fontsize=10)
+        f"gain {CAMERA.gain} ADU/e⁻, read noise {CAMERA.read_noise_e} e⁻",
+        fontsize=10,
+    )
     figure.tight_layout()
     figure.savefig(out, dpi=90)
 
@@ -106,7 +119,9 @@ def draw(real: np.ndarray, simulated: np.ndarray, settings: dict, out: Path) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("real", type=Path, help="path to stardist's img2d.tif")
-    parser.add_argument("out", type=Path, nargs="?", default=Path("docs/images/nuclei_sim_vs_real.png"))
+    parser.add_argument(
+        "out", type=Path, nargs="?", default=Path("docs/images/nuclei_sim_vs_real.png")
+    )
     args = parser.parse_args()
     real = tifffile.imread(args.real).astype(np.float64)
     simulated, settings = simulate_like(real)

@@ -1,4 +1,5 @@
 """Confocal PSF: the pinhole interpolates between h_ex·h_em (closed) and h_ex (wide open)."""
+
 import numpy as np
 import pytest
 
@@ -23,7 +24,9 @@ OPTICS = Optics(1.4, 520, 10)
 
 def test_closed_pinhole_squares_the_psf():
     """Airy² is 0.72× as wide as Airy (h_ex = h_em when the Stokes shift is neglected)."""
-    ratio = lateral_fwhm(confocal_psf(OPTICS, pinhole_au=0), 10) / lateral_fwhm(widefield_psf(OPTICS), 10)
+    ratio = lateral_fwhm(confocal_psf(OPTICS, pinhole_au=0), 10) / lateral_fwhm(
+        widefield_psf(OPTICS), 10
+    )
     assert ratio == pytest.approx(0.72, abs=0.02)
 
 
@@ -36,7 +39,7 @@ def test_open_pinhole_tends_to_the_excitation_psf_and_width_grows_with_it():
 
 
 def test_confocal_sections_optically_and_widefield_does_not():
-    """Light per plane (a thin fluorescent sheet's signal) falls off out of focus only confocally."""
+    """Light per plane (a thin fluorescent sheet's signal) drops with defocus only confocally."""
     optics = Optics(1.4, 520, 100, z_step_nm=400)
     shape = (5, 61, 61)  # ±0.8 µm of defocus, ±3 µm laterally to hold the defocused widefield cone
     confocal = confocal_psf(optics, shape, 3, pinhole_au=1).sum(axis=(1, 2))
@@ -46,7 +49,10 @@ def test_confocal_sections_optically_and_widefield_does_not():
 
 
 def test_confocal_psf_is_normalised_centred_and_checks_its_input():
-    for psf in (confocal_psf(Optics(1.2, 600, 80)), confocal_psf(Optics(1.2, 600, 80, z_step_nm=300), ndim=3)):
+    for psf in (
+        confocal_psf(Optics(1.2, 600, 80)),
+        confocal_psf(Optics(1.2, 600, 80, z_step_nm=300), ndim=3),
+    ):
         assert psf.sum() == pytest.approx(1.0, rel=1e-5)
         assert np.unravel_index(psf.argmax(), psf.shape) == tuple(s // 2 for s in psf.shape)
         np.testing.assert_allclose(psf, psf[..., ::-1], atol=1e-7)

@@ -1,4 +1,5 @@
 """SIM-like target PSF: OTF support and width twice the widefield's."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """The camera model φ: photon-transfer line, binning, quantisation and refused settings."""
+
 import numpy as np
 import pytest
 
@@ -21,7 +22,9 @@ def photon_transfer_fit(camera: Camera, electron_levels, pixels_per_level: int =
     return np.polyfit(means, variances, 1, w=1 / variances)
 
 
-@pytest.mark.parametrize("gain, read_noise, binning", [(2.17, 1.6, 1), (0.5, 3.0, 1), (1.0, 1.2, 2)])
+@pytest.mark.parametrize(
+    "gain, read_noise, binning", [(2.17, 1.6, 1), (0.5, 3.0, 1), (1.0, 1.2, 2)]
+)
 def test_variance_follows_the_photon_transfer_line(gain, read_noise, binning):
     camera = Camera(gain=gain, read_noise_e=read_noise, offset_adu=100.0, binning=binning)
     slope, intercept = photon_transfer_fit(camera, np.linspace(0, 100, 11) / binning**2)
@@ -32,8 +35,14 @@ def test_variance_follows_the_photon_transfer_line(gain, read_noise, binning):
 
 def test_flat_field_mean_is_offset_plus_gain_times_electrons():
     camera = Camera(gain=2.0, read_noise_e=1.5, offset_adu=100.0)
-    image = image_specimen(np.full((64, 64), 0.5), Optics(1.2, 600, 80), photons=300,
-                           background=20, camera=camera, seed=1).image
+    image = image_specimen(
+        np.full((64, 64), 0.5),
+        Optics(1.2, 600, 80),
+        photons=300,
+        background=20,
+        camera=camera,
+        seed=1,
+    ).image
     assert image.dtype == np.uint16
     assert image.mean() == pytest.approx(100 + 2.0 * (0.5 * 300 + 20), rel=0.01)
     np.testing.assert_allclose(camera.to_electrons(image).mean(), 170, rtol=0.01)
@@ -54,13 +63,16 @@ def test_quantised_images_are_clipped_to_uint16():
     assert image.dtype == np.uint16 and image[0, 0] == 0 and image[0, 1] == 65535
 
 
-@pytest.mark.parametrize("settings, message", [
-    (dict(gain=0.0), "gain must be a finite number positive"),
-    (dict(read_noise_e=-1.0), "read_noise_e"),
-    (dict(offset_adu=float("nan")), "offset_adu"),
-    (dict(binning=1.5), "binning must be a whole number"),
-    (dict(offset_adu=70000.0), "no room in uint16"),
-])
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (dict(gain=0.0), "gain must be a finite number positive"),
+        (dict(read_noise_e=-1.0), "read_noise_e"),
+        (dict(offset_adu=float("nan")), "offset_adu"),
+        (dict(binning=1.5), "binning must be a whole number"),
+        (dict(offset_adu=70000.0), "no room in uint16"),
+    ],
+)
 def test_bad_camera_settings_are_refused(settings, message):
     with pytest.raises(ValueError, match=message):
         Camera(**settings)

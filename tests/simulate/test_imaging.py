@@ -1,5 +1,6 @@
 """The forward model: PSF widths seen in simulated bead images against the psf package, units,
 parameter ranges, the super-resolution target and the legacy widefield pair."""
+
 import numpy as np
 import pytest
 
@@ -25,9 +26,16 @@ def bead_image(optics: Optics, shape, psf_kind="widefield") -> np.ndarray:
 
 def psf_package_profile(axis: str, na: float, n: float, wavelength: float = 520) -> tuple:
     import psf
+
     shape, dims = ((256, 2), (6.0, 0.01)) if axis == "z" else ((2, 256), (0.01, 3.0))
-    data = psf.PSF(psf.ISOTROPIC | psf.EMISSION, shape=shape, dims=dims, em_wavelen=wavelength,
-                   num_aperture=na, refr_index=n).data
+    data = psf.PSF(
+        psf.ISOTROPIC | psf.EMISSION,
+        shape=shape,
+        dims=dims,
+        em_wavelen=wavelength,
+        num_aperture=na,
+        refr_index=n,
+    ).data
     return (data[:, 0] if axis == "z" else data[0]), 1000 * max(dims) / 255
 
 
@@ -61,7 +69,9 @@ def test_super_resolution_target_is_twice_as_sharp_and_noise_free():
 
 def test_confocal_bead_is_narrower_than_widefield():
     optics = Optics(1.4, 520, 20)
-    wide, confocal = (bead_image(optics, (41, 41), kind)[20, 20:] for kind in ("widefield", "confocal"))
+    wide, confocal = (
+        bead_image(optics, (41, 41), kind)[20, 20:] for kind in ("widefield", "confocal")
+    )
     assert fwhm(confocal, 20) < 0.97 * fwhm(wide, 20)
 
 
@@ -80,8 +90,15 @@ def test_parameter_ranges_conserve_light(na, wavelength, kind):
 
 def test_camera_image_units_and_metadata():
     specimen = filaments((64, 64), 65, seed=0)
-    pair = image_specimen(specimen, Optics(1.4, 520, 65), "confocal", photons=500,
-                          camera=Camera(binning=2), seed=3, pinhole_au=0.5)
+    pair = image_specimen(
+        specimen,
+        Optics(1.4, 520, 65),
+        "confocal",
+        photons=500,
+        camera=Camera(binning=2),
+        seed=3,
+        pinhole_au=0.5,
+    )
     assert pair.image.shape == (32, 32) and pair.image.dtype == np.uint16
     assert pair.truth.shape == (64, 64) and pair.truth.max() == pytest.approx(510)
     assert pair.metadata["units"] == {"image": "ADU", "truth": "e-"}
@@ -98,16 +115,26 @@ def test_simulate_widefield_is_the_forward_model_with_an_ideal_camera():
     np.testing.assert_array_equal(pair.truth, 300 * specimen + 10)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: image_specimen(np.ones((4, 4, 4, 4)), Optics(1.4, 520, 65)), "2-D .* or 3-D"),
-    (lambda: image_specimen(np.ones((8, 32, 32)), Optics(1.4, 520, 65)), "z_step_nm"),
-    (lambda: image_specimen(-np.ones((32, 32)), Optics(1.4, 520, 65)), "≥ 0 everywhere"),
-    (lambda: image_specimen(np.ones((32, 32)), Optics(1.4, 520, 65), "sted"), "choose one of"),
-    (lambda: image_specimen(np.ones((32, 32)), Optics(1.4, 520, 65), photons=-1), "photons"),
-    (lambda: image_specimen(np.ones((32, 32)), Optics(1.4, 520, 65), background=-1), "background"),
-    (lambda: image_specimen(np.ones((32, 32)), Optics(1.4, 520, 65), "confocal", pinhole_au=-1),
-     "pinhole_au"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: image_specimen(np.ones((4, 4, 4, 4)), Optics(1.4, 520, 65)), "2-D .* or 3-D"),
+        (lambda: image_specimen(np.ones((8, 32, 32)), Optics(1.4, 520, 65)), "z_step_nm"),
+        (lambda: image_specimen(-np.ones((32, 32)), Optics(1.4, 520, 65)), "≥ 0 everywhere"),
+        (lambda: image_specimen(np.ones((32, 32)), Optics(1.4, 520, 65), "sted"), "choose one of"),
+        (lambda: image_specimen(np.ones((32, 32)), Optics(1.4, 520, 65), photons=-1), "photons"),
+        (
+            lambda: image_specimen(np.ones((32, 32)), Optics(1.4, 520, 65), background=-1),
+            "background",
+        ),
+        (
+            lambda: image_specimen(
+                np.ones((32, 32)), Optics(1.4, 520, 65), "confocal", pinhole_au=-1
+            ),
+            "pinhole_au",
+        ),
+    ],
+)
 def test_bad_input_is_refused_with_a_clear_message(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -1,4 +1,5 @@
 """Synthetic specimens: shapes, value range, determinism, and sizes measured on the rendering."""
+
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -89,8 +90,9 @@ def test_ccp_ring_radius_is_the_requested_one():
 
 
 def test_ccp_in_3d_is_a_hollow_shell():
-    shell = render_specimen("ccp", (48, 96, 96), 5, z_step_nm=10, diameter_nm=150,
-                            pits_per_um2=30, seed=1)
+    shell = render_specimen(
+        "ccp", (48, 96, 96), 5, z_step_nm=10, diameter_nm=150, pits_per_um2=30, seed=1
+    )
     labels, _ = ndimage.label(ndimage.binary_fill_holes(shell > 0.1))
     whole = _whole_objects(labels)
     assert whole
@@ -106,14 +108,17 @@ def test_er_network_meets_at_three_way_junctions():
 
 
 def test_nuclei_are_several_micrometres_across():
-    image = render_specimen("nuclei", (256, 256), 250, diameter_nm=10000, mitotic_fraction=0,
-                            fill_fraction=0.2, seed=0)
+    image = render_specimen(
+        "nuclei", (256, 256), 250, diameter_nm=10000, mitotic_fraction=0, fill_fraction=0.2, seed=0
+    )
     labels, _ = ndimage.label(image > 0.05)
     lengths = [max(s.stop - s.start for s in found) * 250 for _, found in _whole_objects(labels)]
     assert lengths and 6000 < np.median(lengths) < 11000
 
 
 def test_actin_is_denser_than_microtubules():
-    cover = {name: np.mean(render_specimen(name, (128, 128), 65, seed=0) > 0.1)
-             for name in ("actin", "microtubules")}
+    cover = {
+        name: np.mean(render_specimen(name, (128, 128), 65, seed=0) > 0.1)
+        for name in ("actin", "microtubules")
+    }
     assert cover["actin"] > 1.5 * cover["microtubules"]

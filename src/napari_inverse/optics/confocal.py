@@ -5,6 +5,7 @@ sample, a disc of ``pinhole_au`` Airy units (1 AU = 1.22 λ_em / NA across). A c
 gives h_ex·h_em (≈ √2 narrower than widefield); a wide one tends to the excitation PSF alone.
 The product is formed on a grid finer than the pixel, then integrated over each pixel.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,9 +45,13 @@ def confocal_psf(
     fine_nm = optics.pixel_size_nm / factor
     lateral = [(np.arange(n * factor) - (n * factor - 1) / 2) * fine_nm for n in shape[-2:]]
     radius = np.hypot(lateral[0][:, None], lateral[1][None, :])
-    z_positions = (np.arange(shape[0]) - (shape[0] - 1) / 2) * optics.z_step_nm if ndim == 3 else [0.0]
+    z_positions = (
+        (np.arange(shape[0]) - (shape[0] - 1) / 2) * optics.z_step_nm if ndim == 3 else [0.0]
+    )
     emitted = _sampled(optics, radius, z_positions, fine_nm)
-    exciting = emitted if excitation == optics else _sampled(excitation, radius, z_positions, fine_nm)
+    exciting = (
+        emitted if excitation == optics else _sampled(excitation, radius, z_positions, fine_nm)
+    )
     pinhole = _pinhole(optics, fine_nm, pinhole_au)[None]
     detected = np.clip(fftconvolve(emitted, pinhole, mode="same", axes=(-2, -1)), 0.0, None)
     product = (exciting * detected).reshape(len(z_positions), shape[-2], factor, shape[-1], factor)
@@ -58,7 +63,10 @@ def _sampled(optics: Optics, radius: np.ndarray, z_positions, fine_nm: float) ->
     """Widefield intensity at each fine cell's centre, one plane per defocus (Z × Y × X)."""
     r_table = np.arange(0.0, radius.max() + fine_nm, fine_nm / 4)
     return np.stack(
-        [np.interp(radius, r_table, widefield_radial_profile(optics, r_table, z)) for z in z_positions]
+        [
+            np.interp(radius, r_table, widefield_radial_profile(optics, r_table, z))
+            for z in z_positions
+        ]
     )
 
 
@@ -66,6 +74,8 @@ def _pinhole(optics: Optics, fine_nm: float, pinhole_au: float) -> np.ndarray:
     """The pinhole disc in the sample plane, on the fine grid, with an anti-aliased rim."""
     radius = 0.5 * pinhole_au * 1.22 * optics.wavelength_nm / optics.na / fine_nm
     half = int(math.ceil(radius)) + 1
-    r = np.hypot(*np.meshgrid(np.arange(-half, half + 1), np.arange(-half, half + 1), indexing="ij"))
+    r = np.hypot(
+        *np.meshgrid(np.arange(-half, half + 1), np.arange(-half, half + 1), indexing="ij")
+    )
     disc = np.clip(radius + 0.5 - r, 0.0, 1.0)
     return disc / disc.sum()

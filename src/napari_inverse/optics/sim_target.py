@@ -8,6 +8,7 @@ whose support is 2NA/(λ/2) = 4NA/λ laterally (and twice as wide axially, as 3-
 The alternative, squaring the widefield PSF (autocorrelating the OTF), has the same support but
 damps the high frequencies so strongly that it is only ~√2 sharper, not the 2× of real SIM data.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace

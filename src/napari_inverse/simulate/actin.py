@@ -1,4 +1,5 @@
-"""F-actin: a dense meshwork of stiff filaments that branch at ~70° (Arp2/3), plus brighter bundles."""
+"""F-actin: a dense meshwork of stiff filaments branching at ~70° (Arp2/3), and brighter bundles."""
+
 from __future__ import annotations
 
 import math
@@ -39,9 +40,13 @@ def actin(
     rng = np.random.default_rng(seed)
     shape, spacing = field_spacing(shape, pixel_size_nm, z_step_nm)
     extent = np.array(shape) * spacing
-    for name, value in (("mother_length_nm", mother_length_nm), ("branch_length_nm", branch_length_nm),
-                        ("branch_spacing_nm", branch_spacing_nm), ("width_nm", width_nm),
-                        ("persistence_nm", persistence_nm)):
+    for name, value in (
+        ("mother_length_nm", mother_length_nm),
+        ("branch_length_nm", branch_length_nm),
+        ("branch_spacing_nm", branch_spacing_nm),
+        ("width_nm", width_nm),
+        ("persistence_nm", persistence_nm),
+    ):
         if not value > 0:
             raise ValueError(f"actin {name} must be positive, got {value!r}")
     canvas = Canvas(shape, spacing, finest_nm=width_nm / 2)
@@ -51,8 +56,9 @@ def actin(
     n_mothers = rng.poisson(mothers_per_um2 * np.prod(extent[-2:] + 2 * mother_length_nm) * 1e-6)
     starts = rng.uniform(-margin, extent + margin, (n_mothers, len(shape)))
     brightness = np.where(rng.random(n_mothers) < bundle_fraction, 3.0, 1.0)
-    points, azimuth, alive = _grow(rng, starts, rng.uniform(0, 2 * math.pi, n_mothers),
-                                   mother_length_nm, step, persistence_nm)
+    points, azimuth, alive = _grow(
+        rng, starts, rng.uniform(0, 2 * math.pi, n_mothers), mother_length_nm, step, persistence_nm
+    )
     canvas.splat(points, alive * brightness[:, None] * step)
     branch_angle = math.radians(branch_angle_deg)
     for _ in range(generations):
@@ -61,8 +67,9 @@ def actin(
             break
         side = rng.choice([-1.0, 1.0], int(sites.sum()))
         angles = azimuth[sites] + side * rng.normal(branch_angle, math.radians(5), side.size)
-        points, azimuth, alive = _grow(rng, points[sites], angles, branch_length_nm, step,
-                                       persistence_nm)
+        points, azimuth, alive = _grow(
+            rng, points[sites], angles, branch_length_nm, step, persistence_nm
+        )
         canvas.splat(points, alive * step)
     density = canvas.render(width_nm) * brightness_variation(rng, shape, spacing)
     return normalised(density)

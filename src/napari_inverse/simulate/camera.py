@@ -6,6 +6,7 @@ own read noise, as an sCMOS bins digitally) → + offset (ADU, added once per ou
 optional rounding to uint16. Hence the photon-transfer line every camera is checked against:
 var(ADU) = gain · (mean(ADU) − offset) + n²·(gain · read_noise)².
 """
+
 from __future__ import annotations
 
 import math
@@ -38,9 +39,13 @@ class Camera:
                 rule = "positive" if lowest is not None else "≥ 0"
                 raise ValueError(f"Camera.{name} must be a finite number {rule}, got {value!r}")
         if not isinstance(self.binning, (int, np.integer)) or self.binning < 1:
-            raise ValueError(f"Camera.binning must be a whole number ≥ 1 (2 for 2×2), got {self.binning!r}")
+            raise ValueError(
+                f"Camera.binning must be a whole number ≥ 1 (2 for 2×2), got {self.binning!r}"
+            )
         if self.quantise and self.offset_adu >= _UINT16_MAX:
-            raise ValueError(f"Camera.offset_adu={self.offset_adu} leaves no room in uint16 (max 65535)")
+            raise ValueError(
+                f"Camera.offset_adu={self.offset_adu} leaves no room in uint16 (max 65535)"
+            )
 
     def record(self, expected_e: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One noisy exposure of ``expected_e`` (photo-electrons per pixel, YX or ZYX).
@@ -50,7 +55,9 @@ class Camera:
         """
         expected_e = np.asarray(expected_e)
         if expected_e.ndim < 2 or not np.all(np.isfinite(expected_e)) or expected_e.min() < 0:
-            raise ValueError("a camera records a finite, non-negative image of at least 2 axes (YX)")
+            raise ValueError(
+                "a camera records a finite, non-negative image of at least 2 axes (YX)"
+            )
         n = int(self.binning)
         if any(size % n for size in expected_e.shape[-2:]):
             raise ValueError(
@@ -58,7 +65,9 @@ class Camera:
                 f"{expected_e.shape}; crop the specimen first"
             )
         electrons = rng.poisson(expected_e).astype(np.float32)
-        adu = self.gain * electrons + rng.normal(0.0, self.gain * self.read_noise_e, expected_e.shape)
+        adu = self.gain * electrons + rng.normal(
+            0.0, self.gain * self.read_noise_e, expected_e.shape
+        )
         if n > 1:
             adu = adu.reshape(*adu.shape[:-2], adu.shape[-2] // n, n, adu.shape[-1] // n, n)
             adu = adu.sum(axis=(-3, -1))
@@ -68,8 +77,9 @@ class Camera:
         return adu.astype(np.float32)
 
     def to_electrons(self, image: np.ndarray) -> np.ndarray:
-        """Photo-electrons per (binned) pixel estimated from an image in ADU: (I − offset) / gain."""
-        return ((np.asarray(image, dtype=np.float32) - self.offset_adu) / self.gain).astype(np.float32)
+        """Photo-electrons per (binned) pixel from an image in ADU: (I − offset) / gain."""
+        electrons = (np.asarray(image, dtype=np.float32) - self.offset_adu) / self.gain
+        return electrons.astype(np.float32)
 
     def to_dict(self) -> dict:
         return asdict(self)

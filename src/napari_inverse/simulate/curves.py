@@ -3,6 +3,7 @@
 Positions are in nm, axes (Y, X) or (Z, Y, X) like the field. All curves of one call are
 generated together as (curves × points) arrays, so no Python loop runs along a curve.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,7 +38,9 @@ def worm_like_chains(
     lateral = np.stack([np.sin(azimuth), np.cos(azimuth)], axis=-1)
     if ndim == 3:
         memory = np.exp(-step_nm / _ELEVATION_MEMORY_NM)
-        drive = rng.normal(scale=_ELEVATION_SPREAD_RAD * np.sqrt(1 - memory**2), size=(count, n_steps))
+        drive = rng.normal(
+            scale=_ELEVATION_SPREAD_RAD * np.sqrt(1 - memory**2), size=(count, n_steps)
+        )
         drive[:, 0] = rng.normal(scale=_ELEVATION_SPREAD_RAD, size=count)
         elevation = lfilter([1.0], [1.0, -memory], drive, axis=1)
         tangent = np.concatenate(
@@ -70,7 +73,9 @@ def bowed_segments(
     normal = np.zeros_like(chord)
     normal[:, -2], normal[:, -1] = -chord[:, -1], chord[:, -2]
     normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
-    control = 0.5 * (ends_a + ends_b) + normal * (bow * length * rng.normal(size=len(length)))[:, None]
+    control = (
+        0.5 * (ends_a + ends_b) + normal * (bow * length * rng.normal(size=len(length)))[:, None]
+    )
     counts = np.maximum(2, np.ceil(length / step_nm).astype(int) + 1)
     owner = np.repeat(np.arange(len(length)), counts)
     first = np.cumsum(counts) - counts

@@ -1,4 +1,5 @@
-"""Microtubule-like filaments: sparse, smooth worm-like chains, rendered in 2-D or 3-D at any pixel size."""
+"""Microtubule-like filaments: sparse, smooth worm-like chains, in 2-D or 3-D at any pixel size."""
+
 from __future__ import annotations
 
 import math

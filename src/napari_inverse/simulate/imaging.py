@@ -6,6 +6,7 @@ SIM-like super-resolution target), b a background in photo-electrons per pixel (
 light, autofluorescence), and φ the :class:`Camera`. The truth is photons·x + b, in the same
 photo-electron units, on the specimen's grid: what a perfect restoration of the image returns.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,7 +16,13 @@ import numpy as np
 import torch
 
 from ..optics import (
-    Optics, confocal_psf, fft_convolve, psf_shape, psf_to_otf, sim_target_psf, widefield_psf,
+    Optics,
+    confocal_psf,
+    fft_convolve,
+    psf_shape,
+    psf_to_otf,
+    sim_target_psf,
+    widefield_psf,
 )
 from ..optics.padding import pad_for_fft
 from .camera import Camera
@@ -102,7 +109,9 @@ def _checked_specimen(specimen, optics: Optics) -> np.ndarray:
     if specimen.ndim not in (2, 3):
         raise ValueError(f"expected a 2-D (YX) or 3-D (ZYX) specimen, got shape {specimen.shape}")
     if specimen.ndim == 3 and optics.z_step_nm is None:
-        raise ValueError("a 3-D (ZYX) specimen needs the distance between planes: Optics(z_step_nm=…)")
+        raise ValueError(
+            "a 3-D (ZYX) specimen needs the distance between planes: Optics(z_step_nm=…)"
+        )
     specimen = specimen.astype(np.float32)
     if not np.all(np.isfinite(specimen)) or specimen.min() < 0:
         raise ValueError("a specimen is a fluorophore density: finite and ≥ 0 everywhere")

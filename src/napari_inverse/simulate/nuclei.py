@@ -1,5 +1,6 @@
 """Cell nuclei stained for DNA: textured blobs several µm across, with dark nucleoli and a few
 bright condensed mitotic figures."""
+
 from __future__ import annotations
 
 import math
@@ -9,7 +10,13 @@ import numpy as np
 
 from .outlines import radial_coordinate
 from .rendering import (
-    Range, field_area_um2, field_spacing, normalised, random_field, scatter_apart, size_range,
+    Range,
+    field_area_um2,
+    field_spacing,
+    normalised,
+    random_field,
+    scatter_apart,
+    size_range,
 )
 
 
@@ -50,21 +57,27 @@ def nuclei(
     short_axis[mitotic] = long_axis[mitotic] * 0.65
     centres, kept = scatter_apart(rng, np.array(shape[-2:]) * spacing[-2:], short_axis, overlap=0.3)
     texture = np.exp(
-        0.25 * random_field(rng, shape, spacing, 250.0) + 0.2 * random_field(rng, shape, spacing, 1000.0)
+        0.25 * random_field(rng, shape, spacing, 250.0)
+        + 0.2 * random_field(rng, shape, spacing, 1000.0)
     )
     density = np.zeros(shape)
     z_nm = _plane_samples(shape, spacing)
     for centre, i in zip(centres, kept):
         window = _window(shape, spacing, centre, long_axis[i] * 1.3)
-        rows, cols = ((np.arange(w.start, w.stop) + 0.5) * d - c
-                      for w, d, c in zip(window, spacing[-2:], centre))
+        rows, cols = (
+            (np.arange(w.start, w.stop) + 0.5) * d - c
+            for w, d, c in zip(window, spacing[-2:], centre)
+        )
         dy, dx = rows[:, None], cols[None, :]
         rho = radial_coordinate(rng, dy, dx, (long_axis[i], short_axis[i]))
         half_height = height_nm * (0.3 if mitotic[i] else 0.5)
-        body = _filled(rho, None if z_nm is None else z_nm / half_height, spacing[-1] / long_axis[i])
+        body = _filled(
+            rho, None if z_nm is None else z_nm / half_height, spacing[-1] / long_axis[i]
+        )
         if not mitotic[i]:
-            body = body * _nucleoli(rng, dy, dx, z_nm, spacing[-1], (long_axis[i], short_axis[i]),
-                                    half_height, nucleoli)
+            body = body * _nucleoli(
+                rng, dy, dx, z_nm, spacing[-1], (long_axis[i], short_axis[i]), half_height, nucleoli
+            )
         dna = rng.lognormal(0.0, 0.15) * (4.0 if mitotic[i] else rng.uniform(1.0, 2.0))
         region = (slice(None),) * (len(shape) - 2) + window
         density[region] += dna * body * texture[region]
@@ -109,7 +122,9 @@ def _nucleoli(rng, dy, dx, z_nm, pixel_nm, semi_axes, half_height, count_range) 
         radius = rng.uniform(300.0, 700.0)
         angle, reach = rng.uniform(0, 2 * math.pi), rng.uniform(0, 0.5)
         oy, ox = reach * semi_axes[1] * math.sin(angle), reach * semi_axes[0] * math.cos(angle)
-        rho = radial_coordinate(rng, dy - oy, dx - ox, (radius, radius * rng.uniform(0.7, 1.0)), 0.1)
+        rho = radial_coordinate(
+            rng, dy - oy, dx - ox, (radius, radius * rng.uniform(0.7, 1.0)), 0.1
+        )
         height = None if z_nm is None else (z_nm - rng.uniform(-0.3, 0.3) * half_height) / radius
         factor = factor * (1 - 0.7 * _filled(rho, height, pixel_nm / radius))
     return factor

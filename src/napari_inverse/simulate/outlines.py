@@ -1,4 +1,5 @@
 """Irregular rounded outlines (nuclei, ER sheets): ellipses whose radius wobbles with angle."""
+
 from __future__ import annotations
 
 import math

@@ -6,6 +6,7 @@ blurred to their real cross-section there (but never below the pixel grid's own 
 and averaged over each pixel: their brightness per pixel then no longer depends on where they
 cross it, which point sampling gets badly wrong.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,7 +36,9 @@ def field_spacing(
     """
     shape = tuple(int(s) for s in shape)
     if len(shape) not in (2, 3) or min(shape) < 1:
-        raise ValueError(f"a specimen is 2-D (YX) or 3-D (ZYX) with positive sizes, got shape {shape}")
+        raise ValueError(
+            f"a specimen is 2-D (YX) or 3-D (ZYX) with positive sizes, got shape {shape}"
+        )
     for name, value in (("pixel_size_nm", pixel_size_nm), ("z_step_nm", z_step_nm)):
         if value is not None and (not np.isfinite(value) or value <= 0):
             raise ValueError(f"{name} must be a positive number of nanometres, got {value!r}")
@@ -153,7 +156,7 @@ def brightness_variation(
     correlation_nm: float = 1000.0,
     contrast: float = 0.35,
 ) -> np.ndarray:
-    """Log-normal labelling density, so brightness drifts along each object over ~``correlation_nm``."""
+    """Log-normal labelling density: brightness drifts along objects over ~``correlation_nm``."""
     return np.exp(contrast * random_field(rng, shape, spacing_nm, correlation_nm))
 
 

@@ -1,5 +1,6 @@
 """Endoplasmic reticulum: a polygonal network of tubules meeting at three-way junctions, plus a
 few flat sheets (cisternae) with small holes."""
+
 from __future__ import annotations
 
 import math
@@ -11,7 +12,13 @@ from scipy.spatial import Voronoi
 from .curves import bowed_segments
 from .outlines import radial_coordinate
 from .rendering import (
-    Canvas, Range, brightness_variation, field_spacing, normalised, random_field, size_range,
+    Canvas,
+    Range,
+    brightness_variation,
+    field_spacing,
+    normalised,
+    random_field,
+    size_range,
 )
 
 # A sheet's plateau relative to a tubule's peak on the pixel grid (after projection in 2-D).
@@ -45,8 +52,10 @@ def er(
     extent = np.array(shape) * spacing
     low, high = size_range("tubule_nm", tubule_nm)
     if not (mesh_nm > 0 and sheet_thickness_nm > 0):
-        raise ValueError(f"mesh_nm and sheet_thickness_nm must be positive, got {mesh_nm!r}, "
-                         f"{sheet_thickness_nm!r}")
+        raise ValueError(
+            f"mesh_nm and sheet_thickness_nm must be positive, got {mesh_nm!r}, "
+            f"{sheet_thickness_nm!r}"
+        )
     canvas = Canvas(shape, spacing, finest_nm=low / 2)
     ends_a, ends_b = _voronoi_edges(rng, extent[-2:], mesh_nm)
     depth = _layer_depth(rng, extent)
@@ -62,7 +71,9 @@ def er(
     sheets = np.zeros(shape)
     diameters = size_range("sheet_diameter_nm", sheet_diameter_nm)
     for _ in range(n_sheets):
-        sheets = np.maximum(sheets, _sheet(rng, shape, spacing, diameters, sheet_thickness_nm, depth))
+        sheets = np.maximum(
+            sheets, _sheet(rng, shape, spacing, diameters, sheet_thickness_nm, depth)
+        )
     network = np.maximum(tubules, _SHEET_LEVEL * sheets)  # a sheet hides the tubules it replaces
     return normalised(network * brightness_variation(rng, shape, spacing))
 
@@ -82,13 +93,17 @@ def _voronoi_edges(rng, extent_yx, mesh_nm) -> tuple[np.ndarray, np.ndarray]:
 
 def _layer_depth(rng, extent):
     """z (nm) of the ER layer at lateral positions: mid-depth plus three gentle waves (4–10 µm)."""
-    wavevectors = rng.normal(size=(3, 2))
-    wavevectors *= 2 * math.pi / rng.uniform(4000.0, 10000.0, (3, 1)) / np.linalg.norm(
-        wavevectors, axis=1, keepdims=True)
+    directions = rng.normal(size=(3, 2))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    wavevectors = directions * (2 * math.pi / rng.uniform(4000.0, 10000.0, (3, 1)))
     phases = rng.uniform(0, 2 * math.pi, 3)
     middle = extent[0] / 2 if len(extent) == 3 else 0.0
-    return lambda yx: middle + _LAYER_UNDULATION_NM / math.sqrt(3) * np.sin(
-        np.asarray(yx) @ wavevectors.T + phases).sum(axis=-1)
+    amplitude = _LAYER_UNDULATION_NM / math.sqrt(3)
+
+    def depth(yx: np.ndarray) -> np.ndarray:
+        return middle + amplitude * np.sin(np.asarray(yx) @ wavevectors.T + phases).sum(axis=-1)
+
+    return depth
 
 
 def _sheet(rng, shape, spacing, diameters, thickness_nm, depth) -> np.ndarray:
@@ -97,7 +112,9 @@ def _sheet(rng, shape, spacing, diameters, thickness_nm, depth) -> np.ndarray:
     centre = rng.uniform(0, 1, 2) * extent[-2:]
     radius = rng.uniform(*diameters) / 2
     rows, cols = ((np.arange(n) + 0.5) * d - c for n, d, c in zip(shape[-2:], spacing[-2:], centre))
-    rho = radial_coordinate(rng, rows[:, None], cols[None, :], (radius, radius * rng.uniform(0.5, 1.0)), 0.1)
+    rho = radial_coordinate(
+        rng, rows[:, None], cols[None, :], (radius, radius * rng.uniform(0.5, 1.0)), 0.1
+    )
     cover = np.clip((1 - rho) * radius / spacing[-1] + 0.5, 0, 1)
     holes = random_field(rng, shape[-2:], spacing[-2:], 60.0)
     cover *= 1 - np.clip(holes - 1.5, 0, 1)
@@ -106,5 +123,7 @@ def _sheet(rng, shape, spacing, diameters, thickness_nm, depth) -> np.ndarray:
     # Fraction of the sheet's thickness inside each plane: anti-aliased along z as well.
     z = (np.arange(shape[0]) + 0.5) * spacing[0]
     top, bottom = depth(centre) + thickness_nm / 2, depth(centre) - thickness_nm / 2
-    overlap = np.clip(np.minimum(z + spacing[0] / 2, top) - np.maximum(z - spacing[0] / 2, bottom), 0, None)
+    overlap = np.clip(
+        np.minimum(z + spacing[0] / 2, top) - np.maximum(z - spacing[0] / 2, bottom), 0, None
+    )
     return (overlap / thickness_nm)[:, None, None] * cover[None]

@@ -3,6 +3,7 @@
 Each entry is ``f(shape, pixel_size_nm, z_step_nm=None, seed=0, **options)`` and returns a
 float32 fluorophore density of ``shape`` (YX or ZYX) with maximum 1, the same for the same seed.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Optional, Sequence

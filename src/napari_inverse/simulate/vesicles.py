@@ -1,4 +1,5 @@
 """Round objects: clathrin-coated pits (rings / hollow spheres) and sub-resolution beads."""
+
 from __future__ import annotations
 
 import math
@@ -6,7 +7,15 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .rendering import Canvas, Range, field_area_um2, field_spacing, normalised, scatter_apart, size_range
+from .rendering import (
+    Canvas,
+    Range,
+    field_area_um2,
+    field_spacing,
+    normalised,
+    scatter_apart,
+    size_range,
+)
 
 # Ball of radius R: each axis of its mass has variance R²/5 (for the 2-D projection as well).
 _BALL_VARIANCE_PER_R2 = 0.2
@@ -44,7 +53,9 @@ def ccp(
     tilt = _unit_directions(len(radii), len(shape), rng)  # the side where the coat is densest
     lopsided = 1 + rng.uniform(0, 0.6, len(radii))[:, None] * (tilt @ directions.T)
     shell_area = (2 * math.pi * radii) if len(shape) == 2 else (4 * math.pi * radii**2)
-    weights = rng.uniform(0.4, 1.0, len(radii))[:, None] * lopsided * (shell_area / n_points)[:, None]
+    weights = (
+        rng.uniform(0.4, 1.0, len(radii))[:, None] * lopsided * (shell_area / n_points)[:, None]
+    )
     points = centres[:, None, :] + radii[:, None, None] * directions[None]
     canvas.splat(points, weights)
     return normalised(canvas.render(coat_nm))
@@ -78,7 +89,7 @@ def beads(
 
 
 def _unit_directions(n: int, ndim: int, rng: Optional[np.random.Generator] = None) -> np.ndarray:
-    """``n`` evenly spread unit vectors (circle or Fibonacci sphere), or random ones with ``rng``."""
+    """``n`` evenly spread unit vectors (circle or Fibonacci sphere), or random ones (``rng``)."""
     if rng is not None:
         vectors = rng.normal(size=(n, ndim))
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

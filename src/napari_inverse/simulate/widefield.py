@@ -1,4 +1,5 @@
-"""Widefield pairs as the deconvolution tests, demo and benchmarks use them: an ideal camera in e⁻."""
+"""Widefield pairs as the deconvolution tests, demo and benchmarks use them: ideal camera, e⁻."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
