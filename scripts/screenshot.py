@@ -40,7 +40,7 @@ def main() -> int:
     if result not in viewer.layers:
         print(f"no result layer; the dock says: {dock.message.value}", file=sys.stderr)
         return 1
-    truth = viewer.layers["filaments (truth)"]
+    truth = viewer.layers["microtubules (truth)"]
     truth.visible = True
     viewer.layers.move(viewer.layers.index(truth), len(viewer.layers))  # grid: input | result | truth
     viewer.layers.selection.active = viewer.layers[result]

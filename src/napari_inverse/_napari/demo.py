@@ -1,4 +1,4 @@
-"""One-click demo: napari with simulated widefield filaments, their truth and the Deconvolve dock.
+"""One-click demo: napari with simulated widefield microtubules, their truth and Deconvolve.
 
 ``napari-inverse demo`` calls :func:`launch_demo`; :func:`prepare_demo` sets up any viewer the
 same way, for tests and the documentation screenshot.
@@ -6,7 +6,7 @@ same way, for tests and the documentation screenshot.
 from __future__ import annotations
 
 SAMPLE = ("napari-inverse", "widefield_filaments")
-IMAGE_LAYER = "filaments (widefield)"
+IMAGE_LAYER = "microtubules (widefield)"
 
 
 def prepare_demo(viewer):
