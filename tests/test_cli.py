@@ -102,6 +102,18 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     text = report.read_text()
     assert "| case |" in text and "|---|" in text and "RL (30 it.) 128×128" in text
     assert "peak RSS" in capsys.readouterr().out
+    quality = text.split("<!-- section: quality -->")[1].split("<!-- end: quality -->")[0]
+    rows = [line for line in quality.splitlines() if line.startswith("| deconvolution/")]
+    assert len(rows) == 6  # two sets × (input, Wiener, Richardson–Lucy)
+    assert all("iterations" in row for row in rows if "Richardson" in row)
+
+
+def test_each_suite_rewrites_only_its_own_section(tmp_path):
+    report = tmp_path / "b.md"
+    report.write_text("# Benchmarks\n\n<!-- section: speed -->\nold speed\n<!-- end: speed -->\n")
+    assert main(["bench", "--quick", "--suite", "quality", "--output", str(report)]) == 0
+    text = report.read_text()
+    assert "old speed" in text and text.count("<!-- section: quality -->") == 1
 
 
 def test_help_does_not_import_torch():

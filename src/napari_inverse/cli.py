@@ -39,12 +39,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", default="demo-output", metavar="DIR",
                       help="folder for the headless demo's OME-TIFFs (default: ./demo-output)")
     demo.add_argument("--size", type=int, default=512, help="image side in pixels (default 512)")
-    bench = commands.add_parser("bench", help="time Richardson-Lucy and Wiener on this machine")
+    bench = commands.add_parser(
+        "bench", help="score and time every method on the fixed simulated benchmark sets")
     bench.add_argument("--quick", action="store_true",
                        help="tiny cases only (a smoke test, < 30 s)")
     bench.add_argument("--output", metavar="FILE.md",
                        help="markdown report (default: docs/benchmarks.md; none with --quick)")
     bench.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    bench.add_argument("--suite", choices=["all", "quality", "speed"], default="all",
+                       help="quality (PSNR/SSIM/resolution per set), speed (seconds, memory) "
+                       "or all (default); each rewrites only its own section of the report")
     return parser
 
 
@@ -121,8 +125,9 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
             return run_demo(args, cancel)
         from .benchmarks import run_benchmarks
 
+        suites = ("quality", "speed") if args.suite == "all" else (args.suite,)
         return run_benchmarks(quick=args.quick, output=args.output, device=args.device,
-                              command=" ".join([PROG, *argv]))
+                              command=" ".join([PROG, *argv]), suites=suites)
 
 
 @contextlib.contextmanager

@@ -1,8 +1,8 @@
-"""Benchmarks of the classical solvers on this machine: seconds and peak memory per case,
-each case in a fresh process, beside scikit-image on the same image.
+"""Benchmarks on this machine: restoration quality on fixed simulated sets, and the speed and
+peak memory of each solver in a fresh process beside scikit-image on the same image.
 
-``napari-inverse bench`` calls :func:`run_benchmarks`; the workers themselves live in
-``worker.py`` and import torch only there.
+``napari-inverse bench`` calls :func:`run_benchmarks`; each suite writes its own section of
+``docs/benchmarks.md`` (``document.py``); the speed workers live in ``worker.py``.
 """
 from __future__ import annotations
 
@@ -14,14 +14,40 @@ from typing import Optional
 DEFAULT_REPORT = Path("docs") / "benchmarks.md"
 
 
-def run_benchmarks(
-    quick: bool = False, output: Optional[str] = None, device: str = "auto", command: str = ""
-) -> int:
-    """Measure every case, print the table and write the markdown report; return 0.
+SUITES = ("quality", "speed")
 
-    The full set writes ``docs/benchmarks.md`` unless ``output`` says otherwise; ``quick``
+
+def run_benchmarks(
+    quick: bool = False, output: Optional[str] = None, device: str = "auto", command: str = "",
+    suites: tuple[str, ...] = SUITES,
+) -> int:
+    """Run the ``suites``, print their tables and write their report sections; return 0.
+
+    The full run writes ``docs/benchmarks.md`` unless ``output`` says otherwise; ``quick``
     writes a report only when ``output`` is given, so a smoke test never overwrites real numbers.
     """
+    from .document import write_section
+
+    target = Path(output) if output else (None if quick else DEFAULT_REPORT)
+    command = command or "napari-inverse bench"
+    if "quality" in suites:
+        from .quality import run_quality_suite
+
+        section = run_quality_suite(quick, device, command, say=_say)
+        print(section)
+        if target is not None:
+            write_section(target, "quality", section)
+    if "speed" in suites:
+        section = _run_speed_suite(quick, device, command)
+        if target is not None:
+            write_section(target, "speed", section)
+    if target is not None:
+        print(f"report written to {target}")
+    return 0
+
+
+def _run_speed_suite(quick: bool, device: str, command: str) -> str:
+    """Time every speed case in fresh processes; print the table; return the report section."""
     from .cases import FULL_CASES, QUICK_CASES, SKIMAGE_TIME_LIMIT_S
     from .measure import measure, prepare_inputs
     from .report import (
@@ -30,9 +56,6 @@ def run_benchmarks(
 
     cases = QUICK_CASES if quick else FULL_CASES
     runs = 1 if quick else 3  # the smoke test checks that everything runs, not how fast
-    target = Path(output) if output else (None if quick else DEFAULT_REPORT)
-    if target is not None and not target.parent.is_dir():
-        target.parent.mkdir(parents=True)
     machine = machine_description()
     rows = []
     with tempfile.TemporaryDirectory(prefix="napari-inverse-bench-") as folder:
@@ -54,11 +77,7 @@ def run_benchmarks(
     for line in target_lines(rows):
         print(line)
     machine["load_after"] = load_average()
-    if target is not None:
-        report = markdown_report(command or "napari-inverse bench", machine, rows, quick)
-        target.write_text(report, encoding="utf-8")
-        print(f"report written to {target}")
-    return 0
+    return markdown_report(command, machine, rows, quick)
 
 
 def _say(message: str) -> None:

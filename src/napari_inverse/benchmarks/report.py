@@ -104,7 +104,8 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool) ->
     baseline = max(m.baseline_rss for m in ours)
     sk_baseline = max((t.baseline_rss for t in theirs), default=None)
     parts = [
-        "# Benchmarks" + (" (quick smoke test: tiny images, not representative)" if quick else ""),
+        "## Speed and memory"
+        + (" (quick smoke test: tiny images, not representative)" if quick else ""),
         "",
         f"Measured with `{command}` on {machine['date']}.",
         "",
@@ -132,7 +133,7 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool) ->
     ]
     targets = target_lines(rows)
     if targets:
-        parts += ["## Targets", "", *targets, ""]
+        parts += ["### Targets", "", *targets, ""]
     return "\n".join(parts)
 
 
