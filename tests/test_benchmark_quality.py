@@ -18,6 +18,6 @@ def test_sets_are_fixed_and_validation_is_disjoint():
 
 def test_richardson_lucy_beats_the_raw_input_and_reports_its_chosen_iterations():
     raw, _, rl = (evaluate(m, SMALL, measure_resolution=False) for m in CLASSICAL_METHODS)
-    assert rl.parameters["iterations"] in (5, 10, 20, 30, 50, 80)
+    assert rl.parameters["iterations"] in (1, 2, 3, 5, 10, 20, 30, 50, 80)
     assert rl.psnr > raw.psnr + 1.0
     assert rl.seconds_per_megapixel > 0 and rl.device == "cpu"

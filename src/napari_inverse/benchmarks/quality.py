@@ -61,7 +61,7 @@ CLASSICAL_METHODS = (
     BenchMethod("input (no restoration)", _raw_input),
     BenchMethod("Wiener (λ by GCV)", _deconvolve("wiener")),
     BenchMethod("Richardson–Lucy", _deconvolve("richardson_lucy"),
-                candidates=tuple({"iterations": n} for n in (5, 10, 20, 30, 50, 80))),
+                candidates=tuple({"iterations": n} for n in (1, 2, 3, 5, 10, 20, 30, 50, 80))),
 )
 
 
