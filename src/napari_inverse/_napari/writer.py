@@ -11,7 +11,9 @@ import numpy as np
 
 from .layer_optics import axes_of, pixel_sizes_nm
 
-_OWN_KEYS = ("axes", "pixel_size_nm")
+# Written as OME fields, or the previous file's own description: storing that again would nest
+# one JSON description inside the next on every read-and-save.
+_OWN_KEYS = ("axes", "pixel_size_nm", "description")
 
 
 def write_image(path: str, data: Any, meta: dict) -> list[str]:

@@ -1,24 +1,31 @@
 """Engine: device choice, axes, input checks, normalisation, tiling, progress and cancel.
 
 Everything a verb needs to run a numerical kernel safely on any image, without knowing the science.
+Exports load lazily, so ``from napari_inverse.engine import InvalidInput`` (the file reader's
+only need) does not import torch.
 """
-from .axes import SpatialLoop, normalise_axes
-from .device import select_device
-from .normalisation import percentile_normalise
-from .progress import CancelToken, Cancelled, ProgressReporter
-from .tiling import plan_tiles, predict_tiled
-from .validation import InvalidInput, check_image
+from __future__ import annotations
 
-__all__ = [
-    "CancelToken",
-    "Cancelled",
-    "InvalidInput",
-    "ProgressReporter",
-    "SpatialLoop",
-    "check_image",
-    "normalise_axes",
-    "percentile_normalise",
-    "plan_tiles",
-    "predict_tiled",
-    "select_device",
-]
+import importlib
+
+_EXPORTS = {
+    "CancelToken": "progress",
+    "Cancelled": "progress",
+    "InvalidInput": "validation",
+    "ProgressReporter": "progress",
+    "SpatialLoop": "axes",
+    "check_image": "validation",
+    "normalise_axes": "axes",
+    "percentile_normalise": "normalisation",
+    "plan_tiles": "tiling",
+    "predict_tiled": "tiling",
+    "select_device": "device",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
