@@ -61,9 +61,8 @@ def deconvolution_pair(
     ranges: MicroscopeRanges = MicroscopeRanges(), camera: Optional[Camera] = None,
 ) -> Pair:
     """Widefield image (photo-electrons, camera noise) → the object photons·x + b on the same grid."""
-    rng = np.random.default_rng(seed)
-    structure, optics, photons, background = _setting(rng, structure, optics, photons, ranges)
-    specimen = render_specimen(structure, shape, optics.pixel_size_nm, optics.z_step_nm, seed=seed)
+    structure, optics, photons, background, specimen = _scene(
+        seed, shape, structure, optics, photons, ranges)
     imaged = image_specimen(specimen, optics, "widefield", photons, background,
                             camera or _electron_counting_camera(), seed=seed + 1)
     return Pair(imaged.image, imaged.truth, _metadata("deconvolution", structure, optics, photons,
@@ -76,9 +75,8 @@ def denoising_pair(
     ranges: MicroscopeRanges = MicroscopeRanges(), camera: Optional[Camera] = None,
 ) -> Pair:
     """Noisy widefield image → the same image without noise (expected photo-electrons)."""
-    rng = np.random.default_rng(seed)
-    structure, optics, photons, background = _setting(rng, structure, optics, photons, ranges)
-    specimen = render_specimen(structure, shape, optics.pixel_size_nm, optics.z_step_nm, seed=seed)
+    structure, optics, photons, background, specimen = _scene(
+        seed, shape, structure, optics, photons, ranges)
     clean = image_specimen(specimen, optics, "widefield", photons, background, None)
     noisy = image_specimen(specimen, optics, "widefield", photons, background,
                            camera or _electron_counting_camera(), seed=seed + 1)
@@ -96,10 +94,8 @@ def super_resolution_pair(
     The grid should sample the SIM target (pixel ≤ λ/8NA) for the target to be meaningful; the
     drawn pixel is halved for that reason when ``optics`` is not given.
     """
-    rng = np.random.default_rng(seed)
-    structure, optics, photons, background = _setting(rng, structure, optics, photons, ranges,
-                                                      pixel_scale=0.5)
-    specimen = render_specimen(structure, shape, optics.pixel_size_nm, optics.z_step_nm, seed=seed)
+    structure, optics, photons, background, specimen = _scene(
+        seed, shape, structure, optics, photons, ranges, pixel_scale=0.5)
     widefield = image_specimen(specimen, optics, "widefield", photons, background,
                                camera or _electron_counting_camera(), seed=seed + 1)
     target = image_specimen(specimen, optics, "sim", photons, background, None)
@@ -133,8 +129,9 @@ def focus_pair(seed: int, shape: Sequence[int] = (128, 128), optics: Optional[Op
                                               **stack.metadata})
 
 
-def _setting(rng, structure, optics, photons, ranges, pixel_scale: float = 1.0):
-    """Fill in what the caller left open: a structure, a microscope, a photon budget."""
+def _scene(seed, shape, structure, optics, photons, ranges, pixel_scale: float = 1.0):
+    """Fill in what the caller left open (structure, microscope, photons) and render the specimen."""
+    rng = np.random.default_rng(seed)
     if structure is None:
         structure = FLUORESCENCE_STRUCTURES[rng.integers(len(FLUORESCENCE_STRUCTURES))]
     elif structure not in SPECIMENS:
@@ -144,7 +141,9 @@ def _setting(rng, structure, optics, photons, ranges, pixel_scale: float = 1.0):
         optics = Optics(na=drawn.na, wavelength_nm=drawn.wavelength_nm,
                         pixel_size_nm=drawn.pixel_size_nm * pixel_scale,
                         refractive_index=drawn.refractive_index)
-    return structure, optics, photons if photons is not None else drawn_photons, background
+    photons = photons if photons is not None else drawn_photons
+    specimen = render_specimen(structure, shape, optics.pixel_size_nm, optics.z_step_nm, seed=seed)
+    return structure, optics, photons, background, specimen
 
 
 def _electron_counting_camera() -> Camera:
