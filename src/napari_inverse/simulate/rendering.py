@@ -142,7 +142,7 @@ def random_field(
     grids = np.meshgrid(*frequencies, indexing="ij", sparse=True)
     smooth = np.exp(-2 * math.pi**2 * correlation_nm**2 * sum(f**2 for f in grids))
     pixel_box = math.prod(np.sinc(f * d) for f, d in zip(grids, spacing_nm))
-    field = np.fft.irfftn(noise * smooth * pixel_box, s=shape)
+    field = np.fft.irfftn(noise * smooth * pixel_box, s=shape, axes=tuple(range(len(shape))))
     field -= field.mean()
     a = np.asarray(spacing_nm, dtype=float) / (2 * correlation_nm)
     kept = (math.sqrt(math.pi) * a * erf(a) + np.exp(-(a**2)) - 1) / a**2  # per axis, ≤ 1
