@@ -78,3 +78,21 @@ def test_solvers_refuse_nonsense_parameters(widefield_2d):
         richardson_lucy(widefield_2d.image, widefield_2d.psf, tv_weight=0.5)
     with pytest.raises(ValueError, match="balance"):
         wiener(widefield_2d.image, widefield_2d.psf, balance=-1.0)
+
+
+def test_binned_gcv_picks_the_same_balance_as_the_exact_sum(widefield_2d):
+    """GCV summed over |H|² bins must choose what the sum over every frequency chooses."""
+    import torch
+
+    from napari_inverse.classical.wiener import _CANDIDATE_BALANCES, estimate_wiener_balance
+    from napari_inverse.optics import psf_to_otf
+    from napari_inverse.optics.padding import pad_for_fft
+
+    padded, _ = pad_for_fft(widefield_2d.image, widefield_2d.psf.shape)
+    spectrum = np.abs(np.fft.fftn(padded)) ** 2
+    otf = psf_to_otf(widefield_2d.psf, padded.shape, torch.device("cpu")).numpy()
+    power = np.abs(np.fft.fftn(np.fft.irfftn(otf, s=padded.shape, axes=(0, 1)))) ** 2
+    scores = [((b / (power + b)) ** 2 * spectrum).sum() / (b / (power + b)).sum() ** 2
+              for b in _CANDIDATE_BALANCES]
+    exact = _CANDIDATE_BALANCES[int(np.argmin(scores))]
+    assert estimate_wiener_balance(widefield_2d.image, widefield_2d.psf) == pytest.approx(exact)

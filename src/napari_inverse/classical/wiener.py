@@ -15,11 +15,14 @@ from ..optics.convolution import psf_to_otf
 from ..optics.padding import pad_for_fft
 
 _CANDIDATE_BALANCES = np.logspace(-5, 0, 51)
+_GCV_BINS = 4096
 
 
 def estimate_wiener_balance(image: np.ndarray, psf: np.ndarray) -> float:
     """The λ minimising GCV(λ) = ‖(I − A_λ)y‖² / tr(I − A_λ)², A_λ = |H|²/(|H|² + λ).
 
+    Both sums depend on a frequency only through |H|², so the spectrum is binned once by |H|²
+    (log-spaced bins) and each candidate λ costs a pass over the bins, not over the volume.
     GCV tends to pick a λ a little below the PSNR-optimal one (sharper, somewhat noisier).
     """
     padded, _ = pad_for_fft(image, psf.shape)
@@ -27,17 +30,22 @@ def estimate_wiener_balance(image: np.ndarray, psf: np.ndarray) -> float:
         spectrum = torch.fft.rfftn(torch.as_tensor(padded, dtype=torch.float32)).abs().square()
         otf_power = psf_to_otf(psf / psf.sum(), padded.shape, torch.device("cpu")).abs().square()
         # A real FFT stores half the spectrum: count the mirrored columns twice.
-        multiplicity = torch.full(otf_power.shape, 2.0)
-        multiplicity[..., 0] = 1.0
+        multiplicity = torch.full(otf_power.shape[-1:], 2.0)
+        multiplicity[0] = 1.0
         if padded.shape[-1] % 2 == 0:
-            multiplicity[..., -1] = 1.0
-        scores = []
-        for balance in _CANDIDATE_BALANCES:
-            residual = balance / (otf_power + balance)
-            numerator = (multiplicity * residual.square() * spectrum).sum()
-            denominator = (multiplicity * residual).sum().square()
-            scores.append(float(numerator / denominator))
-    return float(_CANDIDATE_BALANCES[int(np.argmin(scores))])
+            multiplicity[-1] = 1.0
+        edges = torch.logspace(-12, 0, _GCV_BINS + 1, dtype=torch.float64)[1:-1]
+        bins = torch.bucketize(otf_power.clamp(0, 1).double(), edges).flatten()
+        counts = torch.zeros(_GCV_BINS, dtype=torch.float64).index_add_(
+            0, bins, multiplicity.double().expand(otf_power.shape).flatten())
+        energy = torch.zeros(_GCV_BINS, dtype=torch.float64).index_add_(
+            0, bins, (multiplicity * spectrum).double().flatten())
+        power = torch.zeros(_GCV_BINS, dtype=torch.float64).index_add_(
+            0, bins, (multiplicity * otf_power).double().flatten()) / counts.clamp_min(1)
+    balances = torch.as_tensor(_CANDIDATE_BALANCES)[:, None]
+    residual = balances / (power[None] + balances)
+    scores = (residual.square() * energy).sum(1) / (residual * counts).sum(1).square()
+    return float(_CANDIDATE_BALANCES[int(torch.argmin(scores))])
 
 
 def wiener(
