@@ -1,0 +1,172 @@
+"""Find, load and save models: shipped with the package, hosted remotely, or saved by the user.
+
+Shipped models live in ``zoo/shipped/`` as ``<name>.safetensors`` + ``<name>.json``. Remote
+models are listed with their cards in an index and fetched into the cache on first load
+(``zoo/remote.py``). A user's models live one folder each under :func:`user_models_dir` (or any
+folder they pick, which is then remembered), so a model saved from the Train dock appears in
+every model picker.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import torch
+from torch import nn
+
+from .card import CARD_SUFFIX, WEIGHTS_SUFFIX, ModelCard
+from .families import build_network, family, parameter_count
+from .remote import fetch_weights, remote_models
+from .weights import ModelFileError, load_weights, save_weights
+
+SHIPPED_DIR = Path(__file__).parent / "shipped"
+MODELS_DIR_ENV = "NAPARI_INVERSE_MODELS_DIR"
+_EXTRA_FOLDERS_FILE = "folders.json"
+
+
+@dataclass
+class ZooEntry:
+    card: ModelCard
+    weights: Path  # for a remote model, its place in the cache (absent until fetched)
+    source: str  # "shipped" | "remote" | "user"
+    url: str = ""  # where a remote model is fetched from
+
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+
+@dataclass
+class LoadedModel:
+    net: nn.Module
+    card: ModelCard
+    device: torch.device
+
+    def predict(self, x: torch.Tensor):
+        """(restored, scale or None) for a normalised (batch, 1, …) tensor on ``device``."""
+        return family(self.card.family).predict(self.net, x)
+
+
+def user_models_dir() -> Path:
+    """Where saved models go by default: ``$NAPARI_INVERSE_MODELS_DIR`` or the user data dir."""
+    override = os.environ.get(MODELS_DIR_ENV)
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("napari-inverse")) / "models"
+
+
+def list_models(task: Optional[str] = None, family_name: Optional[str] = None) -> list[ZooEntry]:
+    """Shipped models first, then remote ones, then the user's; optionally one task or family."""
+    entries = _entries_in(SHIPPED_DIR, "shipped")
+    entries += [ZooEntry(m.card, m.weights, "remote", m.url) for m in remote_models()]
+    for folder in _user_folders():
+        entries += _entries_in(folder, "user")
+    return [e for e in entries
+            if (task is None or e.card.task == task)
+            and (family_name is None or e.card.family == family_name)]
+
+
+def find_model(name: str) -> ZooEntry:
+    """The entry called ``name`` (a user model shadows nothing: shipped, then remote names win)."""
+    for entry in list_models():
+        if entry.name == name:
+            return entry
+    known = ", ".join(e.name for e in list_models()) or "none"
+    raise ValueError(f"no model called {name!r}; known models: {known}")
+
+
+def load_model(name_or_path: str | Path, device: torch.device | str = "cpu") -> LoadedModel:
+    """Rebuild the network a card describes and fill it with its checked weights, in eval mode.
+
+    ``name_or_path`` is a zoo name, a model folder, or the path of a ``.safetensors`` file with
+    its card beside it. A remote model is downloaded into the cache first unless already there.
+    """
+    entry = _entry_for(name_or_path)
+    if entry.source == "remote":
+        fetch_weights(entry.card, entry.url)
+    net = build_network(entry.card.family, entry.card.architecture)
+    load_weights(net, entry.weights, entry.card.sha256)
+    device = torch.device(device)
+    return LoadedModel(net.to(device).eval(), entry.card, device)
+
+
+def save_model(net: nn.Module, card: ModelCard, folder: Optional[Path] = None) -> ZooEntry:
+    """Write ``<folder>/<name>.safetensors`` and its card; remember the folder. Returns the entry."""
+    folder = Path(folder) if folder is not None else user_models_dir() / card.name
+    weights = folder / f"{card.name}{WEIGHTS_SUFFIX}"
+    card.sha256 = save_weights(net, weights)
+    card.parameter_count = parameter_count(net)
+    card.created = card.created or datetime.datetime.now(datetime.timezone.utc).isoformat(
+        timespec="seconds")
+    card.save(folder / f"{card.name}{CARD_SUFFIX}")
+    _remember_folder(folder)
+    return ZooEntry(card, weights, "user")
+
+
+def _entry_for(name_or_path: str | Path) -> ZooEntry:
+    path = Path(name_or_path)
+    if path.suffix == WEIGHTS_SUFFIX or path.is_dir():
+        weights = path if path.suffix == WEIGHTS_SUFFIX else _single_weights_file(path)
+        card_path = weights.with_suffix(CARD_SUFFIX)
+        if not card_path.is_file():
+            raise ModelFileError(f"{weights} has no model card beside it ({card_path.name}); "
+                                 "a model is its weights plus the card saved with them")
+        return ZooEntry(ModelCard.load(card_path), weights, "user")
+    return find_model(str(name_or_path))
+
+
+def _single_weights_file(folder: Path) -> Path:
+    found = sorted(folder.glob(f"*{WEIGHTS_SUFFIX}"))
+    if len(found) != 1:
+        raise ModelFileError(f"{folder} holds {len(found)} weight files; expected exactly one "
+                             f"*{WEIGHTS_SUFFIX} with its card")
+    return found[0]
+
+
+def _entries_in(folder: Path, source: str) -> list[ZooEntry]:
+    if not folder.is_dir():
+        return []
+    entries = []
+    for card_path in sorted(folder.rglob(f"*{CARD_SUFFIX}")):
+        weights = card_path.with_suffix(WEIGHTS_SUFFIX)
+        if not weights.is_file():
+            continue
+        try:
+            entries.append(ZooEntry(ModelCard.load(card_path), weights, source))
+        except ValueError:
+            continue  # an unreadable card must not hide the other models from a picker
+    return entries
+
+
+def _user_folders() -> list[Path]:
+    root = user_models_dir()
+    folders = [root]
+    extra = root / _EXTRA_FOLDERS_FILE
+    if extra.is_file():
+        try:
+            folders += [Path(p) for p in json.loads(extra.read_text(encoding="utf-8"))]
+        except (OSError, ValueError):
+            pass
+    unique = []
+    for folder in folders:
+        if folder not in unique:
+            unique.append(folder)
+    return unique
+
+
+def _remember_folder(folder: Path) -> None:
+    root = user_models_dir()
+    folder = folder.resolve()
+    if root.resolve() in (folder, *folder.parents):
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    extra = root / _EXTRA_FOLDERS_FILE
+    known = json.loads(extra.read_text(encoding="utf-8")) if extra.is_file() else []
+    if str(folder) not in known:
+        extra.write_text(json.dumps(known + [str(folder)], indent=1), encoding="utf-8")

@@ -1,0 +1,78 @@
+"""Damaged, mismatched or hostile weight files are refused with a message, and never executed."""
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from napari_inverse.zoo import (ModelCard, ModelFileError, build_network, load_model, load_weights,
+                                save_model, sha256_of)
+
+
+def flip_bytes(path, at: int, count: int = 8) -> None:
+    data = bytearray(path.read_bytes())
+    for i in range(at, at + count):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_flipped_bytes_are_refused(small_care):
+    net, card = small_care
+    entry = save_model(net, card)
+    flip_bytes(entry.weights, entry.weights.stat().st_size // 2)
+    with pytest.raises(ModelFileError, match="truncated, corrupted or was changed"):
+        load_model(card.name)
+
+
+def test_truncated_file_is_refused(small_care):
+    net, card = small_care
+    entry = save_model(net, card)
+    entry.weights.write_bytes(entry.weights.read_bytes()[:-100])
+    with pytest.raises(ModelFileError, match="truncated, corrupted"):
+        load_model(card.name)
+    # Without a hash to compare, the safetensors reader itself notices the missing bytes.
+    with pytest.raises(ModelFileError, match="not a readable safetensors file.*truncated"):
+        load_weights(build_network(card.family, card.architecture), entry.weights)
+
+
+def test_missing_file_is_refused(small_care, tmp_path):
+    net, _ = small_care
+    with pytest.raises(ModelFileError, match="does not exist"):
+        load_weights(net, tmp_path / "absent.safetensors")
+
+
+def test_weights_of_another_architecture_are_refused(small_care):
+    net, card = small_care
+    card.architecture = {**card.architecture, "first_filters": 8}  # not the network saved
+    save_model(net, card)
+    with pytest.raises(ModelFileError, match="do not fit the network"):
+        load_model(card.name)
+
+
+class _Payload:
+    """Unpickling this creates ``marker``: proof that loading a file ran code from it."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+def test_pickle_renamed_to_safetensors_is_refused_unexecuted(tmp_path):
+    probe = tmp_path / "probe"
+    pickle.loads(pickle.dumps(_Payload(probe))).close()
+    assert probe.exists()  # the payload really does run when unpickled
+
+    marker = tmp_path / "executed"
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    weights = folder / "hostile.safetensors"
+    weights.write_bytes(pickle.dumps({"encoders.0.0.weight": _Payload(marker)}))
+    card = ModelCard(name="hostile", family="care", task="deconvolution",
+                     architecture={"ndim": 2, "depth": 1, "first_filters": 4},
+                     sha256=sha256_of(weights))  # the hash matches: only the format protects
+    card.save(folder / "hostile.json")
+    with pytest.raises(ModelFileError, match="not a readable safetensors file"):
+        load_model(weights)
+    assert not marker.exists()

@@ -1,0 +1,85 @@
+"""Saving and loading: every family comes back with identical outputs and shows in the pickers."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from napari_inverse.cli import main
+from napari_inverse.zoo import (FAMILIES, ModelCard, build_network, list_models, load_model,
+                                save_model)
+
+SMALL = {
+    "mrbcr": {},  # m-rBCR and s-rBCR have one fixed, small architecture
+    "srbcr": {},
+    "care": {"ndim": 2, "depth": 1, "first_filters": 4, "probabilistic": True},
+    "n2v": {"ndim": 2, "depth": 1, "first_filters": 4, "batch_norm": True, "n2v2": True},
+}
+
+
+def test_every_family_has_a_round_trip_case():
+    assert set(SMALL) == set(FAMILIES)
+
+
+@pytest.mark.parametrize("family_name", sorted(SMALL))
+def test_saved_model_loads_with_identical_outputs(family_name, image):
+    card = ModelCard(name=f"tiny-{family_name}", family=family_name, task="deconvolution",
+                     architecture=SMALL[family_name])
+    net = build_network(family_name, card.architecture)
+    net.train()(image)  # moves batch-norm running statistics away from their initial values
+    entry = save_model(net, card)
+    assert entry.weights.is_file() and len(entry.card.sha256) == 64
+    assert entry.card.parameter_count == sum(p.numel() for p in net.parameters())
+
+    loaded = load_model(card.name)
+    assert not loaded.net.training
+    family = FAMILIES[family_name]
+    with torch.no_grad():
+        expected = family.predict(net.eval(), image)
+        got = loaded.predict(image)
+        untrained = family.predict(build_network(family_name, card.architecture).eval(), image)
+    assert torch.equal(got[0], expected[0])
+    assert (got[1] is None) == (expected[1] is None)
+    if expected[1] is not None:
+        assert torch.equal(got[1], expected[1])
+    assert not torch.equal(untrained[0], expected[0])  # the weights, not the seed, made them equal
+
+
+def test_saved_model_is_listed(small_care):
+    net, card = small_care
+    save_model(net, card)
+    [entry] = [e for e in list_models() if e.name == card.name]
+    assert entry.source == "user"
+    assert [e.name for e in list_models(task="deconvolution", family_name="care")] == [card.name]
+    assert list_models(task="denoising") == []
+
+
+def test_model_saved_elsewhere_is_remembered(small_care, tmp_path, image):
+    net, card = small_care
+    save_model(net, card, tmp_path / "project" / "models")
+    assert [e.name for e in list_models()] == [card.name]
+    with torch.no_grad():
+        assert torch.equal(load_model(card.name).predict(image)[0], net.eval()(image))
+    save_model(net, card, tmp_path / "project" / "models")  # remembered once, listed once
+    assert [e.name for e in list_models()] == [card.name]
+
+
+def test_load_model_accepts_a_folder_or_weights_path(small_care, tmp_path):
+    net, card = small_care
+    entry = save_model(net, card, tmp_path / "elsewhere")
+    assert load_model(tmp_path / "elsewhere").card == entry.card
+    assert load_model(entry.weights).card == entry.card
+
+
+def test_unknown_name_lists_the_known_models(small_care):
+    net, card = small_care
+    save_model(net, card)
+    with pytest.raises(ValueError, match="tiny-care"):
+        load_model("no-such-model")
+
+
+def test_models_command_lists_a_saved_model(small_care, capsys):
+    net, card = small_care
+    save_model(net, card)
+    assert main(["models"]) == 0
+    line = [row for row in capsys.readouterr().out.splitlines() if row.startswith(card.name)]
+    assert len(line) == 1 and "user" in line[0] and "care" in line[0]
