@@ -30,6 +30,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .cli_train import add_train_commands
+
     parser = _Parser(prog=PROG, description="Computational microscopy from the command line.")
     commands = parser.add_subparsers(dest="command", title="commands", parser_class=_Parser)
     _add_deconvolve(commands)
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--suite", choices=["all", "quality", "speed"], default="all",
                        help="quality (PSNR/SSIM/resolution per set), speed (seconds, memory) "
                        "or all (default); each rewrites only its own section of the report")
+    add_train_commands(commands)
     return parser
 
 
@@ -123,6 +126,10 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
             from .cli_demo import run_demo
 
             return run_demo(args, cancel)
+        if args.command in ("train", "models"):
+            from .cli_train import run_models, run_train
+
+            return run_train(args, cancel) if args.command == "train" else run_models(args)
         from .benchmarks import run_benchmarks
 
         suites = ("quality", "speed") if args.suite == "all" else (args.suite,)

@@ -59,21 +59,26 @@ def predict_tiled(
     halo: Sequence[int],
     reporter: ProgressReporter | None = None,
 ) -> np.ndarray:
-    """Apply ``process`` (same-shape in, same-shape out) tile by tile; return the blended result.
+    """Apply ``process`` tile by tile; return the blended result.
 
-    Memory is the output, one weight sum and one tile: an 8192² image never exists as a
-    full-size FFT buffer.
+    ``process`` maps a block to the same shape, or to ``(channels, *block.shape)`` for methods
+    with several outputs per pixel (a restoration and its uncertainty, say); the result then has
+    that leading channel axis. Memory is the output, one weight sum and one tile: an 8192² image
+    never exists as a full-size FFT buffer.
     """
     tiles = plan_tiles(image.shape, tile_shape, overlap, halo)
     if len(tiles) == 1:
         return np.asarray(process(np.asarray(image, dtype=np.float32)), dtype=np.float32)
-    output = np.zeros(image.shape, dtype=np.float32)
+    output = None
     weight_sum = np.zeros(image.shape, dtype=np.float32)
     for tile in tiles:
         if reporter is not None:
             reporter.check_cancel()
-        result = process(np.asarray(image[tile.read], dtype=np.float32))
-        output[tile.core] += result[tile.crop] * tile.weight
+        result = np.asarray(process(np.asarray(image[tile.read], dtype=np.float32)))
+        leading = result.shape[: result.ndim - image.ndim]
+        if output is None:
+            output = np.zeros(leading + tuple(image.shape), dtype=np.float32)
+        output[(Ellipsis,) + tile.core] += result[(Ellipsis,) + tile.crop] * tile.weight
         weight_sum[tile.core] += tile.weight
     np.divide(output, weight_sum, out=output)
     return output

@@ -1,0 +1,195 @@
+"""One fit loop for every model: Adam, a schedule, validation, early stopping, resumable.
+
+The loop knows nothing about families or data: it gets a network, an objective, a patch sampler
+and fixed validation batches. It reports every step through ``progress(step, total, message)``,
+stops cleanly when ``cancel`` is set or the time budget is spent (keeping the best weights), and
+checkpoints so that a run interrupted in one session resumes in the next. On CUDA it trains in
+bfloat16 autocast; everything else is float32.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+
+from ..engine.device import release_device_memory, select_device
+from ..engine.progress import CancelLike
+from .checkpoint import load_checkpoint, save_checkpoint
+from .objectives import Objective
+
+StepCallback = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    steps: int = 2000
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    schedule: str = "constant"  # "constant" | "plateau" (×factor after `plateau_patience` bad validations) | "cosine"
+    plateau_factor: float = 0.5
+    plateau_patience: int = 3
+    validate_every: int = 100
+    early_stop_patience: Optional[int] = None  # validations without improvement; None = never
+    checkpoint_every: int = 100
+    seed: int = 0
+    mixed_precision: bool = True  # bfloat16 autocast on CUDA only
+    time_budget_s: Optional[float] = None
+
+
+@dataclass
+class FitResult:
+    best_state: dict
+    best_validation_loss: float
+    steps: int
+    wall_time_s: float
+    stop_reason: str  # "steps" | "early stop" | "time budget" | "cancelled"
+    device: str
+    history: list[dict] = field(default_factory=list)
+
+
+def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, config: FitConfig,
+        device: str | torch.device = "auto", checkpoint: Optional[Path] = None,
+        progress: Optional[StepCallback] = None, cancel: Optional[CancelLike] = None,
+        on_validation: Optional[Callable[[dict], None]] = None) -> FitResult:
+    """Train ``net`` in place on ``sampler`` batches; return the best state and the history."""
+    device = select_device(device)
+    torch.backends.cudnn.benchmark = device.type == "cuda"  # fixed patch shapes: pick fast kernels
+    torch.manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+    net.to(device)
+    optimiser = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
+    state = _State(best_state=_cpu_copy(net), best_loss=math.inf)
+    saved = load_checkpoint(checkpoint) if checkpoint is not None else None
+    if saved is not None:
+        state = _restore(saved, net, optimiser, sampler, generator)
+    started, elapsed_before = time.perf_counter(), state.wall_time_s
+    reason = "steps"
+    try:
+        while state.step < config.steps:
+            if cancel is not None and cancel.is_set():
+                reason = "cancelled"
+                break
+            if config.time_budget_s and elapsed_before + time.perf_counter() - started > config.time_budget_s:
+                reason = "time budget"
+                break
+            net.train()
+            x, y = sampler.sample(config.batch_size)
+            x, y = x.to(device, non_blocking=True), (y.to(device, non_blocking=True) if y is not None else None)
+            with _autocast(device, config.mixed_precision):
+                loss = objective(net, x, y, generator)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"the training loss became {loss.item()} at step {state.step + 1}; lower the "
+                    "learning rate or check the training images for extreme values")
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            state.step += 1
+            state.running.append(float(loss.detach()))
+            if progress is not None:
+                progress(state.step, config.steps, f"loss {state.running[-1]:.4g}")
+            if state.step % config.validate_every == 0 or state.step == config.steps:
+                record = _validate(net, objective, validation, device, config, state, optimiser,
+                                   elapsed_before + time.perf_counter() - started)
+                if on_validation is not None:
+                    on_validation(record)
+                if config.early_stop_patience and state.bad_validations >= config.early_stop_patience:
+                    reason = "early stop"
+                    break
+            if checkpoint is not None and state.step % config.checkpoint_every == 0:
+                state.wall_time_s = elapsed_before + time.perf_counter() - started
+                save_checkpoint(checkpoint, _snapshot(state, net, optimiser, sampler, generator))
+    finally:
+        state.wall_time_s = elapsed_before + time.perf_counter() - started
+        if checkpoint is not None and state.step > 0:
+            save_checkpoint(checkpoint, _snapshot(state, net, optimiser, sampler, generator))
+        net.load_state_dict(state.best_state)
+        net.to("cpu")
+        release_device_memory(device)
+    return FitResult(state.best_state, state.best_loss, state.step, state.wall_time_s, reason,
+                     str(device), state.history)
+
+
+@dataclass
+class _State:
+    best_state: dict
+    best_loss: float
+    step: int = 0
+    bad_validations: int = 0
+    wall_time_s: float = 0.0
+    history: list = field(default_factory=list)
+    running: list = field(default_factory=list)
+
+
+def _validate(net, objective, validation, device, config, state, optimiser, elapsed) -> dict:
+    net.eval()
+    generator = torch.Generator().manual_seed(config.seed + 1)  # same blind spots every time
+    losses = []
+    with torch.no_grad(), _autocast(device, config.mixed_precision):
+        for x, y in validation:
+            losses.append(float(objective(net, x.to(device), y.to(device) if y is not None else None,
+                                          generator)))
+    loss = float(np.mean(losses)) if losses else float(np.mean(state.running))
+    record = {"step": state.step, "train_loss": float(np.mean(state.running)),
+              "validation_loss": loss, "learning_rate": optimiser.param_groups[0]["lr"],
+              "seconds": round(elapsed, 2)}
+    state.history.append(record)
+    state.running.clear()
+    if loss < state.best_loss:
+        state.best_loss, state.best_state, state.bad_validations = loss, _cpu_copy(net), 0
+    else:
+        state.bad_validations += 1
+    _schedule(config, state, optimiser)
+    return record
+
+
+def _schedule(config: FitConfig, state: _State, optimiser) -> None:
+    if config.schedule == "plateau":
+        if state.bad_validations and state.bad_validations % config.plateau_patience == 0:
+            for group in optimiser.param_groups:
+                group["lr"] *= config.plateau_factor
+    elif config.schedule == "cosine":
+        fraction = min(state.step / config.steps, 1.0)
+        for group in optimiser.param_groups:
+            group["lr"] = config.learning_rate * 0.5 * (1 + math.cos(math.pi * fraction))
+    elif config.schedule != "constant":
+        raise ValueError(f"unknown schedule {config.schedule!r}; use constant, plateau or cosine")
+
+
+def _autocast(device: torch.device, enabled: bool):
+    if enabled and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def _cpu_copy(net) -> dict:
+    return {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
+
+
+def _snapshot(state: _State, net, optimiser, sampler, generator) -> dict:
+    return {"model": _cpu_copy(net), "optimiser": optimiser.state_dict(),
+            "best_state": state.best_state, "best_loss": state.best_loss, "step": state.step,
+            "bad_validations": state.bad_validations, "wall_time_s": state.wall_time_s,
+            "history": copy.deepcopy(state.history),
+            "sampler_rng": sampler.rng.bit_generator.state, "generator": generator.get_state(),
+            "torch_rng": torch.get_rng_state()}
+
+
+def _restore(saved: dict, net, optimiser, sampler, generator) -> _State:
+    net.load_state_dict(saved["model"])
+    optimiser.load_state_dict(saved["optimiser"])
+    sampler.rng.bit_generator.state = saved["sampler_rng"]
+    generator.set_state(saved["generator"])
+    torch.set_rng_state(saved["torch_rng"])
+    return _State(best_state=saved["best_state"], best_loss=saved["best_loss"],
+                  step=saved["step"], bad_validations=saved["bad_validations"],
+                  wall_time_s=saved["wall_time_s"], history=list(saved["history"]))
+
+

@@ -1,0 +1,54 @@
+"""What each family minimises, as one call ``objective(net, x, y, generator) -> loss``.
+
+The fit loop runs the call under mixed precision on a GPU; every loss is computed in float32
+from float32 outputs, since the m-rBCR Fourier term and the Laplace likelihood lose accuracy in
+bfloat16.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import torch
+
+from ..nets import bcr_loss, laplace_nll, mrbcr_loss
+from .n2v_masking import mask_batch, masked_mse
+
+Objective = Callable[[torch.nn.Module, torch.Tensor, Optional[torch.Tensor], torch.Generator],
+                     torch.Tensor]
+
+
+def _float(output):
+    return tuple(o.float() for o in output) if isinstance(output, tuple) else output.float()
+
+
+def mrbcr_objective(net, x, y, generator):
+    return mrbcr_loss(_float(net(x)), y)
+
+
+def srbcr_objective(net, x, y, generator):
+    return bcr_loss(_float(net(x)), y)
+
+
+def care_objective(net, x, y, generator):
+    """Mean absolute error (csbdeep's 'mae'), or the Laplace NLL for a probabilistic U-Net."""
+    output = _float(net(x))
+    if isinstance(output, tuple):
+        return laplace_nll(output[0], output[1], y)
+    return torch.mean(torch.abs(output - y))
+
+
+def n2v_objective(net, x, y, generator):
+    """Blind-spot loss: the clean target ``y`` is never used, even when one exists."""
+    masked, mask = mask_batch(x, generator, n2v2=bool(getattr(net, "n2v2", False)))
+    output = _float(net(masked))
+    if isinstance(output, tuple):
+        output = output[0]
+    return masked_mse(output, x.float(), mask)
+
+
+OBJECTIVES: dict[str, Objective] = {
+    "mrbcr": mrbcr_objective,
+    "srbcr": srbcr_objective,
+    "care": care_objective,
+    "n2v": n2v_objective,
+}

@@ -1,0 +1,139 @@
+"""Random training patches read lazily from images of any size (numpy, memmap or dask).
+
+Nothing is materialised up front: each draw reads one patch-sized block from one frame, so a
+1000×512×512 time-lapse trains in the memory of a batch. Every frame is scaled by its own input
+percentiles (computed on first use and cached); targets use the input's scaling, so a
+prediction maps back to the input's physical units with the same two numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    low: float = 1.0
+    high: float = 99.8
+    max_samples: int = 1 << 18  # percentiles from a strided subsample of large frames
+
+
+class PatchSampler:
+    """Draws ``(input, target)`` batches of shape (batch, 1, *patch) from frames of arrays.
+
+    ``inputs`` (and ``targets``, same shapes, or None for self-supervised training) are arrays
+    whose last ``ndim`` axes are spatial; any leading axes (time, samples) index frames.
+    """
+
+    def __init__(self, inputs: Sequence, targets: Optional[Sequence], patch_shape: Sequence[int],
+                 normalisation: Normalisation = Normalisation(), augment: bool = True,
+                 seed: int = 0) -> None:
+        self.inputs = list(inputs)
+        self.targets = list(targets) if targets is not None else None
+        self.patch = tuple(int(p) for p in patch_shape)
+        self.ndim = len(self.patch)
+        self.normalisation, self.augment = normalisation, augment
+        self.rng = np.random.default_rng(seed)
+        if not self.inputs:
+            raise ValueError("no training images were given")
+        if self.targets is not None and len(self.targets) != len(self.inputs):
+            raise ValueError(f"{len(self.inputs)} input images but {len(self.targets)} targets; "
+                             "give one target per input")
+        self._frames = []  # (array index, leading index) for every frame
+        for k, image in enumerate(self.inputs):
+            self._check(k, image)
+            leading = tuple(image.shape[: image.ndim - self.ndim])
+            self._frames += [(k, index) for index in np.ndindex(*leading)]
+        self._bounds: dict[tuple, tuple[float, float]] = {}
+
+    def _check(self, k: int, image) -> None:
+        if image.ndim < self.ndim:
+            raise ValueError(f"image {k} has {image.ndim} axes; {self.ndim}-D patches need at "
+                             f"least {self.ndim}")
+        spatial = tuple(image.shape[-self.ndim:])
+        if any(s < p for s, p in zip(spatial, self.patch)):
+            raise ValueError(f"image {k} ({'×'.join(map(str, spatial))}) is smaller than the "
+                             f"patch ({'×'.join(map(str, self.patch))}); choose a smaller patch")
+        if self.targets is not None and tuple(self.targets[k].shape) != tuple(image.shape):
+            raise ValueError(f"input {k} has shape {tuple(image.shape)} but its target "
+                             f"{tuple(self.targets[k].shape)}; pairs must share a grid")
+
+    @property
+    def n_frames(self) -> int:
+        return len(self._frames)
+
+    def frame_bounds(self, frame: int) -> tuple[float, float]:
+        """(low, high) input percentiles of one frame, computed once."""
+        if frame not in self._bounds:
+            k, index = self._frames[frame]
+            image = self.inputs[k][index] if index else self.inputs[k]
+            stride = max(1, int(np.prod(image.shape)) // self.normalisation.max_samples)
+            values = np.asarray(image, dtype=np.float32).ravel()[::stride]
+            if not np.all(np.isfinite(values)):
+                raise ValueError(f"training image {k} contains NaN or infinite values; clean or "
+                                 "crop it before training")
+            low, high = np.percentile(values, [self.normalisation.low, self.normalisation.high])
+            self._bounds[frame] = (float(low), float(max(high, low + 1e-6)))
+        return self._bounds[frame]
+
+    def sample(self, batch_size: int) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+        xs, ys = [], []
+        for _ in range(batch_size):
+            x, y = self.patch_at(int(self.rng.integers(self.n_frames)), None)
+            xs.append(x)
+            ys.append(y)
+        x = torch.from_numpy(np.stack(xs)[:, None])
+        y = torch.from_numpy(np.stack(ys)[:, None]) if self.targets is not None else None
+        return x, y
+
+    def patch_at(self, frame: int, corner: Optional[Sequence[int]]
+                 ) -> tuple[np.ndarray, Optional[np.ndarray]]:
+        """One normalised patch of ``frame``; a random one (flipped/rotated) when no corner."""
+        k, index = self._frames[frame]
+        spatial = self.inputs[k].shape[-self.ndim:]
+        random_draw = corner is None
+        if random_draw:
+            corner = [int(self.rng.integers(s - p + 1)) for s, p in zip(spatial, self.patch)]
+        window = tuple(index) + tuple(slice(c, c + p) for c, p in zip(corner, self.patch))
+        low, high = self.frame_bounds(frame)
+        scale = 1.0 / (high - low)
+        x = (np.asarray(self.inputs[k][window], dtype=np.float32) - low) * scale
+        y = None
+        if self.targets is not None:
+            y = (np.asarray(self.targets[k][window], dtype=np.float32) - low) * scale
+        if self.augment and random_draw:
+            x, y = self._dihedral(x, y)
+        return x, y
+
+    def _dihedral(self, x, y):
+        """A random flip per axis and, for square YX patches, a random quarter turn."""
+        for axis in range(self.ndim):
+            if self.rng.random() < 0.5:
+                x = np.flip(x, axis)
+                y = np.flip(y, axis) if y is not None else None
+        if self.patch[-1] == self.patch[-2]:
+            turns = int(self.rng.integers(4))
+            x = np.rot90(x, turns, axes=(-2, -1))
+            y = np.rot90(y, turns, axes=(-2, -1)) if y is not None else None
+        return np.ascontiguousarray(x), (np.ascontiguousarray(y) if y is not None else None)
+
+    def fixed_batches(self, n_patches: int, batch_size: int, seed: int = 12345):
+        """Deterministic, un-augmented patches for validation: the same every time."""
+        rng = np.random.default_rng(seed)
+        batches = []
+        for start in range(0, n_patches, batch_size):
+            xs, ys = [], []
+            for _ in range(min(batch_size, n_patches - start)):
+                frame = int(rng.integers(self.n_frames))
+                k, _index = self._frames[frame]
+                spatial = self.inputs[k].shape[-self.ndim:]
+                corner = [int(rng.integers(s - p + 1)) for s, p in zip(spatial, self.patch)]
+                x, y = self.patch_at(frame, corner)
+                xs.append(x)
+                ys.append(y)
+            batches.append((torch.from_numpy(np.stack(xs)[:, None]),
+                            torch.from_numpy(np.stack(ys)[:, None]) if ys[0] is not None else None))
+        return batches

@@ -1,0 +1,97 @@
+"""Model cards: what a trained model is for, how it was made, and how well it did.
+
+A card travels beside every weight file as ``<name>.json``. It carries what a biologist needs to
+judge fit (task, modality, the optics and sampling it was trained for, normalisation), what an
+engineer needs to reproduce it (recipe, seed, steps, wall time, hardware) and the measured
+benchmark figures, plus the sha256 of the weights so a changed file is never loaded silently.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Optional
+
+CARD_SUFFIX = ".json"
+WEIGHTS_SUFFIX = ".safetensors"
+
+
+@dataclass
+class ModelCard:
+    name: str
+    family: str  # network family, a key of zoo.families.FAMILIES
+    task: str  # "deconvolution" | "denoising" | …
+    architecture: dict = field(default_factory=dict)  # keyword arguments of the family's builder
+    description: str = ""
+    modality: str = "widefield fluorescence"
+    # Sampling the model was trained for: a fixed pixel size (a user's microscope) or, for models
+    # trained across microscopes, a range of pixel sizes relative to Nyquist (λ / 4 NA).
+    pixel_size_nm: Optional[float] = None
+    nyquist_fraction: Optional[tuple[float, float]] = None
+    optics: dict = field(default_factory=dict)  # ranges or values: na, wavelength_nm, photons
+    normalisation: dict = field(default_factory=lambda: {"kind": "percentile", "low": 1.0,
+                                                          "high": 99.8})
+    recipe: str = ""
+    seed: int = 0
+    steps: int = 0
+    batch_size: int = 0
+    patch_size: int = 0
+    wall_time_s: float = 0.0
+    hardware: str = ""
+    parameter_count: int = 0
+    metrics: dict = field(default_factory=dict)
+    sha256: str = ""
+    licence: str = "BSD-3-Clause"
+    created: str = ""
+    base_model: str = ""  # the card a fine-tuned model started from
+
+    def expected_pixel_size_nm(self, na: float, wavelength_nm: float) -> Optional[float]:
+        """The pixel size this model expects for a microscope of ``na`` and emission λ, in nm.
+
+        A model trained on one microscope expects that pixel size; one trained across
+        microscopes expects the middle of its Nyquist-relative range for this NA and λ.
+        """
+        if self.pixel_size_nm:
+            return float(self.pixel_size_nm)
+        if self.nyquist_fraction:
+            low, high = self.nyquist_fraction
+            return wavelength_nm / (4.0 * na) * math.sqrt(low * high)
+        return None
+
+    def accepts_pixel_size(self, pixel_size_nm: float, na: float, wavelength_nm: float,
+                           tolerance: float = 0.2) -> bool:
+        """False when ``pixel_size_nm`` is more than ``tolerance`` away from what was trained."""
+        if self.nyquist_fraction and not self.pixel_size_nm:
+            low, high = self.nyquist_fraction
+            nyquist = wavelength_nm / (4.0 * na)
+            return low * (1 - tolerance) <= pixel_size_nm / nyquist <= high * (1 + tolerance)
+        expected = self.expected_pixel_size_nm(na, wavelength_nm)
+        return expected is None or abs(pixel_size_nm / expected - 1.0) <= tolerance
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=False)
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ModelCard":
+        known = {f.name for f in fields(cls)}
+        missing = {"name", "family", "task"} - set(data)
+        if missing:
+            raise ValueError(f"model card lacks {', '.join(sorted(missing))}")
+        card = cls(**{k: v for k, v in data.items() if k in known})
+        if card.nyquist_fraction is not None:
+            card.nyquist_fraction = tuple(card.nyquist_fraction)
+        return card
+
+    @classmethod
+    def load(cls, path: Path) -> "ModelCard":
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise ValueError(f"cannot read the model card {path}: {error}; the file must be the "
+                             f"JSON written beside the weights when the model was saved") from None
+        return cls.from_dict(data)
