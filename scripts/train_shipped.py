@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # pool workers: one thread each (16 procs × 16 threads crawled)
 import subprocess
 import sys
 import tarfile
@@ -34,6 +36,8 @@ def main() -> int:
     parser.add_argument("--pool-images", type=int, help="override the recipes' pool size")
     parser.add_argument("--recipes", nargs="*", default=list(RECIPES))
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--continue-shipped", action="store_true",
+                        help="start each recipe from its shipped model's weights")
     args = parser.parse_args()
     out = Path(args.out)
     work = Path("/tmp/napari-inverse-smoke" if args.smoke else "/tmp/napari-inverse-models")
@@ -57,6 +61,8 @@ def main() -> int:
                    "--device", args.device, "--time-budget", str(budget)]
         if args.smoke:
             command += ["--steps", "3"]
+        if args.continue_shipped:
+            command += ["--init-from", r.name]
         if args.pool_images:
             command += ["--pool-images", str(args.pool_images)]
         environment = dict(os.environ, OMP_NUM_THREADS="2", PYTHONUNBUFFERED="1",

@@ -21,6 +21,9 @@ def add_train_commands(commands) -> None:
                        help="cache the simulated pools here (shared between recipes)")
     train.add_argument("--workers", type=int, default=1, help="processes simulating the pool")
     train.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    train.add_argument("--init-from", metavar="MODEL",
+                       help="start from this model's weights (zoo name or folder), e.g. to "
+                       "continue a shipped model's training")
     models = commands.add_parser("models", help="list the shipped and saved models")
     models.add_argument("--recipes", action="store_true", help="list the training recipes")
 
@@ -35,7 +38,8 @@ def run_train(args: argparse.Namespace, cancel) -> int:
     try:
         run_recipe(chosen, Path(args.out), args.device, args.workers,
                    Path(args.pool_dir) if args.pool_dir else None, progress=bar, cancel=cancel,
-                   say=lambda line: print(line, file=sys.stderr, flush=True))
+                   say=lambda line: print(line, file=sys.stderr, flush=True),
+                   init_from=args.init_from)
     finally:
         bar.close()
     return 0

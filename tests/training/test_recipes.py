@@ -50,3 +50,19 @@ def test_shipped_models_load_and_their_cards_say_how_they_were_made(name):
     assert "H200" in card.hardware and card.metrics["validation_psnr_db"] > 30
     assert card.parameter_count == sum(p.numel() for p in build_network(
         card.family, card.architecture).parameters())
+
+
+def test_training_can_continue_from_a_shipped_model(tmp_path):
+    recipe = RECIPES["srbcr-widefield"]
+    tiny = dataclasses.replace(
+        recipe, pool_images=2, validation_images=1, validation_patches=1, pool_shape=(64, 64),
+        patch=32, fit=dataclasses.replace(recipe.fit, steps=1, batch_size=1, learning_rate=0.0))
+    card = run_recipe(tiny, tmp_path / "model", "cpu", pool_dir=tmp_path / "pools",
+                      say=lambda line: None, init_from="srbcr-widefield")
+    assert card.base_model == "srbcr-widefield"
+    shipped = load_model("srbcr-widefield").net.state_dict()
+    continued = load_model(tmp_path / "model").net.state_dict()
+    assert all(torch.equal(shipped[k], continued[k]) for k in shipped)  # learning rate 0
+    with pytest.raises(ValueError, match="needs a srbcr model"):
+        run_recipe(tiny, tmp_path / "other", "cpu", pool_dir=tmp_path / "pools",
+                   say=lambda line: None, init_from="care-widefield")

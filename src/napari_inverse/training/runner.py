@@ -18,7 +18,7 @@ from ..engine.device import select_device
 from ..engine.progress import CancelLike
 from ..metrics import psnr
 from ..simulate.pairs import MicroscopeRanges
-from ..zoo import LoadedModel, ModelCard, build_network, save_model
+from ..zoo import LoadedModel, ModelCard, build_network, load_model, save_model
 from .loop import fit
 from .objectives import OBJECTIVES
 from .recipes import Recipe
@@ -30,8 +30,12 @@ Say = Callable[[str], None]
 
 def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int = 1,
                pool_dir: Optional[Path] = None, progress=None, cancel: Optional[CancelLike] = None,
-               say: Say = print) -> ModelCard:
-    """Train ``recipe`` into ``out_dir`` (resuming from its checkpoint there) and save the model."""
+               say: Say = print, init_from: Optional[str] = None) -> ModelCard:
+    """Train ``recipe`` into ``out_dir`` (resuming from its checkpoint there) and save the model.
+
+    ``init_from`` (a zoo name or model folder of the same family) starts from trained weights
+    instead of a fresh initialisation: how a model trained in one session continues in the next.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     device = select_device(device)
@@ -46,6 +50,12 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
     validation = PatchSampler([val_in], [val_target], patch).fixed_batches(
         recipe.validation_patches, min(recipe.fit.batch_size, 64))
     net = build_network(recipe.family, recipe.architecture)
+    if init_from:
+        start = load_model(init_from)
+        if start.card.family != recipe.family or start.card.architecture != recipe.architecture:
+            raise ValueError(f"{init_from} is a {start.card.family} model with another "
+                             f"architecture; {recipe.name} needs a {recipe.family} model")
+        net.load_state_dict(start.net.state_dict())
     result = fit(net, OBJECTIVES[recipe.family], sampler, validation, recipe.fit, device,
                  checkpoint=out_dir / "checkpoint.pt", progress=progress, cancel=cancel,
                  on_validation=lambda r: say(f"{recipe.name}: step {r['step']} train "
@@ -54,6 +64,7 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
     say(f"{recipe.name}: stopped after {result.steps} steps ({result.stop_reason}), "
         f"{result.wall_time_s:.0f} s on {result.device}")
     card = _card(recipe, result, device)
+    card.base_model = str(init_from or "")
     card.metrics = {"validation_psnr_db": validation_psnr(net, card, val_in, val_target, device),
                     "validation_images": f"{recipe.validation_images} simulated "
                                          f"{recipe.pool_shape[0]}² images, seeds from "
