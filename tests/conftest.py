@@ -1,11 +1,41 @@
-"""Shared fixtures: a simulated widefield filament image with known truth, in 2-D and 3-D."""
+"""Shared fixtures: an isolated model zoo for every test, torch on one thread for network tests,
+a simulated widefield filament image with known truth in 2-D and 3-D."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from napari_inverse import Optics
 from napari_inverse.simulate import filaments, simulate_widefield
+from napari_inverse.zoo.registry import MODELS_DIR_ENV
+from napari_inverse.zoo.remote import CACHE_DIR_ENV, REMOTE_INDEX_ENV
+
+
+@pytest.fixture(autouse=True)
+def isolated_zoo(tmp_path_factory, monkeypatch):
+    """Every test gets its own models folder, download cache and (empty) remote index, so it sees
+    the shipped models but never the user's, never touches them and never downloads. They live
+    beside ``tmp_path``, not in it, so a test still finds only its own files there."""
+    folder = tmp_path_factory.mktemp("zoo")
+    index = folder / "remote-index.json"
+    index.write_text("[]", encoding="utf-8")
+    monkeypatch.setenv(MODELS_DIR_ENV, str(folder / "models"))
+    monkeypatch.setenv(CACHE_DIR_ENV, str(folder / "cache"))
+    monkeypatch.setenv(REMOTE_INDEX_ENV, str(index))
+    return index
+
+
+@pytest.fixture
+def single_thread():
+    """Run torch on one CPU thread. Small convolutions gain nothing from more threads, and on a
+    shared, busy machine two OpenMP threads contend so badly that a step becomes ten times slower
+    (measured with another process busy on this 2-core machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from napari_inverse.cli import main
 from napari_inverse.io import read_tiff
 from napari_inverse.optics import Optics
 from napari_inverse.simulate import filaments, simulate_widefield
+from napari_inverse.simulate.pairs import deconvolution_pair, denoising_pair
 
 IMAGEJ_65NM = {"resolution": (1 / 0.065, 1 / 0.065), "metadata": {"unit": "um", "axes": "YX"}}
 
@@ -29,8 +30,8 @@ def blurred(tmp_path_factory):
 def test_deconvolve_keeps_pixel_size_and_sharpens(blurred, tmp_path, capsys):
     path, truth = blurred
     out = tmp_path / "sharp.ome.tif"
-    assert main(["deconvolve", str(path), "-o", str(out), "--na", "1.4", "--wavelength", "520",
-                 "--iterations", "20"]) == 0
+    assert main(["deconvolve", str(path), "-o", str(out), "--method", "rl", "--na", "1.4",
+                 "--wavelength", "520", "--iterations", "20"]) == 0
     assert "wrote" in capsys.readouterr().out
     result = read_tiff(out)
     assert result.pixel_size_nm == pytest.approx({"X": 65.0, "Y": 65.0})
@@ -38,6 +39,55 @@ def test_deconvolve_keeps_pixel_size_and_sharpens(blurred, tmp_path, capsys):
     before = peak_signal_noise_ratio(truth, read_tiff(path).data, data_range=data_range)
     after = peak_signal_noise_ratio(truth, result.data, data_range=data_range)
     assert after > before + 1.0
+
+
+def _imagej_file(path, pair) -> tuple[str, str, str]:
+    """Write ``pair.input`` as an ImageJ TIFF with its pixel size; return it, NA and wavelength."""
+    optics = pair.metadata["optics"]
+    um = optics["pixel_size_nm"] / 1000
+    tifffile.imwrite(path, pair.input, imagej=True, resolution=(1 / um, 1 / um),
+                     metadata={"unit": "um", "axes": "YX"})
+    return str(path), f"{optics['na']:.4f}", f"{optics['wavelength_nm']:.2f}"
+
+
+def test_learned_deconvolution_is_the_default_and_warns_about_the_pixel_size(tmp_path, capsys):
+    pair = deconvolution_pair(0, (96, 96), "microtubules")
+    path, na, wavelength = _imagej_file(tmp_path / "cells.tif", pair)
+    assert main(["deconvolve", path, "--na", na, "--wavelength", wavelength]) == 0
+    captured = capsys.readouterr()
+    assert "mrbcr-widefield" in captured.out and "warning" not in captured.err
+    result = read_tiff(tmp_path / "cells_mrbcr.ome.tif")
+    assert result.pixel_size_nm["X"] == pytest.approx(pair.metadata["optics"]["pixel_size_nm"])
+    data_range = np.ptp(pair.target)
+    assert (peak_signal_noise_ratio(pair.target, result.data, data_range=data_range)
+            > peak_signal_noise_ratio(pair.target, pair.input, data_range=data_range) + 2.0)
+    out = str(tmp_path / "fine.ome.tif")
+    assert main(["deconvolve", path, "-o", out, "--method", "care", "--na", na,
+                 "--wavelength", wavelength, "--pixel-size", "40"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("napari-inverse: warning: ")
+    assert "40 nm" in warnings[0] and "--resample" in warnings[0]
+    assert main(["deconvolve", path, "-o", out, "--method", "care", "--na", na,
+                 "--wavelength", wavelength, "--pixel-size", "40", "--resample"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("method, model", [("care", "care-denoise"), ("n2v", "n2v-fluorescence")])
+def test_denoise_command_writes_the_restoration(method, model, tmp_path, capsys):
+    pair = denoising_pair(0, (64, 64), "microtubules")
+    path, _, _ = _imagej_file(tmp_path / "noisy.tif", pair)
+    assert main(["denoise", path, "--method", method]) == 0
+    assert model in capsys.readouterr().out
+    result = read_tiff(tmp_path / f"noisy_{method}.ome.tif")
+    assert result.data.shape == pair.input.shape
+    assert result.pixel_size_nm["X"] == pytest.approx(pair.metadata["optics"]["pixel_size_nm"])
+
+
+def test_an_unknown_model_exits_2_with_the_known_ones(blurred, capsys):
+    assert main(["denoise", str(blurred[0]), "--model", "nope"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("napari-inverse: error: no model called 'nope'")
+    assert "care-denoise" in error
 
 
 def _bad_input(kind, tmp_path, good):

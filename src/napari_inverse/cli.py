@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Computational microscopy from the command line.")
     commands = parser.add_subparsers(dest="command", title="commands", parser_class=_Parser)
     _add_deconvolve(commands)
+    _add_denoise(commands)
     demo = commands.add_parser("demo", help="simulate a blurred image and restore it")
     demo.add_argument("--headless", action="store_true",
                       help="no napari: write images and print PSNR/SSIM instead")
@@ -58,31 +59,59 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_deconvolve(commands) -> None:
     command = commands.add_parser(
         "deconvolve",
-        help="deconvolve a TIFF with Richardson-Lucy or Wiener",
+        help="deconvolve a TIFF with m-rBCR, s-rBCR, CARE, Richardson-Lucy or Wiener",
         description="Deconvolve a TIFF and write an OME-TIFF with the same pixel size. Pixel "
         "size and z step come from the file when it states them; explicit flags win.",
     )
-    command.add_argument("input", help="TIFF, ImageJ hyperstack or OME-TIFF")
-    command.add_argument("-o", "--output",
-                         help="output OME-TIFF (default: INPUT_<method>.ome.tif beside the input)")
-    command.add_argument("--method", default="rl", choices=["rl", "richardson_lucy", "wiener"])
+    _add_image_arguments(command, "deconvolve")
+    command.add_argument("--method",
+                         choices=["mrbcr", "srbcr", "care", "rl", "richardson_lucy", "wiener"],
+                         help="trained network (mrbcr, srbcr, care) or classical (rl, wiener); "
+                         "default mrbcr, or rl with --psf")
     command.add_argument("--na", type=float, help="numerical aperture (required unless --psf)")
     command.add_argument("--wavelength", type=float, metavar="NM",
                          help="emission wavelength in nm (required unless --psf)")
-    command.add_argument("--pixel-size", type=float, metavar="NM",
-                         help="pixel size in nm; overrides the file's calibration")
     command.add_argument("--z-step", type=float, metavar="NM",
                          help="distance between planes in nm; overrides the file's; makes ZYX "
-                         "deconvolution 3-D")
-    command.add_argument("--refractive-index", type=float, default=1.518,
-                         help="immersion medium (default 1.518, oil)")
+                         "deconvolution 3-D (rl, wiener)")
     command.add_argument("--iterations", type=int, default=30, help="Richardson-Lucy iterations")
     command.add_argument("--tv", type=float, default=0.0,
                          help="total-variation weight for Richardson-Lucy (typical 0.001-0.01)")
     command.add_argument("--regularization", type=float,
                          help="Wiener balance (default: estimated from the image noise)")
     command.add_argument("--psf",
-                         help="measured PSF as TIFF (2-D or 3-D) instead of --na/--wavelength")
+                         help="measured PSF as TIFF (2-D or 3-D) instead of --na/--wavelength "
+                         "(rl, wiener)")
+
+
+def _add_denoise(commands) -> None:
+    command = commands.add_parser(
+        "denoise", help="denoise a TIFF with CARE or Noise2Void",
+        description="Denoise a TIFF with a trained model and write an OME-TIFF with the same "
+        "pixel size. Give --na and --wavelength to check the pixel size against the model's.")
+    _add_image_arguments(command, "denoise")
+    command.add_argument("--method", default="care", choices=["care", "n2v"],
+                         help="care (default) or n2v (Noise2Void)")
+    command.add_argument("--na", type=float, help="numerical aperture (for the pixel-size check)")
+    command.add_argument("--wavelength", type=float, metavar="NM",
+                         help="emission wavelength in nm (for the pixel-size check)")
+
+
+def _add_image_arguments(command, verb: str) -> None:
+    """The arguments every image-to-image command shares: files, sampling, model, device."""
+    command.add_argument("input", help="TIFF, ImageJ hyperstack or OME-TIFF")
+    command.add_argument("-o", "--output",
+                         help="output OME-TIFF (default: INPUT_<method>.ome.tif beside the input)")
+    command.add_argument("--pixel-size", type=float, metavar="NM",
+                         help="pixel size in nm; overrides the file's calibration")
+    command.add_argument("--refractive-index", type=float, default=1.518,
+                         help="immersion medium (default 1.518, oil)")
+    command.add_argument("--model", metavar="NAME|PATH",
+                         help="zoo model name, model folder or .safetensors file for a trained "
+                         "method (default: the method's shipped model; see 'models')")
+    command.add_argument("--resample", action="store_true",
+                         help=f"when the pixel size is outside the model's range, {verb} at the "
+                         "model's pixel size and resample back")
     command.add_argument("--axes",
                          help="axes of the input, e.g. ZYX or TCYX (default: from the file)")
     command.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
@@ -122,6 +151,10 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
             from .cli_deconvolve import run_deconvolve
 
             return run_deconvolve(args, cancel)
+        if args.command == "denoise":
+            from .cli_denoise import run_denoise
+
+            return run_denoise(args, cancel)
         if args.command == "demo":
             from .cli_demo import run_demo
 

@@ -32,12 +32,13 @@ def notifications():
 
 @pytest.fixture
 def open_dock(make_napari_viewer, qtbot):
-    """Open napari's Deconvolve dock the way a user does; returns (viewer, dock)."""
+    """Open one of napari-inverse's docks (Deconvolve unless named) the way a user does;
+    returns (viewer, dock)."""
     opened = []
 
-    def factory(viewer=None):
+    def factory(viewer=None, widget="Deconvolve"):
         viewer = viewer or make_napari_viewer()
-        _, dock = viewer.window.add_plugin_dock_widget("napari-inverse", "Deconvolve")
+        _, dock = viewer.window.add_plugin_dock_widget("napari-inverse", widget)
         opened.append(dock)
         return viewer, dock
 

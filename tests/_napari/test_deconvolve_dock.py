@@ -19,6 +19,13 @@ def pair():
     return simulate_widefield(filaments((128, 128), 65, seed=1), optics, photons=500, seed=1)
 
 
+def rl_dock(open_dock):
+    """The dock set to Richardson–Lucy (the default m-rBCR is tested in test_learned_docks.py)."""
+    viewer, dock = open_dock()
+    dock.method.value = "richardson_lucy"
+    return viewer, dock
+
+
 def run_and_wait(qtbot, dock, timeout=30_000):
     dock.run_button.clicked()
     qtbot.waitUntil(lambda: not dock.runner.running, timeout=timeout)
@@ -29,7 +36,7 @@ def correlation(a, b):
 
 
 def test_result_layer_is_sharper_and_keeps_scale(open_dock, qtbot, pair):
-    viewer, dock = open_dock()
+    viewer, dock = rl_dock(open_dock)
     source = viewer.add_image(pair.image.copy(), name="blurred", scale=SCALE, translate=(1.0, 2.0))
     dock.image.value = source
     run_and_wait(qtbot, dock)
@@ -54,7 +61,7 @@ def test_wiener_with_automatic_regularization(open_dock, qtbot, pair):
 
 
 def test_stack_is_deconvolved_in_3d_with_the_z_step(open_dock, qtbot):
-    viewer, dock = open_dock()
+    viewer, dock = rl_dock(open_dock)
     stack = np.random.default_rng(0).random((12, 48, 48)).astype(np.float32)
     dock.image.value = viewer.add_image(stack, name="stack", scale=(0.3, 0.065, 0.065))
     dock.iterations.value = 3
@@ -68,7 +75,7 @@ def test_stack_is_deconvolved_in_3d_with_the_z_step(open_dock, qtbot):
 
 
 def test_rerun_replaces_the_result_layer(open_dock, qtbot, pair):
-    viewer, dock = open_dock()
+    viewer, dock = rl_dock(open_dock)
     dock.image.value = viewer.add_image(pair.image, name="blurred", scale=SCALE)
     dock.iterations.value = 5
     run_and_wait(qtbot, dock)
@@ -80,7 +87,7 @@ def test_rerun_replaces_the_result_layer(open_dock, qtbot, pair):
 
 
 def test_cancel_leaves_no_layer_and_the_dock_ready(open_dock, qtbot, notifications):
-    viewer, dock = open_dock()
+    viewer, dock = rl_dock(open_dock)
     dock.image.value = viewer.add_image(
         np.random.default_rng(0).random((1024, 1024), np.float32), name="big", scale=SCALE
     )
@@ -99,7 +106,7 @@ def test_cancel_leaves_no_layer_and_the_dock_ready(open_dock, qtbot, notificatio
 
 
 def test_event_loop_never_stalls_during_a_run(open_dock, qtbot, pair):
-    viewer, dock = open_dock()
+    viewer, dock = rl_dock(open_dock)
     dock.image.value = viewer.add_image(np.tile(pair.image, (4, 4)), name="blurred", scale=SCALE)
     dock.iterations.value = 60
     clock, gaps = QElapsedTimer(), []
@@ -159,7 +166,7 @@ def test_settings_persist_when_the_dock_is_reopened(open_dock, make_napari_viewe
 
 
 def test_fields_are_prefilled_from_the_layer(open_dock):
-    viewer, dock = open_dock()
+    viewer, dock = rl_dock(open_dock)
     dock.image.value = viewer.add_image(np.zeros((16, 16), np.float32), scale=(0.1, 0.1))
     assert dock.pixel_size_nm.value == pytest.approx(100)
     assert dock.three_d.native.isHidden()

@@ -102,7 +102,7 @@ def test_nan_input_is_reported_and_left_as_it_was(optics_2d):
 
 
 def test_unknown_method_and_missing_optics_are_explained():
-    with pytest.raises(InvalidInput, match="available: richardson_lucy, wiener"):
+    with pytest.raises(InvalidInput, match="available: mrbcr, srbcr, care, richardson_lucy, wie"):
         deconvolve(np.ones((32, 32)), "magic", optics=Optics(1.4, 520, 65))
     with pytest.raises(InvalidInput, match="exactly one of optics"):
         deconvolve(np.ones((32, 32)), "rl")

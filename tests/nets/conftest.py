@@ -1,15 +1,9 @@
-"""Network tests run on one CPU thread: small convolutions gain nothing from more threads, and on a
-shared, busy machine two OpenMP threads contend so badly that a step becomes ten times slower."""
+"""Network tests run on one CPU thread (``single_thread`` in tests/conftest.py says why)."""
 from __future__ import annotations
 
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
-def single_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
+def _one_thread(single_thread):
     yield
-    torch.set_num_threads(threads)

@@ -1,32 +1,14 @@
-"""Every zoo test gets its own models folder, download cache and (empty) remote index, so it
-never sees or touches the user's models and never reaches beyond 127.0.0.1; networks run on one
-CPU thread (see tests/nets/conftest.py for why)."""
+"""Zoo tests run networks on one CPU thread; that fixture and the isolated models folder, cache
+and remote index every test gets are in tests/conftest.py."""
 from __future__ import annotations
 
 import pytest
 import torch
 
-from napari_inverse.zoo.registry import MODELS_DIR_ENV
-from napari_inverse.zoo.remote import CACHE_DIR_ENV, REMOTE_INDEX_ENV
-
 
 @pytest.fixture(autouse=True)
-def isolated_zoo(tmp_path, monkeypatch):
-    index = tmp_path / "remote-index.json"
-    index.write_text("[]", encoding="utf-8")
-    monkeypatch.setenv(MODELS_DIR_ENV, str(tmp_path / "models"))
-    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
-    monkeypatch.setenv(REMOTE_INDEX_ENV, str(index))
-    return index
-
-
-@pytest.fixture(autouse=True)
-def single_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
+def _one_thread(single_thread):
     yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture

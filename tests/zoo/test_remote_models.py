@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import torch
 
-from napari_inverse.zoo import ModelFileError, list_models, load_model, save_weights
+from napari_inverse.zoo import ModelFileError, find_model, list_models, load_model, save_weights
 from napari_inverse.zoo.remote import REMOTE_INDEX, remote_models
 
 
@@ -62,11 +62,11 @@ def test_packaged_index_is_valid(monkeypatch):
     assert all(m.card.sha256 and m.url.startswith("https://") for m in remote_models())
 
 
-def test_remote_model_is_listed_before_download(hosted, tmp_path):
+def test_remote_model_is_listed_before_download(hosted, isolated_zoo):
     net, card, _ = hosted
-    [entry] = list_models()
+    [entry] = [e for e in list_models() if e.source != "shipped"]
     assert (entry.name, entry.source) == (card.name, "remote")
-    assert entry.weights == tmp_path / "cache" / "models" / "tiny-care.safetensors"
+    assert entry.weights == isolated_zoo.parent / "cache" / "models" / "tiny-care.safetensors"
     assert not entry.weights.exists()
 
 
@@ -75,7 +75,7 @@ def test_remote_model_downloads_once_and_matches(hosted, server, image):
     loaded = load_model(card.name)
     with torch.no_grad():
         assert torch.equal(loaded.predict(image)[0], net.eval()(image))
-    assert list_models()[0].weights.is_file()
+    assert find_model(card.name).weights.is_file()
     (folder / "tiny-care.safetensors").unlink()  # a second load must come from the cache
     assert load_model(card.name).card == card
 
@@ -87,7 +87,7 @@ def test_truncated_download_is_refused_and_deleted(hosted):
     with pytest.raises(ModelFileError, match="truncated or corrupted on the way") as error:
         load_model(card.name)
     assert "tiny-care" in str(error.value)
-    assert list(list_models()[0].weights.parent.iterdir()) == []  # no partial file left behind
+    assert list(find_model(card.name).weights.parent.iterdir()) == []  # no partial file left
 
 
 def test_unreachable_server_names_the_url(small_care, isolated_zoo):

@@ -84,12 +84,21 @@ class SpatialLoop:
             check_finite(block)
             yield index, block
 
-    def run(self, kernel) -> np.ndarray:
-        """Apply ``kernel(block) -> block`` to every block; return a float32 array like the input."""
-        output = np.empty(self.image.shape, dtype=np.float32)
+    def run(self, kernel):
+        """Apply ``kernel(block) -> block`` to every block; return a float32 array like the input.
+
+        A kernel may return a tuple of blocks (a restoration and its uncertainty, say); ``run``
+        then returns a tuple with one array like the input per block.
+        """
+        outputs = None
         for index, block in self.blocks():
-            output[self._selection(index)] = kernel(block)
-        return output
+            produced = kernel(block)
+            parts = produced if isinstance(produced, tuple) else (produced,)
+            if outputs is None:
+                outputs = tuple(np.empty(self.image.shape, dtype=np.float32) for _ in parts)
+            for output, part in zip(outputs, parts):
+                output[self._selection(index)] = part
+        return outputs if isinstance(produced, tuple) else outputs[0]
 
     def _selection(self, index: tuple[int, ...]) -> tuple:
         selection: list = [slice(None)] * len(self.axes)

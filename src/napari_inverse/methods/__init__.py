@@ -1,5 +1,7 @@
 """The verbs: one function per user-facing method, shared by Python, the CLI, napari and dask."""
 from .deconvolve import deconvolve
+from .denoise import denoise
 from .result import Result
+from .sampling import PixelSizeWarning
 
-__all__ = ["Result", "deconvolve"]
+__all__ = ["PixelSizeWarning", "Result", "deconvolve", "denoise"]

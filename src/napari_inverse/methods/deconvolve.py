@@ -1,9 +1,14 @@
-"""The ``deconvolve`` verb: undo the microscope's blur with a PSF from the optics or the user."""
+"""The ``deconvolve`` verb: undo the microscope's blur with a trained network or a PSF.
+
+Learned methods (m-rBCR, the default; s-rBCR; CARE) run a zoo model; classical ones
+(Richardson–Lucy, Wiener) use a PSF computed from the optics or measured by the user.
+"""
 from __future__ import annotations
 
 import math
 import time
 from functools import partial
+from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
@@ -15,10 +20,15 @@ from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
 from ..engine.validation import InvalidInput, check_finite, check_image
 from ..optics import Optics, psf_for_image
+from .learned_restore import restore_with_model
 from .result import Result
 
+LEARNED_METHODS = {"mrbcr": "mrbcr-widefield", "srbcr": "srbcr-widefield",
+                   "care": "care-widefield"}  # method → default zoo model
 CLASSICAL_METHODS = ("richardson_lucy", "wiener")
-METHOD_ALIASES = {"rl": "richardson_lucy", "richardson-lucy": "richardson_lucy"}
+METHODS = (*LEARNED_METHODS, *CLASSICAL_METHODS)
+METHOD_ALIASES = {"rl": "richardson_lucy", "richardson-lucy": "richardson_lucy",
+                  "m-rbcr": "mrbcr", "s-rbcr": "srbcr"}
 # Above this many pixels per spatial block, work tile by tile to bound memory.
 _AUTO_TILE_PIXELS = {2: 4096 * 4096, 3: 256 * 512 * 512}
 _AUTO_TILE_SHAPE = {2: (2048, 2048), 3: (128, 512, 512)}
@@ -26,7 +36,7 @@ _AUTO_TILE_SHAPE = {2: (2048, 2048), 3: (128, 512, 512)}
 
 def deconvolve(
     image,
-    method: str = "richardson_lucy",
+    method: str = "mrbcr",
     *,
     axes: Optional[str] = None,
     optics: Optional[Optics] = None,
@@ -36,24 +46,43 @@ def deconvolve(
     tv_weight: float = 0.0,
     regularization: Optional[float] = None,
     tile_shape: Optional[Sequence[int]] = None,
+    model: Optional[str | Path] = None,
+    resample: bool = False,
     device: str = "auto",
     progress: Optional[ProgressCallback] = None,
     cancel: Optional[CancelLike] = None,
 ) -> Result:
     """Deconvolve ``image`` (numpy or dask; axes YX, ZYX, TYX, TZYX, CYX …) and return a Result.
 
-    Give either ``optics`` (a widefield PSF is computed for the image's sampling) or a measured
-    ``psf`` (2-D for YX work, 3-D for ZYX work). With a 3-D PSF or ``optics.z_step_nm`` set and a
-    Z axis present, the deconvolution is 3-D; otherwise every YX plane is done on its own.
-    ``iterations`` and ``tv_weight`` steer Richardson–Lucy; ``regularization`` is Wiener's λ
-    (estimated from the image when None). Large images are tiled automatically.
+    Learned methods (``mrbcr``, ``srbcr``, ``care``) restore every YX plane with ``model`` (a
+    zoo name, model folder or .safetensors path; default the shipped widefield model of the
+    method). They need no PSF; ``optics`` only lets them check that the pixel size fits the
+    model (:class:`PixelSizeWarning` if not, or ``resample=True`` to resample to the model's
+    pixel size and back).
+
+    Classical methods need either ``optics`` (a widefield PSF is computed for the image's
+    sampling) or a measured ``psf`` (2-D for YX work, 3-D for ZYX work). With a 3-D PSF or
+    ``optics.z_step_nm`` set and a Z axis present, the deconvolution is 3-D; otherwise every YX
+    plane is done on its own. ``iterations`` and ``tv_weight`` steer Richardson–Lucy;
+    ``regularization`` is Wiener's λ (estimated from the image when None). Large images are
+    tiled automatically (``tile_shape`` overrides the classical methods' tiles).
     """
-    started = time.perf_counter()
     method = METHOD_ALIASES.get(method.lower(), method.lower())
-    if method not in CLASSICAL_METHODS:
+    if method not in METHODS:
         raise InvalidInput(
-            f"unknown deconvolution method {method!r}; available: {', '.join(CLASSICAL_METHODS)}"
-        )
+            f"unknown deconvolution method {method!r}; available: {', '.join(METHODS)}")
+    if method in LEARNED_METHODS:
+        if psf is not None:
+            raise InvalidInput(
+                f"'{method}' is a trained network and uses no PSF; give optics=Optics(...) for its "
+                "pixel-size check, or use 'richardson_lucy' or 'wiener' with a measured PSF")
+        return restore_with_model(
+            image, method, "deconvolution", model or LEARNED_METHODS[method], axes=axes,
+            optics=optics, resample=resample, device=device, progress=progress, cancel=cancel)
+    if model is not None or resample:
+        raise InvalidInput(f"model= and resample= belong to the learned methods "
+                           f"({', '.join(LEARNED_METHODS)}), not to '{method}'")
+    started = time.perf_counter()
     check_image(image)
     if (optics is None) == (psf is None):
         raise InvalidInput("give exactly one of optics=Optics(...) or psf=<array>")

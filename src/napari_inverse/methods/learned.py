@@ -13,7 +13,7 @@ import torch
 
 from ..engine.normalisation import denormalise, percentile_normalise
 from ..engine.progress import ProgressReporter
-from ..engine.tiling import predict_tiled
+from ..engine.tiling import plan_tiles, predict_tiled
 from ..zoo import LoadedModel
 
 TILE_2D = 1024
@@ -22,10 +22,19 @@ HALO = 32  # context on each side of a tile, beyond the networks' effective rece
 OVERLAP = 16
 
 
+def tile_count(shape: tuple[int, ...]) -> int:
+    """How many tiles :func:`apply_model` cuts a ``shape`` block into (one progress step each)."""
+    ndim = len(shape)
+    return len(plan_tiles(shape, _tile(ndim), (OVERLAP,) * ndim, (HALO,) * ndim))
+
+
 def apply_model(model: LoadedModel, image: np.ndarray,
                 reporter: Optional[ProgressReporter] = None
                 ) -> tuple[np.ndarray, Optional[np.ndarray]]:
-    """(restored, uncertainty or None) for one spatial block (Y, X) or (Z, Y, X)."""
+    """(restored, uncertainty or None) for one spatial block (Y, X) or (Z, Y, X).
+
+    ``reporter`` gets one step per tile (see :func:`tile_count`) and may cancel between tiles.
+    """
     spec = model.card.normalisation
     normalised, bounds = percentile_normalise(image, spec.get("low", 1.0), spec.get("high", 99.8))
 
@@ -33,15 +42,20 @@ def apply_model(model: LoadedModel, image: np.ndarray,
         x = torch.from_numpy(np.ascontiguousarray(block))[None, None].to(model.device)
         with torch.inference_mode():
             loc, scale = model.predict(x)
+        if reporter is not None:
+            reporter.step(model.card.name)
         loc = loc[0, 0].float().cpu().numpy()
         if scale is None:
             return loc
         return np.stack([loc, scale[0, 0].float().cpu().numpy()])
 
-    tile = (TILE_2D, TILE_2D) if image.ndim == 2 else TILE_3D
-    output = predict_tiled(normalised, process, tile, (OVERLAP,) * image.ndim,
+    output = predict_tiled(normalised, process, _tile(image.ndim), (OVERLAP,) * image.ndim,
                            (HALO,) * image.ndim, reporter)
     if output.ndim == image.ndim:
         return denormalise(output, bounds), None
     low, high = bounds
     return denormalise(output[0], bounds), (output[1] * (high - low)).astype(np.float32)
+
+
+def _tile(ndim: int) -> tuple[int, ...]:
+    return (TILE_2D, TILE_2D) if ndim == 2 else TILE_3D

@@ -59,15 +59,26 @@ class ModelCard:
             return wavelength_nm / (4.0 * na) * math.sqrt(low * high)
         return None
 
-    def accepts_pixel_size(self, pixel_size_nm: float, na: float, wavelength_nm: float,
-                           tolerance: float = 0.2) -> bool:
-        """False when ``pixel_size_nm`` is more than ``tolerance`` away from what was trained."""
+    def accepted_pixel_size_nm(self, na: float, wavelength_nm: float,
+                               tolerance: float = 0.2) -> Optional[tuple[float, float]]:
+        """(smallest, largest) pixel size in nm this model takes for ``na`` and λ, or None.
+
+        The trained range (or the one trained size) widened by ``tolerance`` at both ends;
+        None when the card does not say what sampling it was trained on.
+        """
         if self.nyquist_fraction and not self.pixel_size_nm:
             low, high = self.nyquist_fraction
             nyquist = wavelength_nm / (4.0 * na)
-            return low * (1 - tolerance) <= pixel_size_nm / nyquist <= high * (1 + tolerance)
+            return low * (1 - tolerance) * nyquist, high * (1 + tolerance) * nyquist
         expected = self.expected_pixel_size_nm(na, wavelength_nm)
-        return expected is None or abs(pixel_size_nm / expected - 1.0) <= tolerance
+        return None if expected is None else (expected * (1 - tolerance),
+                                              expected * (1 + tolerance))
+
+    def accepts_pixel_size(self, pixel_size_nm: float, na: float, wavelength_nm: float,
+                           tolerance: float = 0.2) -> bool:
+        """False when ``pixel_size_nm`` is more than ``tolerance`` away from what was trained."""
+        accepted = self.accepted_pixel_size_nm(na, wavelength_nm, tolerance)
+        return accepted is None or accepted[0] <= pixel_size_nm <= accepted[1]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=False)

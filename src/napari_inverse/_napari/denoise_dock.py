@@ -1,0 +1,42 @@
+"""The Denoise dock: a trained CARE or Noise2Void model on the chosen layer, result beside it.
+
+The microscope fields (pre-filled from the layer) serve only the pixel-size check of the chosen
+model; running, progress, Cancel and the result layer come from :class:`VerbDock`.
+"""
+from __future__ import annotations
+
+from magicgui.widgets import ComboBox
+
+from ..methods import denoise
+from .layer_optics import layer_axes
+from .model_choice import ModelChoice
+from .verb_dock import VerbDock
+
+METHODS = [("CARE", "care"), ("Noise2Void", "n2v")]
+
+
+class DenoiseDock(VerbDock):
+    """Dock widget for denoising; napari passes the viewer as ``napari_viewer``."""
+
+    settings_name = "denoise"
+    persisted = ("method", "na", "wavelength_nm", "refractive_index", "device")
+
+    def _parameters(self) -> list:
+        self.method = ComboBox(label="method", choices=METHODS)
+        self.models = ModelChoice("denoising", self._optics, self._microscope_fields())
+        self.method.changed.connect(self._update_visibility)
+        return [self.method, self.models, *self._microscope_fields()]
+
+    def _update_visibility(self) -> None:
+        self.models.show_family(self.method.value)
+
+    def _job(self, data, layer):
+        method, axes, optics, device = (self.method.value, layer_axes(layer), self._optics(),
+                                        self.device.value)
+        options = self.models.options
+
+        def job(progress, cancel):
+            return denoise(data, method, axes=axes, optics=optics, device=device,
+                           progress=progress, cancel=cancel, **options)
+
+        return job

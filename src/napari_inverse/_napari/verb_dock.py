@@ -1,0 +1,167 @@
+"""What every verb's dock shares: image picker, microscope fields, device, Run/Cancel, result.
+
+A dock subclass adds its own parameters (``_parameters``) and says how to call its verb
+(``_job``); the image picker, the microscope fields a layer pre-fills, the device, Run and
+Cancel with progress through the shared :class:`JobRunner`, settings that persist, and the
+result layer on the source's grid ("<source> [<model or method>]") are the same in all.
+"""
+from __future__ import annotations
+
+from magicgui.widgets import ComboBox, Container, FloatSpinBox, Label, ProgressBar, PushButton
+from napari.layers import Image
+from napari.utils.notifications import show_error
+
+from ..engine.device import available_devices
+from ..optics import Optics
+from .job_runner import Job, JobRunner
+from .layer_optics import optics_from_layer
+from .result_layers import show_result
+from .settings import load_settings, save_settings
+
+# Fields a layer may fill, when the dock has them (see layer_optics.optics_from_layer).
+_LAYER_FIELDS = ("pixel_size_nm", "z_step_nm", "na", "wavelength_nm", "refractive_index")
+
+
+class VerbDock(Container):
+    """Base of the docks; napari passes the viewer as ``napari_viewer``.
+
+    Subclasses set ``settings_name`` and ``persisted`` (attribute names of widgets whose values
+    are saved) and implement ``_parameters`` and ``_job``.
+    """
+
+    settings_name = ""
+    persisted: tuple[str, ...] = ()
+
+    def __init__(self, napari_viewer) -> None:
+        super().__init__()
+        self._viewer = napari_viewer
+        self.image = ComboBox(label="image", choices=self._image_layers, nullable=False)
+        self.na = FloatSpinBox(label="NA", value=1.4, min=0.05, max=1.7, step=0.05)
+        self.wavelength_nm = FloatSpinBox(
+            label="emission λ (nm)", value=520, min=150, max=2000, step=5
+        )
+        self.refractive_index = FloatSpinBox(
+            label="refractive index", value=1.518, min=1.0, max=2.0, step=0.001
+        )
+        self.pixel_size_nm = FloatSpinBox(
+            label="pixel size (nm)", value=65, min=1, max=100_000, step=1
+        )
+        self.device = ComboBox(label="device", choices=["auto", *available_devices()])
+        self.run_button = PushButton(text="Run")
+        self.cancel_button = PushButton(text="Cancel", enabled=False)
+        self.progress = ProgressBar(label="progress", value=0, min=0, max=1)
+        self.message = Label(value="")
+        buttons = Container(widgets=[self.run_button, self.cancel_button], layout="horizontal",
+                            labels=False)
+        self.extend([self.image, *self._parameters(), self.device, buttons, self.progress,
+                     self.message])
+
+        self.runner = JobRunner()
+        self.runner.progressed.connect(self._on_progress)
+        self.runner.succeeded.connect(self._on_result)
+        self.runner.finished.connect(self._on_finished)
+        self.native.destroyed.connect(self.runner.cancel)
+        self._source: Image | None = None
+
+        self._restore_settings()
+        self._prefill()
+        self.image.changed.connect(self._prefill)
+        for key in self.persisted:
+            getattr(self, key).changed.connect(self._save_settings)
+        self.run_button.changed.connect(self._run)
+        self.cancel_button.changed.connect(self.runner.cancel)
+
+    def _parameters(self) -> list:
+        """The verb's widgets, in the order shown between the image picker and the device."""
+        raise NotImplementedError
+
+    def _job(self, data, layer: Image) -> Job:
+        """``job(progress, cancel)`` calling the verb on ``data`` (the layer's full resolution)."""
+        raise NotImplementedError
+
+    def _update_visibility(self) -> None:
+        """Show the widgets that matter for the current choices (called after pre-filling)."""
+
+    def _microscope_fields(self) -> list:
+        return [self.na, self.wavelength_nm, self.refractive_index, self.pixel_size_nm]
+
+    def _optics(self, z_step_nm: float | None = None) -> Optics:
+        return Optics(na=self.na.value, wavelength_nm=self.wavelength_nm.value,
+                      pixel_size_nm=self.pixel_size_nm.value,
+                      refractive_index=self.refractive_index.value, z_step_nm=z_step_nm)
+
+    def _image_layers(self, _widget=None) -> list[tuple[str, Image]]:
+        return [(layer.name, layer) for layer in self._viewer.layers if isinstance(layer, Image)]
+
+    def _prefill(self) -> None:
+        """Copy what the chosen layer knows (pixel size, z step, optics) into the fields."""
+        layer = self.image.value
+        if layer is None:
+            return
+        fields = optics_from_layer(layer)
+        for key in _LAYER_FIELDS:
+            widget = getattr(self, key, None)
+            if key in fields and widget is not None:
+                set_if_valid(widget, fields[key])
+        self._update_visibility()
+
+    def _run(self) -> None:
+        layer = self.image.value
+        if layer is None:
+            show_error("no image layer to work on: open an image or a sample first")
+            return
+        try:
+            job = self._job(layer.data[0] if layer.multiscale else layer.data, layer)
+        except ValueError as error:  # fields that make no microscope (NA above the medium's n)
+            show_error(str(error))
+            return
+        self._source = layer
+        self._set_running(True)
+        self.runner.start(job)
+
+    def _set_running(self, running: bool) -> None:
+        self.run_button.enabled = not running
+        self.cancel_button.enabled = running
+        if running:
+            self.message.value = "starting…"
+
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        self.progress.max = total
+        self.progress.value = done
+        self.message.value = message
+
+    def _on_result(self, result) -> None:
+        source, metadata = self._source, result.metadata
+        name = f"{source.name} [{metadata.get('model') or metadata['method']}]"
+        show_result(self._viewer, source, result.image, name, {
+            "optics": metadata["optics"], "napari_inverse": metadata,
+        })
+        self.message.value = f"done on {metadata['device']} in {metadata['seconds']:.1f} s"
+
+    def _on_finished(self, status: str) -> None:
+        self._source = None
+        self._set_running(False)
+        if status != "done":
+            self.progress.value = 0
+            self.message.value = status
+
+    def _restore_settings(self) -> None:
+        saved = load_settings(self.settings_name)
+        for key in self.persisted:
+            if key in saved:
+                set_if_valid(getattr(self, key), saved[key])
+
+    def _save_settings(self) -> None:
+        save_settings(self.settings_name, {key: getattr(self, key).value for key in self.persisted})
+
+
+def set_if_valid(widget, value) -> None:
+    """Set a field, keeping its value when ``value`` is out of range or not offered.
+
+    Saved settings may name a GPU this machine lacks; a layer may state an NA above the field's
+    range: neither may stop the dock from opening.
+    """
+    try:
+        widget.value = value
+    except (ValueError, TypeError):
+        pass

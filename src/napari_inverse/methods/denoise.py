@@ -1,0 +1,43 @@
+"""The ``denoise`` verb: remove photon and camera noise with a trained network (CARE, N2V)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from ..engine.progress import CancelLike, ProgressCallback
+from ..engine.validation import InvalidInput
+from ..optics import Optics
+from .learned_restore import restore_with_model
+from .result import Result
+
+METHODS = {"care": "care-denoise", "n2v": "n2v-fluorescence"}  # method → default zoo model
+METHOD_ALIASES = {"noise2void": "n2v"}
+
+
+def denoise(
+    image,
+    method: str = "care",
+    *,
+    model: Optional[str | Path] = None,
+    axes: Optional[str] = None,
+    optics: Optional[Optics] = None,
+    resample: bool = False,
+    device: str = "auto",
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelLike] = None,
+) -> Result:
+    """Denoise ``image`` (numpy or dask; axes YX, ZYX, TYX, CYX …) and return a Result.
+
+    ``care`` was trained on noisy/clean pairs; ``n2v`` (Noise2Void) on noisy images alone, so it
+    is the one to fine-tune on a user's own data. ``model`` is a zoo name, model folder or
+    .safetensors path (default: the method's shipped fluorescence model). Every YX plane is
+    restored on its own. ``optics`` only serves the pixel-size check: outside the model's range a
+    :class:`PixelSizeWarning` is raised, or with ``resample=True`` the image is resampled to the
+    model's pixel size and the result back to the image's grid.
+    """
+    method = METHOD_ALIASES.get(method.lower(), method.lower())
+    if method not in METHODS:
+        raise InvalidInput(f"unknown denoising method {method!r}; available: {', '.join(METHODS)}")
+    return restore_with_model(
+        image, method, "denoising", model or METHODS[method], axes=axes, optics=optics,
+        resample=resample, device=device, progress=progress, cancel=cancel)
