@@ -154,8 +154,11 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     assert "peak RSS" in capsys.readouterr().out
     quality = text.split("<!-- section: quality -->")[1].split("<!-- end: quality -->")[0]
     rows = [line for line in quality.splitlines() if line.startswith("| deconvolution/")]
-    assert len(rows) == 6  # two sets × (input, Wiener, Richardson–Lucy)
+    assert len(rows) == 12  # two sets × (input, Wiener, RL, m-rBCR, s-rBCR, CARE)
     assert all("iterations" in row for row in rows if "Richardson" in row)
+    assert sum("(mrbcr-widefield)" in row and "236,630" in row for row in rows) == 2
+    learned = text.split("<!-- section: learned-speed -->")[1]
+    assert "m-rBCR 128×128" in learned and "CARE 128×128" in learned
 
 
 def test_each_suite_rewrites_only_its_own_section(tmp_path):

@@ -49,9 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--output", metavar="FILE.md",
                        help="markdown report (default: docs/benchmarks.md; none with --quick)")
     bench.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    bench.add_argument("--suite", choices=["all", "quality", "speed"], default="all",
+    bench.add_argument("--suite", choices=["all", "quality", "speed", "learned-speed"],
+                       default="all",
                        help="quality (PSNR/SSIM/resolution per set), speed (seconds, memory) "
                        "or all (default); each rewrites only its own section of the report")
+    bench.add_argument("--real-image", metavar="TIF",
+                       help="stardist's img2d.tif: adds a set made from a real micrograph")
     add_train_commands(commands)
     return parser
 
@@ -163,11 +166,12 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
             from .cli_train import run_models, run_train
 
             return run_train(args, cancel) if args.command == "train" else run_models(args)
-        from .benchmarks import run_benchmarks
+        from .benchmarks import SUITES, run_benchmarks
 
-        suites = ("quality", "speed") if args.suite == "all" else (args.suite,)
+        suites = SUITES if args.suite == "all" else (args.suite,)
         return run_benchmarks(quick=args.quick, output=args.output, device=args.device,
-                              command=" ".join([PROG, *argv]), suites=suites)
+                              command=" ".join([PROG, *argv]), suites=suites,
+                              real_image=args.real_image)
 
 
 @contextlib.contextmanager

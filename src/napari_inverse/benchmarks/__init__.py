@@ -14,12 +14,12 @@ from typing import Optional
 DEFAULT_REPORT = Path("docs") / "benchmarks.md"
 
 
-SUITES = ("quality", "speed")
+SUITES = ("quality", "speed", "learned-speed")
 
 
 def run_benchmarks(
     quick: bool = False, output: Optional[str] = None, device: str = "auto", command: str = "",
-    suites: tuple[str, ...] = SUITES,
+    suites: tuple[str, ...] = SUITES, real_image: Optional[str] = None,
 ) -> int:
     """Run the ``suites``, print their tables and write their report sections; return 0.
 
@@ -33,28 +33,37 @@ def run_benchmarks(
     if "quality" in suites:
         from .quality import run_quality_suite
 
-        section = run_quality_suite(quick, device, command, say=_say)
+        section = run_quality_suite(quick, device, command, say=_say,
+                                    real_image=Path(real_image) if real_image else None)
         print(section)
         if target is not None:
             write_section(target, "quality", section)
-    if "speed" in suites:
-        section = _run_speed_suite(quick, device, command)
-        if target is not None:
-            write_section(target, "speed", section)
+    for suite in ("speed", "learned-speed"):
+        if suite in suites:
+            section = _run_speed_suite(quick, device, command, learned=suite != "speed")
+            if target is not None:
+                write_section(target, suite, section)
     if target is not None:
         print(f"report written to {target}")
     return 0
 
 
-def _run_speed_suite(quick: bool, device: str, command: str) -> str:
-    """Time every speed case in fresh processes; print the table; return the report section."""
-    from .cases import FULL_CASES, QUICK_CASES, SKIMAGE_TIME_LIMIT_S
+def _run_speed_suite(quick: bool, device: str, command: str, learned: bool = False) -> str:
+    """Time every speed case in fresh processes; print the table; return the report section.
+
+    ``learned`` times the shipped networks instead of the classical solvers.
+    """
+    from .cases import (FULL_CASES, LEARNED_CASES, QUICK_CASES, QUICK_LEARNED_CASES,
+                        SKIMAGE_TIME_LIMIT_S)
     from .measure import measure, prepare_inputs
     from .report import (
         load_average, machine_description, markdown_report, results_table, target_lines,
     )
 
-    cases = QUICK_CASES if quick else FULL_CASES
+    if learned:
+        cases = QUICK_LEARNED_CASES if quick else LEARNED_CASES
+    else:
+        cases = QUICK_CASES if quick else FULL_CASES
     runs = 1 if quick else 3  # the smoke test checks that everything runs, not how fast
     machine = machine_description()
     rows = []
@@ -77,7 +86,7 @@ def _run_speed_suite(quick: bool, device: str, command: str) -> str:
     for line in target_lines(rows):
         print(line)
     machine["load_after"] = load_average()
-    return markdown_report(command, machine, rows, quick)
+    return markdown_report(command, machine, rows, quick, learned)
 
 
 def _say(message: str) -> None:

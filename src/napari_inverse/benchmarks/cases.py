@@ -29,14 +29,27 @@ class BenchCase:
     iterations: int = 30
     speedup_target: Optional[float] = None  # at least this many times faster than scikit-image
     memory_limit_gb: Optional[float] = None  # peak RSS must stay below this
+    throughput_target_mp_s: Optional[float] = None  # megapixels per second, at least
+
+    @property
+    def learned(self) -> bool:
+        return self.method in LEARNED_TITLES
 
     @property
     def label(self) -> str:
+        if self.learned:
+            return f"{LEARNED_TITLES[self.method]} {_dims(self.shape)}"
         name = "RL" if self.method == "richardson_lucy" else "Wiener"
         if self.method == "richardson_lucy":
             name += f" ({self.iterations} it.)"
         tiled = f", tiles {_dims(self.tile_shape)}" if self.tile_shape else ""
         return f"{name} {_dims(self.shape)}{tiled}"
+
+
+LEARNED_TITLES = {"mrbcr": "m-rBCR", "srbcr": "s-rBCR", "care": "CARE"}
+# The TensorFlow reference m-rBCR (debcr 0.1.0) runs 2048² at 0.28 MP/s on this kind of machine;
+# the target is 1.5× that, with peak memory under 2 GB at 2048².
+REFERENCE_MRBCR_MP_S = 0.28
 
 
 def _dims(shape) -> str:
@@ -52,6 +65,17 @@ FULL_CASES = (
     BenchCase("wiener", (256, 512, 512), psf_shape=None),
     BenchCase("richardson_lucy", (8192, 8192), tile_shape=(2048, 2048), memory_limit_gb=3.0),
 )
+
+# The shipped networks, side by side on the same images (their own tiling: 1024² tiles).
+LEARNED_CASES = tuple(
+    BenchCase(method, shape, psf_shape=None,
+              throughput_target_mp_s=1.5 * REFERENCE_MRBCR_MP_S
+              if method == "mrbcr" and shape == (2048, 2048) else None,
+              memory_limit_gb=2.0 if method == "mrbcr" and shape == (2048, 2048) else None)
+    for shape in ((512, 512), (2048, 2048), (8192, 8192))
+    for method in ("mrbcr", "srbcr", "care"))
+QUICK_LEARNED_CASES = (BenchCase("mrbcr", (128, 128), psf_shape=None),
+                       BenchCase("care", (128, 128), psf_shape=None))
 
 # One fresh interpreter per case costs seconds (torch import), so the smoke test keeps to three.
 QUICK_CASES = (

@@ -2,7 +2,7 @@
 
 Every method is a :class:`BenchMethod`: how to restore one pair with given parameters, and the
 candidate parameters to choose from on the validation set. Raw input, Wiener and
-Richardson–Lucy come first; learned models register themselves here as they ship.
+Richardson–Lucy come first, then the shipped learned models (m-rBCR, s-rBCR, CARE).
 """
 from __future__ import annotations
 
@@ -55,6 +55,22 @@ def _deconvolve(method: str):
                             **params)
         return result.image, result.metadata["device"]
     return restore
+
+
+def _learned(title: str, method: str, model: str) -> BenchMethod:
+    from ..zoo import find_model
+
+    def restore(image, optics, **params):
+        return _deconvolve(method)(image, optics, model=model, **params)
+    return BenchMethod(f"{title} ({model})", restore,
+                       parameter_count=find_model(model).card.parameter_count)
+
+
+def learned_methods() -> tuple[BenchMethod, ...]:
+    """The shipped deconvolution models, each scored exactly as a user would run it."""
+    return (_learned("m-rBCR", "mrbcr", "mrbcr-widefield"),
+            _learned("s-rBCR", "srbcr", "srbcr-widefield"),
+            _learned("CARE", "care", "care-widefield"))
 
 
 CLASSICAL_METHODS = (
@@ -117,18 +133,25 @@ def quality_table(rows: list[QualityRow]) -> str:
     return "\n".join(lines)
 
 
-def run_quality_suite(quick: bool, device: str, command: str, say=print) -> str:
-    """Score every method on every set; return the markdown section (command, notes, table)."""
+def run_quality_suite(quick: bool, device: str, command: str, say=print,
+                      real_image=None) -> str:
+    """Score every method on every set; return the markdown section (command, notes, table).
+
+    ``real_image`` (stardist's img2d.tif) adds the set made from a real micrograph.
+    """
     from .datasets import BenchmarkSet, deconvolution_sets
+    from .real_image import RealImageSet
 
     sets = (tuple(BenchmarkSet("deconvolution", s, 2, (64, 64), 1000 * (k + 1))
                   for k, s in enumerate(("microtubules", "ccp")))
             if quick else deconvolution_sets())
+    if real_image is not None:
+        sets += (RealImageSet(real_image),)
     throughput = pair_throughput((64, 64) if quick else (256, 256), seconds=2.0 if quick else 20.0)
     say(f"pair builder: {throughput:.1f} pairs/s")
     rows = []
     for dataset in sets:
-        for method in CLASSICAL_METHODS:
+        for method in CLASSICAL_METHODS + learned_methods():
             rows.append(evaluate(method, dataset, device, measure_resolution=not quick))
             say(f"{dataset.name} · {method.name}: PSNR {rows[-1].psnr:.2f} dB")
     return "\n".join([
@@ -142,7 +165,11 @@ def run_quality_suite(quick: bool, device: str, command: str, say=print) -> str:
         "chosen on a disjoint validation split (a quarter as many images, other seeds), never "
         "on the test images. PSNR, SSIM and NRMSE use the target's range as data range and are "
         "means over the images; resolution is decorrelation analysis (Descloux et al. 2019) of "
-        "the output, in nm; s / MP counts the restoration call only.",
+        "the output, in nm; s / MP counts the restoration call only. Learned models are the "
+        "shipped ones (`napari_inverse.zoo`), run through the same `deconvolve` call a user "
+        "makes; they were trained on pools from other seeds of the same simulator. The real-"
+        "image set, when present, takes stardist's img2d.tif nuclei as the object and images "
+        "it through three drawn microscopes (`benchmarks/real_image.py`).",
         "",
         quality_table(rows),
         "",
