@@ -12,6 +12,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "deconvolve": "napari_inverse.methods",
     "denoise": "napari_inverse.methods",
+    "fine_tune": "napari_inverse.methods",
+    "FineTuneResult": "napari_inverse.methods",
     "PixelSizeWarning": "napari_inverse.methods",
     "Result": "napari_inverse.methods",
     "Optics": "napari_inverse.optics",

@@ -5,30 +5,54 @@ import argparse
 import sys
 from pathlib import Path
 
+from .cli_fine_tune import add_fine_tune_arguments
+
 
 def add_train_commands(commands) -> None:
     train = commands.add_parser(
-        "train", help="train a model from a recipe (how every shipped model was made)",
-        description="Train a recipe on the simulator and save safetensors + model card. The run "
-        "checkpoints into --out and resumes from there when started again.")
-    train.add_argument("--recipe", required=True, help="recipe name (see 'models --recipes')")
+        "train", help="train a model on your images (--model) or from a recipe (--recipe)",
+        description="Train on your own TIFFs (--model with --input, and --target for pairs) or "
+        "a recipe on the simulator (how every shipped model was made), and save safetensors + "
+        "model card into --out. A recipe run checkpoints into --out and resumes from there.")
+    what = train.add_mutually_exclusive_group(required=True)
+    what.add_argument("--model", metavar="n2v|care|mrbcr|srbcr",
+                      help="family to train on your images: n2v (noisy images alone), care, "
+                      "mrbcr or srbcr (input + target pairs)")
+    what.add_argument("--recipe", help="recipe name (see 'models --recipes')")
     train.add_argument("--out", required=True, metavar="DIR", help="folder for the model")
-    train.add_argument("--steps", type=int, help="override the recipe's step count")
+    train.add_argument("--steps", type=int, help="training steps (default: 1000 for --model, "
+                       "the recipe's otherwise)")
     train.add_argument("--time-budget", type=float, metavar="S",
                        help="stop after S seconds of training (the best weights are kept)")
-    train.add_argument("--pool-images", type=int, help="override the simulated pool size")
-    train.add_argument("--pool-dir", metavar="DIR",
-                       help="cache the simulated pools here (shared between recipes)")
-    train.add_argument("--workers", type=int, default=1, help="processes simulating the pool")
+    mine = add_fine_tune_arguments(train.add_argument_group("training on your images (--model)"))
+    recipes = train.add_argument_group("training from a recipe (--recipe)")
+    recipe_only = [
+        recipes.add_argument("--pool-images", type=int, help="override the simulated pool size"),
+        recipes.add_argument("--pool-dir", metavar="DIR",
+                             help="cache the simulated pools here (shared between recipes)"),
+        recipes.add_argument("--workers", type=int, default=1,
+                             help="processes simulating the pool"),
+        recipes.add_argument("--init-from", metavar="MODEL",
+                             help="start from this model's weights (zoo name or folder), e.g. to "
+                             "continue a shipped model's training")]
     train.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    train.add_argument("--init-from", metavar="MODEL",
-                       help="start from this model's weights (zoo name or folder), e.g. to "
-                       "continue a shipped model's training")
+    train.set_defaults(model_only=_flags(mine), recipe_only=_flags(recipe_only))
     models = commands.add_parser("models", help="list the shipped and saved models")
     models.add_argument("--recipes", action="store_true", help="list the training recipes")
 
 
 def run_train(args: argparse.Namespace, cancel) -> int:
+    misplaced = [flag for flag, dest, default in (args.recipe_only if args.model else args.model_only)
+                 if getattr(args, dest) != default]
+    if misplaced:
+        from .engine import InvalidInput
+
+        raise InvalidInput(f"{', '.join(misplaced)}: only for "
+                           f"{'--recipe' if args.model else '--model'} training")
+    if args.model:
+        from .cli_fine_tune import run_fine_tune
+
+        return run_fine_tune(args, cancel)
     from .cli_progress import ProgressBar
     from .training import recipe
     from .training.runner import run_recipe
@@ -43,6 +67,11 @@ def run_train(args: argparse.Namespace, cancel) -> int:
     finally:
         bar.close()
     return 0
+
+
+def _flags(actions) -> list[tuple[str, str, object]]:
+    """(flag, destination, default) of each argument, to spot flags given to the wrong mode."""
+    return [(a.option_strings[0], a.dest, a.default) for a in actions]
 
 
 def run_models(args: argparse.Namespace) -> int:

@@ -1,7 +1,9 @@
 """The verbs: one function per user-facing method, shared by Python, the CLI, napari and dask."""
 from .deconvolve import deconvolve
 from .denoise import denoise
+from .fine_tune import FineTuneResult, fine_tune
 from .result import Result
 from .sampling import PixelSizeWarning
 
-__all__ = ["PixelSizeWarning", "Result", "deconvolve", "denoise"]
+__all__ = ["FineTuneResult", "PixelSizeWarning", "Result", "deconvolve", "denoise",
+           "fine_tune"]

@@ -2,9 +2,10 @@
 
 The loop knows nothing about families or data: it gets a network, an objective, a patch sampler
 and fixed validation batches. It reports every step through ``progress(step, total, message)``,
-stops cleanly when ``cancel`` is set or the time budget is spent (keeping the best weights), and
-checkpoints so that a run interrupted in one session resumes in the next. On CUDA it trains in
-bfloat16 autocast; everything else is float32.
+stops cleanly when ``cancel`` is set or the time budget is spent (keeping the best weights, after
+validating the steps since the last validation so that none are lost), and checkpoints so that a
+run interrupted in one session resumes in the next. On CUDA it trains in bfloat16 autocast;
+everything else is float32.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class FitConfig:
     seed: int = 0
     mixed_precision: bool = True  # bfloat16 autocast on CUDA only
     time_budget_s: Optional[float] = None
+    freeze_batch_norm: bool = False  # keep a trained network's batch-norm statistics (fine-tuning)
 
 
 @dataclass
@@ -79,7 +81,7 @@ def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, c
             if config.time_budget_s and elapsed_before + time.perf_counter() - started > config.time_budget_s:
                 reason = "time budget"
                 break
-            net.train()
+            _train_mode(net, config.freeze_batch_norm)
             x, y = sampler.sample(config.batch_size)
             x, y = x.to(device, non_blocking=True), (y.to(device, non_blocking=True) if y is not None else None)
             with _autocast(device, config.mixed_precision):
@@ -106,6 +108,11 @@ def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, c
             if checkpoint is not None and state.step % config.checkpoint_every == 0:
                 state.wall_time_s = elapsed_before + time.perf_counter() - started
                 save_checkpoint(checkpoint, _snapshot(state, net, optimiser, sampler, generator))
+        if state.running:  # stopped between validations: the latest steps may hold the best weights
+            record = _validate(net, objective, validation, device, config, state, optimiser,
+                               elapsed_before + time.perf_counter() - started)
+            if on_validation is not None:
+                on_validation(record)
     finally:
         state.wall_time_s = elapsed_before + time.perf_counter() - started
         if checkpoint is not None and state.step > 0:
@@ -161,6 +168,15 @@ def _schedule(config: FitConfig, state: _State, optimiser) -> None:
             group["lr"] = config.learning_rate * 0.5 * (1 + math.cos(math.pi * fraction))
     elif config.schedule != "constant":
         raise ValueError(f"unknown schedule {config.schedule!r}; use constant, plateau or cosine")
+
+
+def _train_mode(net: torch.nn.Module, freeze_batch_norm: bool) -> None:
+    """Training mode, except that frozen batch norms normalise with their stored statistics."""
+    net.train()
+    if freeze_batch_norm:
+        for module in net.modules():
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                module.eval()
 
 
 def _autocast(device: torch.device, enabled: bool):

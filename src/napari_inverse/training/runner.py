@@ -5,23 +5,20 @@ PSNR on full validation images in photo-electrons, measured the way the benchmar
 """
 from __future__ import annotations
 
-import json
-import os
-import platform
 from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
-import torch
 
 from ..engine.device import select_device
 from ..engine.progress import CancelLike
 from ..metrics import psnr
 from ..simulate.pairs import MicroscopeRanges
-from ..zoo import LoadedModel, ModelCard, build_network, load_model, save_model
+from ..zoo import LoadedModel, ModelCard, build_network, load_model
 from .loop import fit
 from .objectives import OBJECTIVES
 from .recipes import Recipe
+from .records import record_fit, save_trained
 from .samplers import PatchSampler
 from .simulated import TRAINING_SEED_BASE, VALIDATION_SEED_BASE, cached_pool
 
@@ -63,16 +60,14 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
                                              f"{r['validation_loss']:.4g} ({r['seconds']:.0f} s)"))
     say(f"{recipe.name}: stopped after {result.steps} steps ({result.stop_reason}), "
         f"{result.wall_time_s:.0f} s on {result.device}")
-    card = _card(recipe, result, device)
+    card = _card(recipe)
     card.base_model = str(init_from or "")
     card.metrics = {"validation_psnr_db": validation_psnr(net, card, val_in, val_target, device),
                     "validation_images": f"{recipe.validation_images} simulated "
                                          f"{recipe.pool_shape[0]}² images, seeds from "
-                                         f"{VALIDATION_SEED_BASE}",
-                    "best_validation_loss": result.best_validation_loss,
-                    "stop_reason": result.stop_reason}
-    (out_dir / "training_log.json").write_text(json.dumps(result.history, indent=1))
-    save_model(net, card, out_dir)
+                                         f"{VALIDATION_SEED_BASE}"}
+    record_fit(card, result, recipe.fit, recipe.patch, device)
+    save_trained(net, card, result.history, out_dir)
     say(f"{recipe.name}: validation PSNR {card.metrics['validation_psnr_db']:.2f} dB → "
         f"{out_dir / (recipe.name + '.safetensors')}")
     return card
@@ -89,14 +84,7 @@ def validation_psnr(net, card: ModelCard, inputs, targets, device) -> float:
     return float(np.mean(scores))
 
 
-def hardware_description(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda}), torch {torch.__version__}"
-    return (f"CPU {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-            f"torch {torch.__version__}")
-
-
-def _card(recipe: Recipe, result, device) -> ModelCard:
+def _card(recipe: Recipe) -> ModelCard:
     ranges = MicroscopeRanges()
     return ModelCard(
         name=recipe.name, family=recipe.family, task=recipe.task,
@@ -105,6 +93,4 @@ def _card(recipe: Recipe, result, device) -> ModelCard:
         optics={"na": list(ranges.na), "wavelength_nm": list(ranges.wavelength_nm),
                 "photons": list(ranges.photons), "background": list(ranges.background),
                 "psf": "widefield, vectorial (Richards–Wolf)", "camera": "sCMOS, 1.6 e⁻ read noise"},
-        recipe=recipe.name, seed=recipe.fit.seed, steps=result.steps,
-        batch_size=recipe.fit.batch_size, patch_size=recipe.patch,
-        wall_time_s=round(result.wall_time_s, 1), hardware=hardware_description(device))
+        recipe=recipe.name)

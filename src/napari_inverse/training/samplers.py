@@ -70,8 +70,8 @@ class PatchSampler:
         if frame not in self._bounds:
             k, index = self._frames[frame]
             image = self.inputs[k][index] if index else self.inputs[k]
-            stride = max(1, int(np.prod(image.shape)) // self.normalisation.max_samples)
-            values = np.asarray(image, dtype=np.float32).ravel()[::stride]
+            values = np.asarray(_subsample(image, self.normalisation.max_samples),
+                                dtype=np.float32).ravel()
             if not np.all(np.isfinite(values)):
                 raise ValueError(f"training image {k} contains NaN or infinite values; clean or "
                                  "crop it before training")
@@ -137,3 +137,11 @@ class PatchSampler:
             batches.append((torch.from_numpy(np.stack(xs)[:, None]),
                             torch.from_numpy(np.stack(ys)[:, None]) if ys[0] is not None else None))
         return batches
+
+
+def _subsample(frame, max_samples: int):
+    """Every k-th pixel along each axis so that at most about ``max_samples`` remain, sliced
+    before reading, so a huge frame (or a dask one) is never converted whole."""
+    total = int(np.prod(frame.shape, dtype=np.int64))
+    stride = max(1, int(np.ceil((total / max_samples) ** (1.0 / frame.ndim))))
+    return frame[(slice(None, None, stride),) * frame.ndim] if stride > 1 else frame

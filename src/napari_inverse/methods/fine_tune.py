@@ -1,0 +1,148 @@
+"""The ``fine_tune`` verb: adapt a model to your own images — or train one — and save it to the zoo.
+
+Noise2Void learns from the noisy images alone; CARE, m-rBCR and s-rBCR from (input, target)
+pairs. Patches are read lazily from numpy, memmap or dask arrays, so a long time-lapse trains in
+the memory of a few batches. The saved model (safetensors + card + loss log) appears in every
+model picker, and its card says what it started from, the data's pixel size, and how the run went.
+
+Stopping (``cancel``, the time budget) keeps the best validated weights and saves them like a
+finished run; the result's ``stop_reason`` says why it ended. Only a run cancelled before its
+first step saves nothing: it raises :class:`Cancelled`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import torch
+
+from ..engine.device import select_device
+from ..engine.progress import CancelLike, Cancelled, ProgressCallback
+from ..engine.validation import InvalidInput
+from ..training.fine_tuning import PAIRED, SHIPPED, fine_tune_settings, starting_network
+from ..training.loop import fit
+from ..training.objectives import OBJECTIVES
+from ..training.records import record_fit, save_trained
+from ..training.samplers import PatchSampler
+from ..training.user_data import (as_image_list, check_training_images, hold_out,
+                                  validation_batches)
+from ..zoo import LoadedModel, ModelCard, ZooEntry
+from ..zoo.families import family as family_info
+
+
+@dataclass
+class FineTuneResult:
+    """The saved model, its loss history (one record per validation) and why training stopped."""
+
+    entry: ZooEntry
+    model: LoadedModel  # the trained network, on the CPU, ready to predict
+    history: list[dict]
+    stop_reason: str  # "steps" | "early stop" | "time budget" | "cancelled"
+
+    @property
+    def card(self) -> ModelCard:
+        return self.entry.card
+
+
+def fine_tune(
+    inputs,
+    targets=None,
+    *,
+    family: str = "n2v",
+    start: Optional[str | Path] = SHIPPED,
+    name: str = "my-model",
+    out: Optional[str | Path] = None,
+    validation=None,
+    validation_targets=None,
+    validation_fraction: float = 0.1,
+    patch: Optional[int] = None,
+    batch_size: Optional[int] = None,
+    steps: Optional[int] = None,
+    learning_rate: Optional[float] = None,
+    task: Optional[str] = None,
+    axes: Optional[str] = None,
+    pixel_size_nm: Optional[float] = None,
+    seed: int = 0,
+    device: str = "auto",
+    progress: Optional[ProgressCallback] = None,
+    on_validation: Optional[Callable[[dict], None]] = None,
+    cancel: Optional[CancelLike] = None,
+    time_budget_s: Optional[float] = None,
+) -> FineTuneResult:
+    """Train a ``family`` model on ``inputs`` (and ``targets``) and save it as ``name``.
+
+    ``inputs``/``targets``: an array or a list of arrays (numpy, memmap, dask), each a 2-D image
+    or a stack whose leading axes are frames (``axes`` as in the other verbs, e.g. "TYX"); pairs
+    share shapes. ``start``: ``"shipped"`` (the family's shipped model), a zoo name or model
+    folder, or None for fresh weights. Validation: ``validation`` (and ``validation_targets``)
+    arrays, else ``validation_fraction`` of the data held out (last frames of a stack, a bottom
+    stripe of a single image; 0 validates on the training loss). ``patch``, ``batch_size``,
+    ``steps`` and ``learning_rate`` default to the family's recipe (a smaller batch on a CPU).
+    ``out``: the model folder (default: the user's models folder). ``pixel_size_nm``: the data's
+    sampling, recorded on the card so pickers can check it. ``progress(step, total, message)``
+    and ``on_validation(record)`` report as training goes; ``cancel`` and ``time_budget_s`` stop
+    it early, keeping the best weights.
+    """
+    _check_family_data(family, targets)
+    device = select_device(device)
+    patch, config = fine_tune_settings(family, start is not None, device, patch, batch_size,
+                                       steps, learning_rate, time_budget_s, seed)
+    inputs = as_image_list(inputs, "training images")
+    targets = as_image_list(targets, "targets") if targets is not None else None
+    check_training_images(inputs, targets, axes)
+    split = hold_out(inputs, targets, 0.0 if validation is not None else validation_fraction,
+                     patch)
+    if validation is not None:
+        split.held_out = _validation_pieces(family, validation, validation_targets, axes)
+    net, card = starting_network(family, start, task, seed)
+    sampler = PatchSampler(split.inputs, split.targets, (patch, patch), seed=seed)
+    checks = validation_batches(split.held_out, patch, min(config.batch_size, 32))
+    result = fit(net, OBJECTIVES[family], sampler, checks, config, device, progress=progress,
+                 cancel=cancel, on_validation=on_validation)
+    if result.steps == 0:
+        raise Cancelled("cancelled before the first training step; no model was saved")
+    card.name, card.pixel_size_nm = name, pixel_size_nm
+    if pixel_size_nm is not None:
+        card.nyquist_fraction = None  # trained for this sampling, not the start's range
+    card.description = _description(card, split.training_frames)
+    card.metrics["validation"] = _validation_note(validation, validation_fraction)
+    record_fit(card, result, config, patch, device)
+    entry = save_trained(net, card, result.history, Path(out) if out is not None else None)
+    return FineTuneResult(entry, LoadedModel(net.eval(), card, torch.device("cpu")),
+                          result.history, result.stop_reason)
+
+
+def _check_family_data(family_name: str, targets) -> None:
+    title = family_info(family_name).title
+    if family_name in PAIRED and targets is None:
+        raise InvalidInput(f"{title} learns from (input, target) pairs: give targets, or choose "
+                           "family='n2v', which learns from noisy images alone")
+    if family_name not in PAIRED and targets is not None:
+        raise InvalidInput(f"{title} learns from the noisy images alone: drop the targets, or "
+                           "choose family='care' to learn from the pairs")
+
+
+def _validation_pieces(family_name: str, validation, validation_targets, axes) -> list[tuple]:
+    images = as_image_list(validation, "validation images")
+    if (family_name in PAIRED) != (validation_targets is not None):
+        raise InvalidInput("give validation_targets with validation images exactly when the "
+                           "training has targets")
+    targets = (as_image_list(validation_targets, "validation targets")
+               if validation_targets is not None else None)
+    check_training_images(images, targets, axes, "validation image")
+    return list(zip(images, targets or [None] * len(images)))
+
+
+def _description(card: ModelCard, frames: int) -> str:
+    origin = f"fine-tuned from {card.base_model}" if card.base_model else "trained from scratch"
+    return (f"{family_info(card.family).title} {card.task} model {origin} on {frames} user "
+            f"image{'s' if frames != 1 else ''} (2-D frames)")
+
+
+def _validation_note(validation, fraction: float) -> str:
+    if validation is not None:
+        return "validation images given by the user"
+    if fraction == 0:
+        return "none held out; the running training loss chose the best weights"
+    return f"{fraction:.0%} held out (last frames of each stack, or a bottom stripe of an image)"

@@ -1,0 +1,46 @@
+"""What a finished training run leaves behind: its facts on the model card, weights and a log.
+
+A recipe run and a fine-tuning run end the same way, so a card always says how many steps were
+actually taken, on what hardware, in how long and why training stopped, whichever path made it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Optional
+
+import torch
+
+from ..zoo import ModelCard, ZooEntry, save_model
+from .loop import FitConfig, FitResult
+
+LOG_NAME = "training_log.json"
+
+
+def hardware_description(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda}), torch {torch.__version__}"
+    return (f"CPU {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"torch {torch.__version__}")
+
+
+def record_fit(card: ModelCard, result: FitResult, config: FitConfig, patch: int,
+               device: torch.device) -> ModelCard:
+    """Fill ``card`` with what the fit did (steps reached, not planned) and return it."""
+    card.seed, card.steps, card.batch_size, card.patch_size = (config.seed, result.steps,
+                                                               config.batch_size, patch)
+    card.wall_time_s = round(result.wall_time_s, 1)
+    card.hardware = hardware_description(device)
+    card.metrics.update(best_validation_loss=result.best_validation_loss,
+                        stop_reason=result.stop_reason)
+    return card
+
+
+def save_trained(net: torch.nn.Module, card: ModelCard, history: list[dict],
+                 folder: Optional[Path] = None) -> ZooEntry:
+    """Save weights + card (see :func:`zoo.save_model`) with the loss history beside them."""
+    entry = save_model(net, card, folder)
+    (entry.weights.parent / LOG_NAME).write_text(json.dumps(history, indent=1), encoding="utf-8")
+    return entry
