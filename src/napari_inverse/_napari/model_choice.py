@@ -59,8 +59,8 @@ class ModelChoice(Container):
     def _entries(self, _widget=None) -> list[tuple[str, str]]:
         """The picker's choices; a callable, so napari's own resets re-read the zoo too."""
         entries = list_models(task=self._task, family_name=self._family) if self._family else []
-        self._cards = {_reference(e): e.card for e in entries}
-        return [(f"{e.name} ({e.source})", _reference(e)) for e in entries]
+        self._cards = {model_reference(e): e.card for e in entries}
+        return [(f"{e.name} ({e.source})", model_reference(e)) for e in entries]
 
     def check(self, *_) -> None:
         """Show the pixel-size warning and the resample box when the chosen model does not fit."""
@@ -78,7 +78,7 @@ class ModelChoice(Container):
         return {"model": self.model.value, "resample": self.resample.value}
 
 
-def _reference(entry) -> str:
+def model_reference(entry) -> str:
     """What the verb is given: a user's model by its file (names may repeat), others by name."""
     return str(entry.weights) if entry.source == "user" else entry.name
 

@@ -7,6 +7,8 @@ result layer on the source's grid ("<source> [<model or method>]") are the same 
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from magicgui.widgets import ComboBox, Container, FloatSpinBox, Label, ProgressBar, PushButton
 from napari.layers import Image
 from napari.utils.notifications import show_error
@@ -106,12 +108,15 @@ class VerbDock(Container):
         self._update_visibility()
 
     def _run(self) -> None:
-        layer = self.image.value
+        self._start(self.image.value, self._job)
+
+    def _start(self, layer: Image | None, make_job: Callable[[object, Image], Job]) -> None:
+        """Run ``make_job(data, layer)``'s job on ``layer``; its result lands beside ``layer``."""
         if layer is None:
             show_error("no image layer to work on: open an image or a sample first")
             return
         try:
-            job = self._job(layer.data[0] if layer.multiscale else layer.data, layer)
+            job = make_job(full_resolution(layer), layer)
         except ValueError as error:  # fields that make no microscope (NA above the medium's n)
             show_error(str(error))
             return
@@ -153,6 +158,11 @@ class VerbDock(Container):
 
     def _save_settings(self) -> None:
         save_settings(self.settings_name, {key: getattr(self, key).value for key in self.persisted})
+
+
+def full_resolution(layer: Image):
+    """The layer's data at full resolution (the first level of a multiscale pyramid)."""
+    return layer.data[0] if layer.multiscale else layer.data
 
 
 def set_if_valid(widget, value) -> None:

@@ -1,0 +1,232 @@
+"""The Train dock: fine-tune (or train anew) a model on the user's layers, watch it learn, use it.
+
+Everything that trains lives in :func:`napari_inverse.fine_tune`; the dock gathers its
+arguments from layers and fields, draws the loss curves it reports, and lets the user Stop (the
+best validated weights are still saved) and Predict with the saved model through the same
+verbs the Denoise and Deconvolve docks call. The model is saved by ``fine_tune`` itself, into
+the user's models folder or a folder picked here, so every model picker lists it at once. The
+dock keeps only the saved model's path, never the network, so nothing holds device memory
+after a run.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from magicgui.widgets import (ComboBox, Container, FileEdit, FloatSpinBox, Label, LineEdit,
+                              PushButton, SpinBox)
+from qtpy.QtCore import QObject, Qt, Signal
+
+from ..engine.device import select_device
+from ..engine.validation import InvalidInput
+from ..methods import deconvolve, denoise
+from ..methods.fine_tune import FineTuneResult, fine_tune
+from ..training.fine_tuning import PAIRED, STARTS, fine_tune_settings
+from ..zoo import FAMILIES, ZooEntry, list_models
+from .layer_optics import layer_axes, optics_from_layer
+from .loss_plot import LossPlot
+from .model_choice import model_reference
+from .result_layers import show_result
+from .verb_dock import VerbDock, full_resolution
+
+NEW = "new"  # the start choice for fresh weights (fine_tune's start=None)
+# On a CPU a run should take minutes, not an hour: the recipes' 128² patches cost four times
+# the 64² ones per step, and Stop keeps the best weights if the user wants fewer steps still.
+CPU_PATCH, CPU_STEPS = 64, 200
+
+
+class _Records(QObject):
+    """Carries ``fit``'s validation records from the worker thread to the GUI thread.
+
+    The worker emits ``from_worker``; the queued connection re-emits ``arrived`` on the GUI
+    thread (a plain Python slot connected to a signal emitted in the worker would run there).
+    """
+
+    arrived = Signal(object)
+    from_worker = Signal(object)
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.from_worker.connect(self.arrived, Qt.ConnectionType.QueuedConnection)
+
+
+class TrainDock(VerbDock):
+    """Dock widget for training; napari passes the viewer as ``napari_viewer``."""
+
+    settings_name = "train"
+    persisted = ("family", "validation_fraction", "device")
+
+    def __init__(self, napari_viewer) -> None:
+        self._trained: Optional[ZooEntry] = None
+        self._total_steps = 0
+        super().__init__(napari_viewer)
+        self.run_button.text, self.cancel_button.text = "Start", "Stop"
+        self.loss_plot = LossPlot()
+        plot_box = Container(labels=False)
+        plot_box.native.layout().addWidget(self.loss_plot)
+        self.speed = Label(value="")
+        self.predict_on = ComboBox(label="predict on", choices=self._image_layers,
+                                   nullable=False)
+        self.predict_button = PushButton(text="Predict", enabled=False)
+        self.insert(self.index(self.message) + 1, plot_box)
+        self.extend([self.speed, self.predict_on, self.predict_button])
+        self._records = _Records(self.native)
+        self._records.arrived.connect(self._on_record)
+        self.predict_button.changed.connect(lambda: self._start(self.predict_on.value,
+                                                                self._predict_job))
+
+    def _parameters(self) -> list:
+        self.family = ComboBox(label="family", choices=[(FAMILIES[f].title, f) for f in STARTS])
+        self.start = ComboBox(label="start from", choices=self._starts)
+        self.target = ComboBox(label="target", choices=self._image_layers, nullable=True)
+        self.validation = ComboBox(label="validation", choices=self._image_layers, nullable=True)
+        self.validation_target = ComboBox(label="validation target", choices=self._image_layers,
+                                          nullable=True)
+        self.validation_fraction = FloatSpinBox(label="held-out fraction", value=0.1, min=0.0,
+                                                max=0.45, step=0.05)
+        self.patch = SpinBox(label="patch size", value=64, min=16, max=1024, step=16)
+        self.batch_size = SpinBox(label="batch size", value=16, min=1, max=1024)
+        self.steps = SpinBox(label="steps", value=CPU_STEPS, min=1, max=1_000_000, step=100)
+        self.learning_rate = FloatSpinBox(label="learning rate", value=1e-3, min=1e-6, max=1.0,
+                                          step=1e-5)
+        self.learning_rate.native.setDecimals(6)
+        self.model_name = LineEdit(label="model name", value="my-model")
+        self.save_to = FileEdit(label="save to…", mode="d", nullable=True, value=None)
+        self.save_to.native.setToolTip("empty: the user's models folder")
+        self.family.changed.connect(self._on_family)
+        self.start.changed.connect(self._apply_defaults)
+        self.device.changed.connect(self._apply_defaults)
+        self.validation.changed.connect(self._update_visibility)
+        self._on_family()
+        return [self.family, self.start, self.target, self.validation, self.validation_target,
+                self.validation_fraction, self.patch, self.batch_size, self.steps,
+                self.learning_rate, self.model_name, self.save_to]
+
+    def _paired(self) -> bool:
+        return self.family.value in PAIRED
+
+    def _starts(self, _widget=None) -> list[tuple[str, str]]:
+        """Fresh weights, or any zoo model of the family (the shipped one first, then saved)."""
+        entries = list_models(family_name=self.family.value)
+        return [("new (random weights)", NEW),
+                *[(f"{e.name} ({e.source})", model_reference(e)) for e in entries]]
+
+    def _on_family(self) -> None:
+        self.start.reset_choices()
+        self.start.value = STARTS[self.family.value]  # the shipped model (fine_tune's default)
+        self._apply_defaults()
+        self._update_visibility()
+
+    def _apply_defaults(self) -> None:
+        """The family's recipe settings as fine_tune would pick them, shortened on a CPU."""
+        try:
+            device = select_device(self.device.value)
+        except ValueError:  # a saved GPU this machine lacks: the run itself will say so
+            return
+        patch, config = fine_tune_settings(self.family.value, self.start.value != NEW, device,
+                                           None, None, None, None, None, 0)
+        on_cpu = device.type == "cpu"
+        self.patch.value = min(patch, CPU_PATCH) if on_cpu else patch
+        self.steps.value = CPU_STEPS if on_cpu else config.steps
+        self.batch_size.value, self.learning_rate.value = config.batch_size, config.learning_rate
+
+    def _update_visibility(self) -> None:
+        paired = self._paired()
+        self.image.label = "input" if paired else "noisy image"
+        self.target.visible = paired
+        self.validation_target.visible = paired and self.validation.value is not None
+        self.validation_fraction.visible = self.validation.value is None
+
+    def _job(self, data, layer):
+        family, paired = self.family.value, self._paired()
+        targets = _matching(self.target.value, layer, "target") if paired else None
+        validation = self.validation.value
+        validation_targets = (_matching(self.validation_target.value, validation,
+                                        "validation target")
+                              if paired and validation is not None else None)
+        name, out = self._destination()
+        options = dict(
+            family=family, start=None if self.start.value == NEW else self.start.value, name=name,
+            out=out, validation=full_resolution(validation) if validation is not None else None,
+            validation_targets=validation_targets,
+            validation_fraction=self.validation_fraction.value, patch=self.patch.value,
+            batch_size=self.batch_size.value, steps=self.steps.value,
+            learning_rate=self.learning_rate.value, axes=layer_axes(layer),
+            pixel_size_nm=optics_from_layer(layer).get("pixel_size_nm"),
+            device=self.device.value, on_validation=self._records.from_worker.emit)
+        self._total_steps = self.steps.value
+        self.loss_plot.clear()
+        self.speed.value = ""
+
+        def job(progress, cancel):
+            return fine_tune(data, targets, progress=progress, cancel=cancel, **options)
+
+        return job
+
+    def _destination(self) -> tuple[str, Optional[Path]]:
+        """The model's name and folder: ``<save to>/<name>``, or None for the user's models."""
+        name = self.model_name.value.strip()
+        if not name or any(c in name for c in '/\\:'):
+            raise InvalidInput(f"the model name {name!r} must be a non-empty file name "
+                               "(no / \\ or :)")
+        folder = self.save_to.value
+        return name, Path(folder) / name if folder else None
+
+    def _predict_job(self, data, layer):
+        """The saved model on ``layer`` through the verb of its task, as the other docks run it."""
+        card, model = self._trained.card, str(self._trained.weights)
+        verb = denoise if card.task == "denoising" else deconvolve
+        axes, device = layer_axes(layer), self.device.value
+
+        def job(progress, cancel):
+            return verb(data, card.family, model=model, axes=axes, device=device,
+                        progress=progress, cancel=cancel)
+
+        return job
+
+    def _set_running(self, running: bool) -> None:
+        super()._set_running(running)
+        self.predict_button.enabled = not running and self._trained is not None
+
+    def _on_record(self, record: dict) -> None:
+        self.loss_plot.add(record)
+        if record["seconds"] > 0:
+            rate = record["step"] / record["seconds"]
+            left = max(self._total_steps - record["step"], 0) / rate
+            self.speed.value = f"{rate:.2f} steps/s, about {_duration(left)} left"
+
+    def _on_result(self, result) -> None:
+        if not isinstance(result, FineTuneResult):  # a prediction
+            source, metadata = self._source, result.metadata
+            show_result(self._viewer, source, result.image, f"{source.name} [{metadata['model']}]",
+                        {"napari_inverse": metadata})
+            self.message.value = f"predicted on {metadata['device']} in {metadata['seconds']:.1f} s"
+            return
+        self._trained = result.entry
+        self.start.reset_choices()  # the saved model can be trained further
+        best = result.card.metrics.get("best_validation_loss")
+        self.message.value = (f"saved {result.card.name} after {result.card.steps} steps "
+                              f"({result.stop_reason}; best validation loss {best:.4g}) to "
+                              f"{result.entry.weights.parent}")
+
+    def _on_finished(self, status: str) -> None:
+        super()._on_finished(status)
+        if status == "done":
+            self.speed.value = ""
+
+
+def _matching(layer, source, what: str):
+    """``layer``'s data, refused with the fix when it is missing or not on ``source``'s grid."""
+    if layer is None:
+        raise InvalidInput(f"choose a {what} layer: this family learns from (input, target) "
+                           "pairs, or choose Noise2Void to learn from the noisy image alone")
+    if tuple(layer.data.shape) != tuple(source.data.shape):
+        raise InvalidInput(f"the {what} '{layer.name}' has shape {tuple(layer.data.shape)} but "
+                           f"'{source.name}' has {tuple(source.data.shape)}; input and target "
+                           "must share a grid (register and crop them to the same size)")
+    return full_resolution(layer)
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"

@@ -1,0 +1,152 @@
+"""The Train dock in a real viewer: N2V from scratch with a live loss plot, Stop keeping the best
+weights, the saved model in the Denoise dock's picker, Predict, a responsive viewer, bad input."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from qtpy.QtCore import QElapsedTimer, QTimer
+
+from napari_inverse.simulate.pairs import denoising_pair
+from napari_inverse.zoo import list_models
+
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("single_thread")]
+SCALE = (0.065, 0.065)
+# Tiny settings: a validation every 20 steps of 2 × 32² patches, well under a second on a CPU;
+# far more steps than the test waits for, so it is Stop that ends the run.
+QUICK = dict(patch=32, batch_size=2, steps=400)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return denoising_pair(0, (96, 96), photons=20)
+
+
+@pytest.fixture(scope="module")
+def noisy(pair):
+    return pair.input.astype(np.float32)
+
+
+def train_dock(open_dock, noisy, name="noisy"):
+    """A Train dock set to N2V from scratch on a ``noisy`` layer, with the QUICK settings."""
+    viewer, dock = open_dock(widget="Train")
+    dock.image.value = viewer.add_image(noisy.copy(), name=name, scale=SCALE,
+                                        translate=(1.0, 2.0))
+    dock.family.value, dock.start.value, dock.model_name.value = "n2v", "new", "dock-n2v"
+    dock.device.value = "cpu"  # after the family and device: both reset the settings below
+    for key, value in QUICK.items():
+        getattr(dock, key).value = value
+    return viewer, dock
+
+
+class StallProbe:
+    """A 20 ms QTimer on the GUI thread; the longest gap between its ticks is the worst stall."""
+
+    def __init__(self) -> None:
+        self.clock, self.gaps, self.timer = QElapsedTimer(), [], QTimer()
+        self.timer.setInterval(20)
+        self.timer.timeout.connect(lambda: self.gaps.append(self.clock.restart()))
+
+    def start(self, *_) -> None:
+        if not self.timer.isActive():
+            self.clock.start()
+            self.timer.start()
+
+    def stop(self) -> int:
+        self.timer.stop()
+        assert len(self.gaps) > 10, "too short to probe the event loop"
+        return max(self.gaps)
+
+
+def test_train_stop_save_then_pick_and_predict(open_dock, qtbot, noisy):
+    viewer, dock = train_dock(open_dock, noisy)
+    assert dock.target.native.isHidden() and dock.validation_target.native.isHidden()
+    # Probed from the first training step: before it, the worker's first torch optimiser
+    # imports torch._dynamo (~4 s of imports, once per process), whose module initialisers
+    # hold the GIL for up to ~0.5 s on this busy 2-core machine.
+    probe = StallProbe()
+    dock.runner.progressed.connect(probe.start)
+    dock.run_button.clicked()
+    qtbot.waitUntil(lambda: len(dock.loss_plot.validation) >= 1, timeout=60_000)
+    worst = probe.stop()
+    assert "steps/s" in dock.speed.value and "left" in dock.speed.value
+    assert dock.cancel_button.enabled and not dock.predict_button.enabled
+    dock.cancel_button.clicked()
+    qtbot.waitUntil(lambda: not dock.runner.running, timeout=30_000)
+    assert worst < 200, f"event loop stalled {worst} ms"
+
+    saved = [e for e in list_models(task="denoising", family_name="n2v") if e.source == "user"]
+    assert [e.name for e in saved] == ["dock-n2v"] and saved[0].weights.is_file()
+    assert saved[0].card.metrics["stop_reason"] == "cancelled"
+    assert "saved dock-n2v" in dock.message.value
+    assert str(saved[0].weights) in dock.start.choices  # training can resume from it
+
+    _, denoise_dock = open_dock(viewer, widget="Denoise")
+    denoise_dock.method.value = "n2v"
+    assert str(saved[0].weights) in denoise_dock.models.model.choices
+
+    assert dock.predict_button.enabled
+    dock.predict_on.value = viewer.layers["noisy"]
+    dock.predict_button.clicked()
+    qtbot.waitUntil(lambda: not dock.runner.running, timeout=30_000)
+    result = viewer.layers["noisy [dock-n2v]"]
+    np.testing.assert_allclose(result.scale, SCALE)
+    np.testing.assert_allclose(result.translate, (1.0, 2.0))
+    assert result.data.shape == noisy.shape and np.isfinite(result.data).all()
+    np.testing.assert_array_equal(viewer.layers["noisy"].data, noisy)
+
+
+def test_care_learns_from_layer_pairs_with_a_validation_layer_into_a_chosen_folder(
+        open_dock, qtbot, pair, tmp_path):
+    viewer, dock = open_dock(widget="Train")
+    dock.family.value, dock.device.value = "care", "cpu"
+    dock.start.value, dock.model_name.value, dock.save_to.value = "new", "my-care", tmp_path
+    dock.patch.value, dock.batch_size.value, dock.steps.value = 32, 2, 2
+    add = viewer.add_image
+    dock.image.value, dock.target.value = add(pair.input, name="in"), add(pair.target, name="gt")
+    assert dock.validation_target.native.isHidden()
+    dock.validation.value = add(pair.input[:48], name="val in")
+    assert not dock.validation_target.native.isHidden()
+    assert dock.validation_fraction.native.isHidden()
+    dock.validation_target.value = add(pair.target[:48], name="val gt")
+    dock.run_button.clicked()
+    qtbot.waitUntil(lambda: not dock.runner.running, timeout=60_000)
+    card = next(e.card for e in list_models(family_name="care") if e.name == "my-care")
+    assert (tmp_path / "my-care" / "my-care.safetensors").is_file()
+    assert card.steps == 2 and card.metrics["validation"] == "validation images given by the user"
+    assert len(dock.loss_plot.validation) == 1
+
+
+def test_paired_families_show_the_target_and_defaults_follow_the_family(open_dock):
+    _, dock = open_dock(widget="Train")
+    dock.device.value = "cpu"
+    dock.family.value = "care"
+    assert not dock.target.native.isHidden() and dock.image.label == "input"
+    assert dock.start.value == "care-denoise" and dock.patch.value == 64
+    dock.validation_fraction.value = 0.2
+    dock.family.value = "n2v"
+    assert dock.target.native.isHidden() and dock.image.label == "noisy image"
+    assert dock.start.value == "n2v-fluorescence"
+    dock.start.value = "new"
+    assert dock.learning_rate.value == pytest.approx(1e-3)
+
+
+@pytest.mark.parametrize("case", ["no layer", "no target", "target shape", "model name"])
+def test_bad_input_shows_an_error_and_changes_nothing(open_dock, qtbot, notifications, noisy,
+                                                      case):
+    viewer, dock = open_dock(widget="Train")
+    expected = {"no layer": "no image layer", "no target": "choose a target layer",
+                "target shape": "must share a grid", "model name": "file name"}[case]
+    if case != "no layer":
+        dock.image.value = viewer.add_image(noisy.copy(), name="noisy")
+        dock.family.value = "n2v" if case == "model name" else "care"
+    if case == "target shape":
+        dock.target.value = viewer.add_image(noisy[:64].copy(), name="clean")
+    if case == "model name":
+        dock.model_name.value = "a/b"
+    names = [layer.name for layer in viewer.layers]
+    dock.run_button.clicked()
+    errors = [message for severity, message in notifications if severity == "error"]
+    assert len(errors) == 1 and expected in errors[0], errors
+    assert not dock.runner.running and dock.run_button.enabled
+    assert [layer.name for layer in viewer.layers] == names
+    assert not [e for e in list_models() if e.source == "user"]
