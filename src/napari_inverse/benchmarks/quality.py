@@ -26,6 +26,7 @@ class BenchMethod:
     restore: Restore
     candidates: Sequence[dict] = ({},)  # parameter sets tried on the validation set
     parameter_count: int = 0
+    model: str = ""  # the zoo model a learned method runs
 
 
 @dataclass
@@ -63,7 +64,7 @@ def _learned(title: str, method: str, model: str) -> BenchMethod:
     def restore(image, optics, **params):
         return _deconvolve(method)(image, optics, model=model, **params)
     return BenchMethod(f"{title} ({model})", restore,
-                       parameter_count=find_model(model).card.parameter_count)
+                       parameter_count=find_model(model).card.parameter_count, model=model)
 
 
 def learned_methods() -> tuple[BenchMethod, ...]:
