@@ -128,7 +128,7 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool,
         f"{PIXEL_SIZE_NM:g} nm pixels, {Z_STEP_NM:g} nm between planes in 3-D; the same image "
         "and PSF go to both libraries.",
         *(["- Learned models: the shipped m-rBCR, s-rBCR and CARE through `deconvolve(image, "
-            "method, optics=…)`, which normalises, tiles (1024² tiles, 32-pixel halo) and maps "
+            "method, optics=…)`, which normalises, tiles (balanced tiles of at most 768², 32-pixel halo) and maps "
             "back; the TensorFlow reference m-rBCR (debcr 0.1.0) runs 2048² in 14.7 s "
             "(0.28 MP/s) with 6.4 GB on this kind of machine."] if learned else []),
         "- Each case is one fresh Python process; seconds are the deconvolution call alone "

@@ -6,7 +6,8 @@ uncertainty, when the model has one, is in those units too.
 """
 from __future__ import annotations
 
-from typing import Optional
+import math
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -16,7 +17,7 @@ from ..engine.progress import ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
 from ..zoo import LoadedModel
 
-TILE_2D = 1024
+TILE_2D = (768, 768)  # at most: m-rBCR's activations on a 768² tile keep a run under ~1.5 GB
 TILE_3D = (32, 256, 256)
 HALO = 32  # context on each side of a tile, beyond the networks' effective receptive field
 OVERLAP = 16
@@ -25,7 +26,7 @@ OVERLAP = 16
 def tile_count(shape: tuple[int, ...]) -> int:
     """How many tiles :func:`apply_model` cuts a ``shape`` block into (one progress step each)."""
     ndim = len(shape)
-    return len(plan_tiles(shape, _tile(ndim), (OVERLAP,) * ndim, (HALO,) * ndim))
+    return len(plan_tiles(shape, _tile(shape), (OVERLAP,) * ndim, (HALO,) * ndim))
 
 
 def apply_model(model: LoadedModel, image: np.ndarray,
@@ -49,7 +50,7 @@ def apply_model(model: LoadedModel, image: np.ndarray,
             return loc
         return np.stack([loc, scale[0, 0].float().cpu().numpy()])
 
-    output = predict_tiled(normalised, process, _tile(image.ndim), (OVERLAP,) * image.ndim,
+    output = predict_tiled(normalised, process, _tile(image.shape), (OVERLAP,) * image.ndim,
                            (HALO,) * image.ndim, reporter)
     if output.ndim == image.ndim:
         return denormalise(output, bounds), None
@@ -57,5 +58,15 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     return denormalise(output[0], bounds), (output[1] * (high - low)).astype(np.float32)
 
 
-def _tile(ndim: int) -> tuple[int, ...]:
-    return (TILE_2D, TILE_2D) if ndim == 2 else TILE_3D
+def _tile(shape: Sequence[int]) -> tuple[int, ...]:
+    """Equal tiles no larger than the limit: the fewest that cover each axis with the overlap.
+
+    A fixed 1024 tile cut 2048 into three overlapping tiles per axis (2.5× the pixels to run);
+    balanced, it is 3 × 694 at the 768 limit, and 512² runs as one tile.
+    """
+    limits = TILE_2D if len(shape) == 2 else TILE_3D
+    sizes = []
+    for n, limit in zip(shape, limits):
+        count = 1 if n <= limit else math.ceil((n - OVERLAP) / (limit - OVERLAP))
+        sizes.append(math.ceil((n + (count - 1) * OVERLAP) / count))
+    return tuple(sizes)
