@@ -24,11 +24,17 @@ def test_each_recipe_has_a_trainable_network(name):
     assert torch.isfinite(loss) and all(p.grad is not None for p in net.parameters())
 
 
+def _tiny(name: str, images: int, **fit):
+    """The recipe on a few 64² images and 32² patches, so a run takes seconds on a CPU."""
+    recipe = RECIPES[name]
+    return dataclasses.replace(
+        recipe, pool_images=images, validation_images=max(1, images // 2),
+        validation_patches=images, pool_shape=(64, 64), patch=32,
+        fit=dataclasses.replace(recipe.fit, **fit))
+
+
 def test_a_recipe_trains_and_saves_a_loadable_model(tmp_path):
-    recipe = RECIPES["n2v-fluorescence"]
-    tiny = dataclasses.replace(
-        recipe, pool_images=4, validation_images=2, validation_patches=4, pool_shape=(64, 64),
-        patch=32, fit=dataclasses.replace(recipe.fit, steps=3, batch_size=2, validate_every=3))
+    tiny = _tiny("n2v-fluorescence", 4, steps=3, batch_size=2, validate_every=3)
     card = run_recipe(tiny, tmp_path / "model", "cpu", pool_dir=tmp_path / "pools",
                       say=lambda line: None)
     assert card.steps == 3 and card.sha256 and "CPU" in card.hardware
@@ -53,10 +59,7 @@ def test_shipped_models_load_and_their_cards_say_how_they_were_made(name):
 
 
 def test_training_can_continue_from_a_shipped_model(tmp_path):
-    recipe = RECIPES["srbcr-widefield"]
-    tiny = dataclasses.replace(
-        recipe, pool_images=2, validation_images=1, validation_patches=1, pool_shape=(64, 64),
-        patch=32, fit=dataclasses.replace(recipe.fit, steps=1, batch_size=1, learning_rate=0.0))
+    tiny = _tiny("srbcr-widefield", 2, steps=1, batch_size=1, learning_rate=0.0)
     card = run_recipe(tiny, tmp_path / "model", "cpu", pool_dir=tmp_path / "pools",
                       say=lambda line: None, init_from="srbcr-widefield")
     assert card.base_model == "srbcr-widefield"
