@@ -6,6 +6,7 @@ Richardson–Lucy come first, then the shipped learned models (m-rBCR, s-rBCR, C
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -85,8 +86,8 @@ CLASSICAL_METHODS = (
 def evaluate(method: BenchMethod, dataset: BenchmarkSet, device: str = "auto",
              measure_resolution: bool = True) -> QualityRow:
     """Choose ``method``'s parameters on the validation split, then score it on the test set."""
-    parameters = _tune(method, dataset.validation().pairs(), device)
-    pairs = dataset.pairs()
+    parameters = _tune(method, _pairs(dataset.validation()), device)
+    pairs = _pairs(dataset)
     scores, seconds, devices = [], 0.0, set()
     for pair in pairs:
         optics = Optics(**pair.metadata["optics"])
@@ -100,6 +101,12 @@ def evaluate(method: BenchMethod, dataset: BenchmarkSet, device: str = "auto",
     return QualityRow(method.name, dataset.name, parameters, *means[:4],
                       seconds / megapixels, ", ".join(sorted(devices)), method.parameter_count,
                       [s[0] for s in scores])
+
+
+@functools.lru_cache(maxsize=None)
+def _pairs(dataset) -> list[Pair]:
+    """A set's pairs, simulated once per run however many methods are scored on them."""
+    return dataset.pairs()
 
 
 def _tune(method: BenchMethod, validation: list[Pair], device: str) -> dict:

@@ -14,7 +14,8 @@ from ..engine.device import select_device
 from ..engine.progress import CancelLike
 from ..metrics import psnr
 from ..simulate.pairs import MicroscopeRanges
-from ..zoo import LoadedModel, ModelCard, build_network, load_model
+from ..zoo import LoadedModel, ModelCard, build_network
+from .fine_tuning import starting_network
 from .loop import fit
 from .objectives import OBJECTIVES
 from .recipes import Recipe
@@ -46,13 +47,12 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
     sampler = PatchSampler([train_in], [train_target], patch, seed=recipe.fit.seed)
     validation = PatchSampler([val_in], [val_target], patch).fixed_batches(
         recipe.validation_patches, min(recipe.fit.batch_size, 64))
-    net = build_network(recipe.family, recipe.architecture)
     if init_from:
-        start = load_model(init_from)
-        if start.card.family != recipe.family or start.card.architecture != recipe.architecture:
-            raise ValueError(f"{init_from} is a {start.card.family} model with another "
-                             f"architecture; {recipe.name} needs a {recipe.family} model")
-        net.load_state_dict(start.net.state_dict())
+        net, start = starting_network(recipe.family, init_from, recipe.task, recipe.fit.seed)
+        if start.architecture != recipe.architecture:
+            raise ValueError(f"{init_from} has another architecture than {recipe.name} trains")
+    else:
+        net = build_network(recipe.family, recipe.architecture)
     result = fit(net, OBJECTIVES[recipe.family], sampler, validation, recipe.fit, device,
                  checkpoint=out_dir / "checkpoint.pt", progress=progress, cancel=cancel,
                  on_validation=lambda r: say(f"{recipe.name}: step {r['step']} train "
