@@ -85,18 +85,15 @@ class PatchSampler:
             x, y = self.patch_at(int(self.rng.integers(self.n_frames)), None)
             xs.append(x)
             ys.append(y)
-        x = torch.from_numpy(np.stack(xs)[:, None])
-        y = torch.from_numpy(np.stack(ys)[:, None]) if self.targets is not None else None
-        return x, y
+        return _as_batch(xs, ys)
 
     def patch_at(self, frame: int, corner: Optional[Sequence[int]]
                  ) -> tuple[np.ndarray, Optional[np.ndarray]]:
         """One normalised patch of ``frame``; a random one (flipped/rotated) when no corner."""
         k, index = self._frames[frame]
-        spatial = self.inputs[k].shape[-self.ndim:]
         random_draw = corner is None
         if random_draw:
-            corner = [int(self.rng.integers(s - p + 1)) for s, p in zip(spatial, self.patch)]
+            corner = self._random_corner(frame, self.rng)
         window = tuple(index) + tuple(slice(c, c + p) for c, p in zip(corner, self.patch))
         low, high = self.frame_bounds(frame)
         scale = 1.0 / (high - low)
@@ -107,6 +104,11 @@ class PatchSampler:
         if self.augment and random_draw:
             x, y = self._dihedral(x, y)
         return x, y
+
+    def _random_corner(self, frame: int, rng: np.random.Generator) -> list[int]:
+        k, _ = self._frames[frame]
+        spatial = self.inputs[k].shape[-self.ndim:]
+        return [int(rng.integers(s - p + 1)) for s, p in zip(spatial, self.patch)]
 
     def _dihedral(self, x, y):
         """A random flip per axis and, for square YX patches, a random quarter turn."""
@@ -128,15 +130,17 @@ class PatchSampler:
             xs, ys = [], []
             for _ in range(min(batch_size, n_patches - start)):
                 frame = int(rng.integers(self.n_frames))
-                k, _index = self._frames[frame]
-                spatial = self.inputs[k].shape[-self.ndim:]
-                corner = [int(rng.integers(s - p + 1)) for s, p in zip(spatial, self.patch)]
-                x, y = self.patch_at(frame, corner)
+                x, y = self.patch_at(frame, self._random_corner(frame, rng))
                 xs.append(x)
                 ys.append(y)
-            batches.append((torch.from_numpy(np.stack(xs)[:, None]),
-                            torch.from_numpy(np.stack(ys)[:, None]) if ys[0] is not None else None))
+            batches.append(_as_batch(xs, ys))
         return batches
+
+
+def _as_batch(xs: list, ys: list) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+    """(batch, 1, *patch) tensors from lists of patches; no target tensor without targets."""
+    x = torch.from_numpy(np.stack(xs)[:, None])
+    return x, (torch.from_numpy(np.stack(ys)[:, None]) if ys[0] is not None else None)
 
 
 def _subsample(frame, max_samples: int):
