@@ -42,7 +42,7 @@ def test_mrbcr_is_the_default_and_its_result_sits_on_the_source(open_dock, qtbot
     dock.image.value = source
     assert dock.method.value == "mrbcr" and dock.models.model.value == "mrbcr-widefield"
     assert dock.iterations.native.isHidden() and dock.regularization.native.isHidden()
-    assert dock.models.warning.native.isHidden()
+    assert dock.models.pixel_check.warning.native.isHidden()
     run_and_wait(qtbot, dock)
     result = viewer.layers["blurred [mrbcr-widefield]"]
     np.testing.assert_allclose(result.scale, source.scale)
@@ -59,15 +59,16 @@ def test_a_pixel_size_outside_the_models_range_is_flagged_and_can_be_resampled(
         open_dock, qtbot, blurred):
     viewer, dock = open_dock()
     dock.image.value = add_pair(viewer, blurred, "fine", pixel_size_nm=40)
-    assert not dock.models.warning.native.isHidden()
-    assert "40 nm" in dock.models.warning.value and not dock.models.resample.native.isHidden()
-    dock.models.resample.value = True
+    check = dock.models.pixel_check
+    assert not check.warning.native.isHidden()
+    assert "40 nm" in check.warning.value and not check.resample.native.isHidden()
+    check.resample.value = True
     run_and_wait(qtbot, dock)
     metadata = viewer.layers["fine [mrbcr-widefield]"].metadata["napari_inverse"]
     assert metadata["resampled_pixel_size_nm"] > 40
     assert viewer.layers["fine [mrbcr-widefield]"].data.shape == blurred.input.shape
     dock.pixel_size_nm.value = 90
-    assert dock.models.warning.native.isHidden() and dock.models.resample.native.isHidden()
+    assert check.warning.native.isHidden() and check.resample.native.isHidden()
 
 
 def test_denoise_dock_restores_with_care(open_dock, qtbot, noisy):

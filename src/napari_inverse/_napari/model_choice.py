@@ -1,24 +1,27 @@
 """The model picker of the learned methods, with the pixel-size check beside it.
 
 Both the Deconvolve and the Denoise dock offer the zoo's models of their task and the chosen
-method's family (shipped, remote and the user's own, re-read when the dock is shown or on
-"refresh"), and say before a run when the layer's pixel size is outside what the chosen model was
-trained for — with the same text the verb warns with — offering to resample to the model's grid.
+method's family (shipped, remote and the user's own), and say before a run when the layer's
+pixel size is outside what the chosen model was trained for (:class:`PixelSizeCheck`). A model
+saved in this session (the Train dock announces it through :func:`announce_saved_model`) is
+listed at once by every open picker; one saved by another program appears when the dock is shown
+again or on "refresh".
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable, Optional, Sequence
 
-from magicgui.widgets import CheckBox, ComboBox, Container, Label, PushButton
-from qtpy.QtCore import QEvent, QObject
+from magicgui.widgets import ComboBox, Container, PushButton, Widget
+from qtpy.QtCore import QEvent, QObject, Signal, Slot
 
-from ..methods.sampling import pixel_size_mismatch
 from ..optics import Optics
 from ..zoo import ModelCard, list_models
+from .pixel_size_check import PixelSizeCheck
 
 
 class ModelChoice(Container):
-    """``model`` (a zoo name, or the weights path of a user's model), ``resample``, the warning.
+    """``model`` (a zoo name, or the weights path of a user's model) and its ``pixel_check``.
 
     ``optics`` returns the microscope the dock describes (it may raise ValueError while the
     fields make no microscope); the check runs again whenever a widget in ``fields`` changes.
@@ -32,18 +35,13 @@ class ModelChoice(Container):
         self._cards: dict[str, ModelCard] = {}
         self.model = ComboBox(label="model", choices=self._entries)
         self.refresh_button = PushButton(text="refresh models")
-        self.warning = Label(value="")
-        self.warning.native.setWordWrap(True)
-        self.warning.native.setStyleSheet("color: #e8a33d")
-        self.resample = CheckBox(text="resample to the model's pixel size", value=False)
-        self.extend([self.model, self.refresh_button, self.warning, self.resample])
+        self.pixel_check = PixelSizeCheck()
+        self.extend([self.model, self.refresh_button, self.pixel_check])
         self.refresh_button.changed.connect(self.refresh)
         self.model.changed.connect(self.check)
         for field in fields:
             field.changed.connect(self.check)
-        # Shown again (the dock reopened, its tab chosen): a model saved meanwhile appears.
-        self._show_filter = _OnShow(self.refresh, self.native)
-        self.native.installEventFilter(self._show_filter)
+        follow_saved_models(self, self.refresh)
 
     def show_family(self, family: Optional[str]) -> None:
         """Offer the models of ``family`` (a learned method's name), or hide for None."""
@@ -64,18 +62,12 @@ class ModelChoice(Container):
 
     def check(self, *_) -> None:
         """Show the pixel-size warning and the resample box when the chosen model does not fit."""
-        card = self._cards.get(self.model.value)
-        try:
-            mismatch = pixel_size_mismatch(card, self._optics()) if card is not None else None
-        except ValueError:
-            mismatch = None
-        self.warning.value = f"⚠ {mismatch}" if mismatch else ""
-        self.warning.visible = self.resample.visible = bool(mismatch)
+        self.pixel_check.check(self._cards.get(self.model.value), self._optics)
 
     @property
     def options(self) -> dict:
         """The verb's ``model`` and ``resample`` arguments."""
-        return {"model": self.model.value, "resample": self.resample.value}
+        return {"model": self.model.value, "resample": self.pixel_check.resample_wanted}
 
 
 def model_reference(entry) -> str:
@@ -83,12 +75,41 @@ def model_reference(entry) -> str:
     return str(entry.weights) if entry.source == "user" else entry.name
 
 
-class _OnShow(QObject):
-    def __init__(self, callback: Callable[[], None], parent: QObject) -> None:
+class _SavedModels(QObject):
+    saved = Signal()
+
+
+@functools.cache
+def _saved_models() -> _SavedModels:
+    """The session's one announcer, made at first use: on the GUI thread, where it is used."""
+    return _SavedModels()
+
+
+def announce_saved_model() -> None:
+    """Tell every open model picker that the zoo gained a model (call on the GUI thread)."""
+    _saved_models().saved.emit()
+
+
+def follow_saved_models(widget: Widget, refresh: Callable[[], None]) -> None:
+    """Call ``refresh`` when a model is saved in this session or ``widget`` is shown again.
+
+    The listener is a Qt child of ``widget``, so it stops listening when the widget is closed.
+    """
+    listener = _Refresher(refresh, widget.native)
+    widget.native.installEventFilter(listener)
+    _saved_models().saved.connect(listener.refresh)
+
+
+class _Refresher(QObject):
+    def __init__(self, refresh: Callable[[], None], parent: QObject) -> None:
         super().__init__(parent)
-        self._callback = callback
+        self._refresh = refresh
+
+    @Slot()
+    def refresh(self) -> None:
+        self._refresh()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Show:
-            self._callback()
+            self._refresh()
         return False
