@@ -1,6 +1,9 @@
 """The Train dock in a real viewer: N2V from scratch with a live loss plot, Stop keeping the best
-weights, the saved model in the Denoise dock's picker, Predict, a responsive viewer, bad input."""
+weights, the saved model at once in an open Denoise dock's picker, Predict with the pixel-size
+check, several layers paired by position, the time budget, a responsive viewer, bad input."""
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -26,9 +29,9 @@ def noisy(pair):
     return pair.input.astype(np.float32)
 
 
-def train_dock(open_dock, noisy, name="noisy"):
+def train_dock(open_dock, noisy, name="noisy", viewer=None):
     """A Train dock set to N2V from scratch on a ``noisy`` layer, with the QUICK settings."""
-    viewer, dock = open_dock(widget="Train")
+    viewer, dock = open_dock(viewer, widget="Train")
     dock.image.value = viewer.add_image(noisy.copy(), name=name, scale=SCALE,
                                         translate=(1.0, 2.0))
     dock.family.value, dock.start.value, dock.model_name.value = "n2v", "new", "dock-n2v"
@@ -58,13 +61,14 @@ class StallProbe:
 
 
 def test_train_stop_save_then_pick_and_predict(open_dock, qtbot, noisy):
-    viewer, dock = train_dock(open_dock, noisy)
+    viewer, denoise_dock = open_dock(widget="Denoise")  # open before the model exists
+    denoise_dock.method.value = "n2v"
+    viewer, dock = train_dock(open_dock, noisy, viewer=viewer)
     assert dock.target.native.isHidden() and dock.validation_target.native.isHidden()
-    # Probed from the first training step: before it, the worker's first torch optimiser
-    # imports torch._dynamo (~4 s of imports, once per process), whose module initialisers
-    # hold the GIL for up to ~0.5 s on this busy 2-core machine.
+    # Probed from the click: the dock imported the first optimiser's torch._dynamo when it
+    # opened, so the training thread has nothing left that holds the GIL for long.
     probe = StallProbe()
-    dock.runner.progressed.connect(probe.start)
+    probe.start()
     dock.run_button.clicked()
     qtbot.waitUntil(lambda: len(dock.loss_plot.validation) >= 1, timeout=60_000)
     worst = probe.stop()
@@ -79,13 +83,21 @@ def test_train_stop_save_then_pick_and_predict(open_dock, qtbot, noisy):
     assert saved[0].card.metrics["stop_reason"] == "cancelled"
     assert "saved dock-n2v" in dock.message.value
     assert str(saved[0].weights) in dock.start.choices  # training can resume from it
+    assert str(saved[0].weights) in denoise_dock.models.model.choices  # no refresh, no reopening
 
-    _, denoise_dock = open_dock(viewer, widget="Denoise")
-    denoise_dock.method.value = "n2v"
-    assert str(saved[0].weights) in denoise_dock.models.model.choices
-
-    assert dock.predict_button.enabled
+    assert dock.predict_button.enabled and dock.predict_check.warning.native.isHidden()
+    fine = viewer.add_image(noisy.copy(), name="fine", scale=(0.04, 0.04))
+    dock.predict_on.value = fine
+    assert "40 nm" in dock.predict_check.warning.value
+    assert not dock.predict_check.resample.native.isHidden()
+    dock.predict_check.resample.value = True
+    dock.predict_button.clicked()
+    qtbot.waitUntil(lambda: not dock.runner.running, timeout=30_000)
+    resampled = viewer.layers["fine [dock-n2v]"]
+    assert resampled.metadata["napari_inverse"]["resampled_pixel_size_nm"] == pytest.approx(65)
+    assert resampled.data.shape == noisy.shape
     dock.predict_on.value = viewer.layers["noisy"]
+    assert dock.predict_check.warning.native.isHidden()
     dock.predict_button.clicked()
     qtbot.waitUntil(lambda: not dock.runner.running, timeout=30_000)
     result = viewer.layers["noisy [dock-n2v]"]
@@ -95,14 +107,20 @@ def test_train_stop_save_then_pick_and_predict(open_dock, qtbot, noisy):
     np.testing.assert_array_equal(viewer.layers["noisy"].data, noisy)
 
 
-def test_care_learns_from_layer_pairs_with_a_validation_layer_into_a_chosen_folder(
+def test_care_learns_from_several_layer_pairs_with_a_validation_layer_into_a_chosen_folder(
         open_dock, qtbot, pair, tmp_path):
     viewer, dock = open_dock(widget="Train")
     dock.family.value, dock.device.value = "care", "cpu"
     dock.start.value, dock.model_name.value, dock.save_to.value = "new", "my-care", tmp_path
     dock.patch.value, dock.batch_size.value, dock.steps.value = 32, 2, 2
     add = viewer.add_image
-    dock.image.value, dock.target.value = add(pair.input, name="in"), add(pair.target, name="gt")
+    # Two pairs of different heights: only inputs and targets paired by position fit.
+    dock.image.value = [add(pair.input[:40], name="in a"), add(pair.input[40:], name="in b")]
+    gt_a, gt_b = add(pair.target[:40], name="gt a"), add(pair.target[40:], name="gt b")
+    rows = [dock.target.native.item(k).text() for k in range(dock.target.native.count())]
+    for name in ("gt b", "gt a"):  # clicked in the reverse order: the list's order still pairs
+        dock.target.native.item(rows.index(name)).setSelected(True)
+    assert dock.target.value == [gt_a, gt_b]
     assert dock.validation_target.native.isHidden()
     dock.validation.value = add(pair.input[:48], name="val in")
     assert not dock.validation_target.native.isHidden()
@@ -113,34 +131,67 @@ def test_care_learns_from_layer_pairs_with_a_validation_layer_into_a_chosen_fold
     card = next(e.card for e in list_models(family_name="care") if e.name == "my-care")
     assert (tmp_path / "my-care" / "my-care.safetensors").is_file()
     assert card.steps == 2 and card.metrics["validation"] == "validation images given by the user"
+    assert "2 user images" in card.description
     assert len(dock.loss_plot.validation) == 1
+
+
+def test_the_current_layer_is_the_training_layer_until_another_is_chosen(open_dock, noisy):
+    viewer = open_dock(widget="Denoise")[0]
+    viewer.add_image(noisy, name="first")
+    current = viewer.add_image(noisy, name="current")
+    _, dock = open_dock(viewer, widget="Train")
+    assert dock.image.value == [current]
+    viewer.add_image(noisy, name="later")
+    assert dock.image.value == [current]
+    viewer.layers.remove(current)
+    assert len(dock.image.value) == 1 and dock.image.value[0] in viewer.layers
+
+
+def test_the_time_budget_stops_training_and_bounds_the_time_left(open_dock, qtbot, noisy):
+    viewer, dock = train_dock(open_dock, noisy)
+    dock.steps.value, dock.time_budget.value = 100_000, 0.01  # 0.6 s
+    shown = []  # the label as each validation leaves it (it is cleared when the run ends)
+    dock._records.arrived.connect(lambda _: shown.append(dock.speed.value))
+    dock.run_button.clicked()
+    qtbot.waitUntil(lambda: not dock.runner.running, timeout=60_000)
+    saved = next(e.card for e in list_models(family_name="n2v") if e.name == "dock-n2v")
+    assert saved.metrics["stop_reason"] == "time budget"
+    estimates = [text for text in shown if "steps/s" in text]
+    assert estimates and all(re.search(r"about [01] s left", text) for text in estimates), shown
 
 
 def test_paired_families_show_the_target_and_defaults_follow_the_family(open_dock):
     _, dock = open_dock(widget="Train")
     dock.device.value = "cpu"
     dock.family.value = "care"
-    assert not dock.target.native.isHidden() and dock.image.label == "input"
+    assert not dock.target.native.isHidden() and dock.image.label == "inputs"
     assert dock.start.value == "care-denoise" and dock.patch.value == 64
     dock.validation_fraction.value = 0.2
     dock.family.value = "n2v"
-    assert dock.target.native.isHidden() and dock.image.label == "noisy image"
+    assert dock.target.native.isHidden() and dock.image.label == "noisy images"
     assert dock.start.value == "n2v-fluorescence"
     dock.start.value = "new"
     assert dock.learning_rate.value == pytest.approx(1e-3)
 
 
-@pytest.mark.parametrize("case", ["no layer", "no target", "target shape", "model name"])
+@pytest.mark.parametrize("case", ["no layer", "no target", "target shape", "target count",
+                                  "pixel sizes", "model name"])
 def test_bad_input_shows_an_error_and_changes_nothing(open_dock, qtbot, notifications, noisy,
                                                       case):
     viewer, dock = open_dock(widget="Train")
     expected = {"no layer": "no image layer", "no target": "choose a target layer",
-                "target shape": "must share a grid", "model name": "file name"}[case]
+                "target shape": "must share a grid",
+                "target count": "2 inputs ('noisy', 'more') but 1 target ('clean')",
+                "pixel sizes": "'noisy' has 65 nm, 'more' 80 nm", "model name": "file name"}[case]
     if case != "no layer":
-        dock.image.value = viewer.add_image(noisy.copy(), name="noisy")
-        dock.family.value = "n2v" if case == "model name" else "care"
-    if case == "target shape":
-        dock.target.value = viewer.add_image(noisy[:64].copy(), name="clean")
+        dock.image.value = viewer.add_image(noisy.copy(), name="noisy", scale=SCALE)
+        dock.family.value = "n2v" if case in ("model name", "pixel sizes") else "care"
+    if case in ("target count", "pixel sizes"):
+        more = viewer.add_image(noisy.copy(), name="more", scale=(0.08, 0.08))
+        dock.image.value = [viewer.layers["noisy"], more]
+    if case in ("target shape", "target count"):
+        clean = noisy[:64] if case == "target shape" else noisy
+        dock.target.value = viewer.add_image(clean.copy(), name="clean")
     if case == "model name":
         dock.model_name.value = "a/b"
     names = [layer.name for layer in viewer.layers]

@@ -1,18 +1,20 @@
 """The Train dock: fine-tune (or train anew) a model on the user's layers, watch it learn, use it.
 
 Everything that trains lives in :func:`napari_inverse.fine_tune`; the dock gathers its
-arguments from layers and fields, draws the loss curves it reports, and lets the user Stop (the
-best validated weights are still saved) and Predict with the saved model through the same
-verbs the Denoise and Deconvolve docks call. The model is saved by ``fine_tune`` itself, into
-the user's models folder or a folder picked here, so every model picker lists it at once. The
-dock keeps only the saved model's path, never the network, so nothing holds device memory
-after a run.
+arguments from layers (several training and validation layers, targets paired by position) and
+fields, draws the loss curves it reports, and lets the user Stop (the best validated weights are
+still saved) and Predict with the saved model through the same verbs, and the same pixel-size
+check, as the Denoise and Deconvolve docks. The model is saved by ``fine_tune`` itself, into the
+user's models folder or a folder picked here, and announced so every open model picker lists it
+at once. The dock keeps only the saved model's path, never the network, so nothing holds device
+memory after a run.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Optional
 
+import torch
 from magicgui.widgets import (ComboBox, Container, FileEdit, FloatSpinBox, Label, LineEdit,
                               PushButton, SpinBox)
 from qtpy.QtCore import QObject, Qt, Signal
@@ -21,13 +23,17 @@ from ..engine.device import select_device
 from ..engine.validation import InvalidInput
 from ..methods import deconvolve, denoise
 from ..methods.fine_tune import FineTuneResult, fine_tune
+from ..optics import Optics
 from ..training.fine_tuning import PAIRED, STARTS, fine_tune_settings
 from ..zoo import FAMILIES, ZooEntry, list_models
 from .layer_optics import layer_axes, optics_from_layer
+from .layer_select import LayerSelect
 from .loss_plot import LossPlot
-from .model_choice import model_reference
+from .model_choice import announce_saved_model, follow_saved_models, model_reference
+from .pixel_size_check import PixelSizeCheck
 from .result_layers import show_result
-from .verb_dock import VerbDock, full_resolution
+from .training_layers import common_axes, layer_arrays, training_pixel_size
+from .verb_dock import VerbDock
 
 NEW = "new"  # the start choice for fresh weights (fine_tune's start=None)
 # On a CPU a run should take minutes, not an hour: the recipes' 128² patches cost four times
@@ -58,7 +64,8 @@ class TrainDock(VerbDock):
 
     def __init__(self, napari_viewer) -> None:
         self._trained: Optional[ZooEntry] = None
-        self._total_steps = 0
+        self._total_steps, self._budget_s = 0, 0.0
+        _load_optimiser_machinery()
         super().__init__(napari_viewer)
         self.run_button.text, self.cancel_button.text = "Start", "Stop"
         self.loss_plot = LossPlot()
@@ -67,21 +74,33 @@ class TrainDock(VerbDock):
         self.speed = Label(value="")
         self.predict_on = ComboBox(label="predict on", choices=self._image_layers,
                                    nullable=False)
+        self.predict_check = PixelSizeCheck()
         self.predict_button = PushButton(text="Predict", enabled=False)
         self.insert(self.index(self.message) + 1, plot_box)
-        self.extend([self.speed, self.predict_on, self.predict_button])
+        self.extend([self.speed, self.predict_on, self.predict_check, self.predict_button])
         self._records = _Records(self.native)
         self._records.arrived.connect(self._on_record)
+        self.predict_on.changed.connect(self._check_predict_layer)
+        follow_saved_models(self.start, self.start.reset_choices)  # training resumes from it
         self.predict_button.changed.connect(lambda: self._start(self.predict_on.value,
                                                                 self._predict_job))
+
+    def _layer_picker(self) -> LayerSelect:
+        """Several training layers; the viewer's current one is chosen while none is."""
+        return LayerSelect(self._image_layers, "noisy images",
+                           current=lambda: self._viewer.layers.selection.active)
+
+    def _layer(self):
+        """The first training layer: it pre-fills the fields and gives the model's pixel size."""
+        layers = self.image.value
+        return layers[0] if layers else None
 
     def _parameters(self) -> list:
         self.family = ComboBox(label="family", choices=[(FAMILIES[f].title, f) for f in STARTS])
         self.start = ComboBox(label="start from", choices=self._starts)
-        self.target = ComboBox(label="target", choices=self._image_layers, nullable=True)
-        self.validation = ComboBox(label="validation", choices=self._image_layers, nullable=True)
-        self.validation_target = ComboBox(label="validation target", choices=self._image_layers,
-                                          nullable=True)
+        self.target = LayerSelect(self._image_layers, "targets")
+        self.validation = LayerSelect(self._image_layers, "validation")
+        self.validation_target = LayerSelect(self._image_layers, "validation targets")
         self.validation_fraction = FloatSpinBox(label="held-out fraction", value=0.1, min=0.0,
                                                 max=0.45, step=0.05)
         self.patch = SpinBox(label="patch size", value=64, min=16, max=1024, step=16)
@@ -90,6 +109,9 @@ class TrainDock(VerbDock):
         self.learning_rate = FloatSpinBox(label="learning rate", value=1e-3, min=1e-6, max=1.0,
                                           step=1e-5)
         self.learning_rate.native.setDecimals(6)
+        self.time_budget = FloatSpinBox(label="time budget (min)", value=0, min=0, max=10_000,
+                                        step=1)
+        self.time_budget.native.setSpecialValueText("no limit")
         self.model_name = LineEdit(label="model name", value="my-model")
         self.save_to = FileEdit(label="save to…", mode="d", nullable=True, value=None)
         self.save_to.native.setToolTip("empty: the user's models folder")
@@ -100,7 +122,7 @@ class TrainDock(VerbDock):
         self._on_family()
         return [self.family, self.start, self.target, self.validation, self.validation_target,
                 self.validation_fraction, self.patch, self.batch_size, self.steps,
-                self.learning_rate, self.model_name, self.save_to]
+                self.learning_rate, self.time_budget, self.model_name, self.save_to]
 
     def _paired(self) -> bool:
         return self.family.value in PAIRED
@@ -132,34 +154,34 @@ class TrainDock(VerbDock):
 
     def _update_visibility(self) -> None:
         paired = self._paired()
-        self.image.label = "input" if paired else "noisy image"
+        self.image.label = "inputs" if paired else "noisy images"
         self.target.visible = paired
-        self.validation_target.visible = paired and self.validation.value is not None
-        self.validation_fraction.visible = self.validation.value is None
+        self.validation_target.visible = paired and bool(self.validation.value)
+        self.validation_fraction.visible = not self.validation.value
 
     def _job(self, data, layer):
-        family, paired = self.family.value, self._paired()
-        targets = _matching(self.target.value, layer, "target") if paired else None
-        validation = self.validation.value
-        validation_targets = (_matching(self.validation_target.value, validation,
-                                        "validation target")
-                              if paired and validation is not None else None)
+        """fine_tune on every chosen layer (``data`` and ``layer`` are only the first)."""
+        paired, layers, checks = self._paired(), self.image.value, self.validation.value
+        inputs, targets = layer_arrays(layers, self.target.value if paired else None)
+        validation, validation_targets = (
+            layer_arrays(checks, self.validation_target.value if paired else None, "validation ")
+            if checks else (None, None))
         name, out = self._destination()
+        budget_s = self.time_budget.value * 60
         options = dict(
-            family=family, start=None if self.start.value == NEW else self.start.value, name=name,
-            out=out, validation=full_resolution(validation) if validation is not None else None,
-            validation_targets=validation_targets,
+            family=self.family.value, start=None if self.start.value == NEW else self.start.value,
+            name=name, out=out, validation=validation, validation_targets=validation_targets,
             validation_fraction=self.validation_fraction.value, patch=self.patch.value,
             batch_size=self.batch_size.value, steps=self.steps.value,
-            learning_rate=self.learning_rate.value, axes=layer_axes(layer),
-            pixel_size_nm=optics_from_layer(layer).get("pixel_size_nm"),
-            device=self.device.value, on_validation=self._records.from_worker.emit)
-        self._total_steps = self.steps.value
+            learning_rate=self.learning_rate.value, axes=common_axes([*layers, *checks]),
+            pixel_size_nm=training_pixel_size(layers), device=self.device.value,
+            time_budget_s=budget_s or None, on_validation=self._records.from_worker.emit)
+        self._total_steps, self._budget_s = self.steps.value, budget_s
         self.loss_plot.clear()
         self.speed.value = ""
 
         def job(progress, cancel):
-            return fine_tune(data, targets, progress=progress, cancel=cancel, **options)
+            return fine_tune(inputs, targets, progress=progress, cancel=cancel, **options)
 
         return job
 
@@ -176,13 +198,32 @@ class TrainDock(VerbDock):
         """The saved model on ``layer`` through the verb of its task, as the other docks run it."""
         card, model = self._trained.card, str(self._trained.weights)
         verb = denoise if card.task == "denoising" else deconvolve
-        axes, device = layer_axes(layer), self.device.value
+        axes, device, optics = layer_axes(layer), self.device.value, self._predict_optics()
+        resample = self.predict_check.resample_wanted
 
         def job(progress, cancel):
-            return verb(data, card.family, model=model, axes=axes, device=device,
-                        progress=progress, cancel=cancel)
+            return verb(data, card.family, model=model, axes=axes, optics=optics,
+                        resample=resample, device=device, progress=progress, cancel=cancel)
 
         return job
+
+    def _predict_optics(self) -> Optional[Optics]:
+        """The Predict layer's microscope for the pixel-size check; None when its pixel size is
+        unknown (nothing to check). NA and emission it does not state are the dock's fields,
+        which the first training layer filled."""
+        layer = self.predict_on.value
+        fields = optics_from_layer(layer) if layer is not None else {}
+        if "pixel_size_nm" not in fields:
+            return None
+        return Optics(na=fields.get("na", self.na.value),
+                      wavelength_nm=fields.get("wavelength_nm", self.wavelength_nm.value),
+                      pixel_size_nm=fields["pixel_size_nm"],
+                      refractive_index=fields.get("refractive_index",
+                                                  self.refractive_index.value))
+
+    def _check_predict_layer(self, *_) -> None:
+        card = self._trained.card if self._trained is not None else None
+        self.predict_check.check(card, self._predict_optics)
 
     def _set_running(self, running: bool) -> None:
         super()._set_running(running)
@@ -193,6 +234,8 @@ class TrainDock(VerbDock):
         if record["seconds"] > 0:
             rate = record["step"] / record["seconds"]
             left = max(self._total_steps - record["step"], 0) / rate
+            if self._budget_s:
+                left = min(left, max(self._budget_s - record["seconds"], 0.0))
             self.speed.value = f"{rate:.2f} steps/s, about {_duration(left)} left"
 
     def _on_result(self, result) -> None:
@@ -203,7 +246,8 @@ class TrainDock(VerbDock):
             self.message.value = f"predicted on {metadata['device']} in {metadata['seconds']:.1f} s"
             return
         self._trained = result.entry
-        self.start.reset_choices()  # the saved model can be trained further
+        announce_saved_model()
+        self._check_predict_layer()
         best = result.card.metrics.get("best_validation_loss")
         self.message.value = (f"saved {result.card.name} after {result.card.steps} steps "
                               f"({result.stop_reason}; best validation loss {best:.4g}) to "
@@ -215,18 +259,17 @@ class TrainDock(VerbDock):
             self.speed.value = ""
 
 
-def _matching(layer, source, what: str):
-    """``layer``'s data, refused with the fix when it is missing or not on ``source``'s grid."""
-    if layer is None:
-        raise InvalidInput(f"choose a {what} layer: this family learns from (input, target) "
-                           "pairs, or choose Noise2Void to learn from the noisy image alone")
-    if tuple(layer.data.shape) != tuple(source.data.shape):
-        raise InvalidInput(f"the {what} '{layer.name}' has shape {tuple(layer.data.shape)} but "
-                           f"'{source.name}' has {tuple(source.data.shape)}; input and target "
-                           "must share a grid (register and crop them to the same size)")
-    return full_resolution(layer)
-
-
 def _duration(seconds: float) -> str:
     minutes, seconds = divmod(round(seconds), 60)
     return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+
+
+def _load_optimiser_machinery() -> None:
+    """Build a throwaway Adam so torch imports what its first optimiser needs now, not at Start.
+
+    A process's first ``torch.optim`` optimiser imports ``torch._dynamo`` (about 800 modules,
+    ~2 s); in the training thread, its module initialisers hold the GIL long enough to freeze
+    the viewer for up to ~0.5 s. Done here, on the GUI thread, it lengthens the dock's opening
+    instead, once per session (later calls take ~0.1 ms).
+    """
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])

@@ -37,7 +37,7 @@ class VerbDock(Container):
     def __init__(self, napari_viewer) -> None:
         super().__init__()
         self._viewer = napari_viewer
-        self.image = ComboBox(label="image", choices=self._image_layers, nullable=False)
+        self.image = self._layer_picker()
         self.na = FloatSpinBox(label="NA", value=1.4, min=0.05, max=1.7, step=0.05)
         self.wavelength_nm = FloatSpinBox(
             label="emission λ (nm)", value=520, min=150, max=2000, step=5
@@ -73,6 +73,14 @@ class VerbDock(Container):
         self.run_button.changed.connect(self._run)
         self.cancel_button.changed.connect(self.runner.cancel)
 
+    def _layer_picker(self):
+        """The widget choosing the layer to work on: one here; the Train dock takes several."""
+        return ComboBox(label="image", choices=self._image_layers, nullable=False)
+
+    def _layer(self) -> Image | None:
+        """The layer the dock works on and pre-fills its fields from."""
+        return self.image.value
+
     def _parameters(self) -> list:
         """The verb's widgets, in the order shown between the image picker and the device."""
         raise NotImplementedError
@@ -97,7 +105,7 @@ class VerbDock(Container):
 
     def _prefill(self) -> None:
         """Copy what the chosen layer knows (pixel size, z step, optics) into the fields."""
-        layer = self.image.value
+        layer = self._layer()
         if layer is None:
             return
         fields = optics_from_layer(layer)
@@ -108,7 +116,7 @@ class VerbDock(Container):
         self._update_visibility()
 
     def _run(self) -> None:
-        self._start(self.image.value, self._job)
+        self._start(self._layer(), self._job)
 
     def _start(self, layer: Image | None, make_job: Callable[[object, Image], Job]) -> None:
         """Run ``make_job(data, layer)``'s job on ``layer``; its result lands beside ``layer``."""
