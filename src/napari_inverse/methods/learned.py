@@ -12,6 +12,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
+from ..engine.memory import reuse_freed_memory
 from ..engine.normalisation import denormalise, percentile_normalise
 from ..engine.progress import ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
@@ -50,8 +51,9 @@ def apply_model(model: LoadedModel, image: np.ndarray,
             return loc
         return np.stack([loc, scale[0, 0].float().cpu().numpy()])
 
-    output = predict_tiled(normalised, process, _tile(image.shape), (OVERLAP,) * image.ndim,
-                           (HALO,) * image.ndim, reporter)
+    with reuse_freed_memory():  # layer outputs reuse freed blocks instead of fresh mappings
+        output = predict_tiled(normalised, process, _tile(image.shape), (OVERLAP,) * image.ndim,
+                               (HALO,) * image.ndim, reporter)
     if output.ndim == image.ndim:
         return denormalise(output, bounds), None
     low, high = bounds

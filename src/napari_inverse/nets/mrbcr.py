@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from .bcr_blocks import SCALES, Fusion, InverseProcess, PixelMLP, resize, subsample_scales
+from .bcr_inference import mrbcr_restore, srbcr_restore
 from .keras_init import keras_init_
 from .padding import crop_to, pad_to_multiple
 
@@ -81,8 +82,13 @@ class MRBCR(nn.Module):
         return z0, z2, z4
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """The full-resolution restoration only (the coarser outputs serve training)."""
-        return self(x)[0]
+        """The full-resolution restoration only (the coarser outputs serve training).
+
+        Without gradients it runs the same function through `bcr_inference`, which skips the
+        coarse outputs and most of the memory traffic (see there for why and how much).
+        """
+        _check_image_batch(x, "MRBCR")
+        return self(x)[0] if torch.is_grad_enabled() else mrbcr_restore(self, x)
 
 
 class SRBCR(nn.Module):
@@ -105,5 +111,6 @@ class SRBCR(nn.Module):
         return self.output(self.inverse(self.lift(self.encoder(x))))
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """Same as `forward`; present so both BCR networks share the inference call."""
-        return self(x)
+        """Same as `forward`, through `bcr_inference` when no gradients are needed."""
+        _check_image_batch(x, "SRBCR")
+        return self(x) if torch.is_grad_enabled() else srbcr_restore(self, x)

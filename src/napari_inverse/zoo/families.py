@@ -25,10 +25,10 @@ class Family:
 
     def predict(self, net: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
         """(restored, per-pixel scale or None) for a normalised (batch, 1, …) tensor."""
+        if self.name in ("mrbcr", "srbcr"):
+            return net.predict(x), None  # the full-resolution output, by the fast evaluator
         output = net(x)
         if isinstance(output, tuple):
-            if self.name == "mrbcr":
-                return output[0], None
             return output[0], output[1]
         return output, None
 

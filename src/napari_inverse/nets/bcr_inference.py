@@ -1,0 +1,236 @@
+"""m-rBCR and s-rBCR inference with far fewer passes over memory: the same function as `forward`.
+
+Why: the training graph is thin (1x1 layers of 32 channels, 3x3 convolutions with 4 outputs)
+and concatenates its feature maps over and over, so on a CPU most of its time went to copies,
+separate ReLU passes and convolutions too narrow to vectorise, not to arithmetic (profile of a
+512² m-rBCR forward on one core: concatenations 21 %, ReLU 14 %, bias copies 10 %; the 48 -> 1
+9x9 output convolution alone 7 %). This evaluator computes the same outputs (to float
+rounding; `tests/nets/test_bcr_inference.py` compares) from the module's own weights:
+
+- per-pixel dense layers run as matrix products over cache-sized chunks of pixels, ReLU in place;
+- a 1x1 convolution of a concatenation is the sum of products with the weights' column blocks
+  (no concatenation), and commutes with a bilinear resize (both linear, resize keeps constants),
+  so the coarse path's 1x1 mix runs before upsampling, on a quarter of the pixels;
+- residual dense blocks: every feature piece (the row-conv output, each block's squeeze, each
+  step's growth) is convolved once with the stacked weights of all its consumers and added into
+  one accumulator that holds every step's pre-activation;
+- the 9x9 convolution to one channel runs as a 1x9 convolution to nine channels, one per kernel
+  row, shifted and summed (4.5x faster than the 48 -> 1 convolution on this CPU);
+- only the full-resolution output of m-rBCR is computed (the coarse outputs serve training).
+
+Tensors are (batch, channels, H, W) in channels-last memory, so a pixel-by-channel matrix is a
+view, never a copy.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .bcr_blocks import Fusion, InverseProcess, PixelMLP, ResidualDenseBlock, resize
+from .padding import crop_to, pad_to_multiple
+
+ROW_BLOCK = 16
+"""Output channels of the row-split convolution are padded to a multiple of this (see there)."""
+CPU_CHUNK = 4096
+"""Pixels per matrix product of the per-pixel layers on a CPU: 4096 x 32 floats stay in cache."""
+
+
+def mrbcr_restore(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The full-resolution m-rBCR output for an (N, 1, H, W) tensor, as `net(x)[0]`."""
+    size = tuple(x.shape[-2:])
+    padded = pad_to_multiple(x, 4, 2)
+    x0, x2, x4 = (_channels_last(padded[..., ::s, ::s]) for s in (1, 2, 4))
+    full, half = tuple(x0.shape[-2:]), tuple(x2.shape[-2:])
+
+    u0, u2, u4 = (_pixel_mlp(encode, s) for encode, s in zip(net.encoders, (x0, x2, x4)))
+    u2_full, u4_full = _resize(u2, full), _resize(u4, full)
+    f0 = _fusion(net.fusion, u0, u2_full)
+    f2 = _resize(_fusion(net.fusion, u2_full, u4_full), half)
+    y0 = _linear(net.heads[0], u0, f0)
+    y2 = _linear(net.heads[1], u2, f2)
+    y4 = _linear(net.heads[2], u4)
+
+    xi4 = _inverse(net.inverses[2], y4)
+    xi2 = _inverse(net.inverses[1], _fusion_upsampled(net.fusion_b, y2, xi4))
+    xi0 = _inverse(net.inverses[0], _fusion_upsampled(net.fusion_b, y0, xi2))
+    z0 = _row_split_conv(net.outputs[0], xi0.add_(y0))  # the input residual, on every channel
+    return crop_to(z0, size)
+
+
+def srbcr_restore(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The s-rBCR output for an (N, 1, H, W) tensor, as `net(x)`."""
+    features = _linear(net.lift, _pixel_mlp(net.encoder, _channels_last(x)))
+    return _row_split_conv(net.output, _inverse(net.inverse, features))
+
+
+def _channels_last(x: torch.Tensor) -> torch.Tensor:
+    return x.contiguous(memory_format=torch.channels_last)
+
+
+def _empty(like: torch.Tensor, channels: int, size=None) -> torch.Tensor:
+    n, _, h, w = like.shape
+    h, w = size if size is not None else (h, w)
+    return torch.empty((n, channels, h, w), dtype=like.dtype, device=like.device,
+                       memory_format=torch.channels_last)
+
+
+def _pixels(x: torch.Tensor) -> torch.Tensor:
+    """The (N*H*W, C) matrix of a channels-last tensor, as a view (raises if it is not one)."""
+    return x.permute(0, 2, 3, 1).view(-1, x.shape[1])
+
+
+def _matrix(conv: nn.Conv2d) -> torch.Tensor:
+    """A 1x1 convolution's weight as the (in, out) matrix that right-multiplies pixel rows."""
+    return conv.weight[:, :, 0, 0].t()
+
+
+def _resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    return _channels_last(resize(x, size))
+
+
+def _pixel_mlp(mlp: PixelMLP, x: torch.Tensor) -> torch.Tensor:
+    """Dense layers + ReLU on every pixel, chunk by chunk so the activations stay in cache."""
+    layers = [(_matrix(m), m.bias) for m in mlp if isinstance(m, nn.Conv2d)]
+    width = layers[-1][0].shape[1]
+    out = _empty(x, width)
+    rows_in, rows_out = _pixels(x), _pixels(out)
+    total = rows_in.shape[0]
+    chunk = CPU_CHUNK if x.device.type == "cpu" else total  # a GPU wants one big product
+    scratch = [x.new_empty((min(chunk, total), width)) for _ in range(2)]
+    for start in range(0, total, chunk):
+        current = rows_in[start:start + chunk]
+        n = current.shape[0]
+        for i, (weight, bias) in enumerate(layers):
+            last = i == len(layers) - 1
+            target = rows_out[start:start + n] if last else scratch[i % 2][:n]
+            torch.addmm(bias, current, weight, out=target).relu_()
+            current = target
+    return out
+
+
+def _linear(conv: nn.Conv2d, *pieces: torch.Tensor) -> torch.Tensor:
+    """`conv(torch.cat(pieces, 1))` for a 1x1 `conv`, as one product per piece."""
+    weight, out = _matrix(conv), _empty(pieces[0], conv.out_channels)
+    rows, offset = _pixels(out), 0
+    for k, piece in enumerate(pieces):
+        block = weight[offset:offset + piece.shape[1]]
+        if k == 0:
+            torch.addmm(conv.bias, _pixels(piece), block, out=rows)
+        else:
+            rows.addmm_(_pixels(piece), block)
+        offset += piece.shape[1]
+    return out
+
+
+def _fusion(fusion: Fusion, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    mixed = _linear(fusion.mix, a, b)
+    return fusion.smooth(mixed.relu_())
+
+
+def _fusion_upsampled(fusion: Fusion, y: torch.Tensor, coarse: torch.Tensor) -> torch.Tensor:
+    """`fusion(y, resize(coarse))` with the coarse part of the 1x1 mix run before upsampling."""
+    weight = _matrix(fusion.mix)
+    mixed_coarse = _empty(coarse, fusion.mix.out_channels)
+    torch.addmm(fusion.mix.bias, _pixels(coarse), weight[y.shape[1]:], out=_pixels(mixed_coarse))
+    mixed = _resize(mixed_coarse, tuple(y.shape[-2:]))
+    _pixels(mixed).addmm_(_pixels(y), weight[:y.shape[1]])
+    return fusion.smooth(mixed.relu_())
+
+
+def _inverse(inverse: InverseProcess, x: torch.Tensor) -> torch.Tensor:
+    for layer in inverse.rows:
+        if isinstance(layer, nn.Conv2d):
+            x = layer(x).relu_()  # every row conv is followed by a ReLU
+    return _dense_blocks(list(inverse.blocks), x)
+
+
+def _row_split_conv(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """A k x k convolution to one channel as a 1 x k convolution per kernel row, shifted, summed.
+
+    Row j of the kernel sees input row y + j - k//2, so output row y sums row j's response
+    at row y + j - k//2 (zero beyond the image, the padding the k x k convolution uses).
+    """
+    k = conv.kernel_size[0]
+    half, height = k // 2, x.shape[-2]
+    rows = conv.weight[0].transpose(0, 1).unsqueeze(2)  # (k, C, 1, k): kernel row j -> channel j
+    # oneDNN vectorises output channels in blocks of 8 (16 with AVX-512): 9 outputs cost more
+    # than 16, so the rows are padded with zero kernels (measured 73 -> 43 ms at 512², 48 ch)
+    rows = F.pad(rows, (0, 0, 0, 0, 0, 0, 0, -k % ROW_BLOCK))
+    per_row = F.conv2d(x, rows, padding=(0, half))
+    per_row = F.pad(per_row.contiguous(), (0, 0, half, half))
+    out = per_row[:, :1, 0:height].clone()
+    for j in range(1, k):
+        out += per_row[:, j:j + 1, j:j + height]
+    return out.add_(conv.bias.view(1, 1, 1, 1))
+
+
+class _DenseChainWeights:
+    """The weights of a chain of residual dense blocks, regrouped by the feature piece they read.
+
+    Block b's input is [s_{b-1}, ..., s_0, r] (r: the row-conv output, s_j: block j's squeeze
+    output; each block puts its squeeze in front), and its step i reads that plus the growths
+    g_{b,0..i-1}. Step (b, i)'s pre-activation lives in channels 4*(3b + i) of one accumulator,
+    block b's squeeze in channels 4b of another, so every piece's consumers form one contiguous
+    channel range there: r feeds all steps and squeezes, s_j those of the blocks after j, and
+    g_{b,k} the later steps of block b and its squeeze.
+    """
+
+    def __init__(self, blocks: list[ResidualDenseBlock]) -> None:
+        self.blocks = blocks
+        self.growth = blocks[0].squeeze.out_channels
+        self.depth = len(blocks[0].steps)
+        firsts = [[step[0] for step in block.steps] for block in blocks]
+        self.base = blocks[0].steps[0][0].in_channels  # r's channels
+
+        def columns(b: int, piece_offset: int, width: int, first_step: int = 0):
+            step_weights = [firsts[b][i].weight[:, piece_offset:piece_offset + width]
+                            for i in range(first_step, self.depth)]
+            squeeze = blocks[b].squeeze.weight[:, piece_offset:piece_offset + width, 0, 0].t()
+            return step_weights, squeeze
+
+        g, r_width = self.growth, self.base
+        r_steps, r_squeeze = zip(*(columns(b, g * b, r_width) for b in range(len(blocks))))
+        self.r_conv = torch.cat([w for steps in r_steps for w in steps])
+        self.r_conv_bias = torch.cat([c.bias for row in firsts for c in row])
+        self.r_squeeze = torch.cat(r_squeeze, dim=1)
+        self.r_squeeze_bias = torch.cat([block.squeeze.bias for block in blocks])
+        # s_j sits at offset g*(b-1-j) of block b's input
+        self.s_conv, self.s_squeeze = [], []
+        for j in range(len(blocks) - 1):
+            later = [columns(b, g * (b - 1 - j), g) for b in range(j + 1, len(blocks))]
+            self.s_conv.append(torch.cat([w for steps, _ in later for w in steps]))
+            self.s_squeeze.append(torch.cat([sq for _, sq in later], dim=1))
+        # g_{b,k} sits after the block input (g*b + base channels) at offset g*k
+        self.g_conv, self.g_squeeze = [], []
+        for b in range(len(blocks)):
+            offsets = [g * b + r_width + g * k for k in range(self.depth)]
+            pieces = [columns(b, o, g, first_step=k + 1) for k, o in enumerate(offsets)]
+            self.g_conv.append([torch.cat(steps) if steps else None for steps, _ in pieces])
+            self.g_squeeze.append([sq for _, sq in pieces])
+
+
+def _dense_blocks(blocks: list[ResidualDenseBlock], r: torch.Tensor) -> torch.Tensor:
+    """The chain `blocks` applied to `r`, without building any running concatenation."""
+    w = _DenseChainWeights(blocks)
+    g, depth = w.growth, w.depth
+    steps_acc = _channels_last(F.conv2d(r, w.r_conv, w.r_conv_bias, padding=1))
+    squeeze_acc = torch.addmm(w.r_squeeze_bias, _pixels(r), w.r_squeeze)
+    squeezes: list[torch.Tensor] = []
+    for b, block in enumerate(blocks):
+        first = g * depth * b
+        for i, step in enumerate(block.steps):
+            pre = steps_acc[:, first + g * i:first + g * (i + 1)]
+            growth = step[2](_channels_last(F.relu(pre)))
+            later = w.g_conv[b][i]
+            if later is not None:
+                steps_acc[:, first + g * (i + 1):first + g * depth] += F.conv2d(
+                    growth, later, padding=1)
+            squeeze_acc[:, g * b:g * (b + 1)].addmm_(_pixels(growth), w.g_squeeze[b][i])
+        s = squeeze_acc[:, g * b:g * (b + 1)]
+        s = _channels_last(s.view(r.shape[0], r.shape[2], r.shape[3], g).permute(0, 3, 1, 2))
+        if b < len(blocks) - 1:
+            steps_acc[:, g * depth * (b + 1):] += F.conv2d(s, w.s_conv[b], padding=1)
+            squeeze_acc[:, g * (b + 1):].addmm_(_pixels(s), w.s_squeeze[b])
+        squeezes.append(s)
+    return _channels_last(torch.cat([*reversed(squeezes), r], dim=1))

@@ -1,0 +1,62 @@
+"""reuse_freed_memory: big blocks come from the reusable heap inside a job, and go back after it."""
+import ctypes
+import resource
+
+import numpy as np
+import pytest
+
+from napari_inverse.engine import memory
+from napari_inverse.engine.memory import reuse_freed_memory
+
+pytestmark = pytest.mark.skipif(memory._LIBC is None or not hasattr(memory._LIBC, "mallinfo2"),
+                                reason="glibc >= 2.33 (mallopt, mallinfo2) only")
+
+BIG = 64 << 20  # above glibc's largest mmap threshold: a fresh mapping by default
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def _mapped_bytes() -> int:
+    """Bytes glibc currently holds in separate mappings (blocks it will unmap when freed)."""
+    memory._LIBC.mallinfo2.restype = _MallInfo2
+    return memory._LIBC.mallinfo2().hblkhd
+
+
+def _is_mapped_separately() -> bool:
+    before = _mapped_bytes()
+    block = np.ones(BIG // 8)
+    mapped = _mapped_bytes() - before >= BIG
+    del block
+    return mapped
+
+
+def _resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize()
+
+
+def test_big_blocks_come_from_the_heap_inside_a_job_and_from_mappings_outside():
+    assert _is_mapped_separately()
+    with reuse_freed_memory():
+        assert not _is_mapped_separately()
+    assert _is_mapped_separately()
+
+
+def test_memory_kept_for_reuse_is_returned_when_the_job_ends():
+    with reuse_freed_memory():
+        buffers = [np.ones(BIG // 8) for _ in range(4)]  # 256 MiB on the heap
+        del buffers
+        kept = _resident_bytes()
+    assert _resident_bytes() < kept - 3 * BIG
+
+
+def test_nested_jobs_keep_the_heap_until_the_last_one_ends():
+    with reuse_freed_memory():
+        with reuse_freed_memory():
+            pass
+        assert not _is_mapped_separately()
+    assert _is_mapped_separately()

@@ -1,0 +1,47 @@
+"""The fast BCR evaluator computes exactly the networks' function, for random and shipped weights."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from napari_inverse.nets import MRBCR, SRBCR
+from napari_inverse.nets.bcr_inference import mrbcr_restore, srbcr_restore
+from napari_inverse.zoo import load_model
+
+CASES = [(MRBCR, mrbcr_restore, lambda out: out[0]), (SRBCR, srbcr_restore, lambda out: out)]
+
+
+def _assert_same(fast: torch.Tensor, reference: torch.Tensor) -> None:
+    assert fast.shape == reference.shape
+    scale = reference.abs().max().item()
+    assert scale > 0
+    assert (fast - reference).abs().max().item() <= 1e-5 * scale
+
+
+@pytest.mark.parametrize("network, restore, full_resolution", CASES)
+@pytest.mark.parametrize("shape", [(1, 1, 37, 50), (2, 1, 64, 48)])
+def test_fast_evaluation_equals_the_forward_pass(network, restore, full_resolution, shape):
+    torch.manual_seed(1)
+    net = network().eval()
+    for p in net.parameters():  # Keras init leaves biases at zero; make every bias count
+        p.data.add_(0.05 * torch.randn_like(p))
+    x = torch.rand(shape)
+    with torch.inference_mode():
+        _assert_same(restore(net, x), full_resolution(net(x)))
+
+
+@pytest.mark.parametrize("name, full_resolution",
+                         [("mrbcr-widefield", lambda out: out[0]), ("srbcr-widefield", lambda o: o)])
+def test_shipped_models_predict_their_forward_pass(name, full_resolution):
+    model = load_model(name)  # channels-last weights, as the verbs run them
+    x = torch.rand(1, 1, 70, 66) * 2.0
+    with torch.inference_mode():
+        fast = model.predict(x)[0]
+        _assert_same(fast, full_resolution(model.net(x)))
+
+
+def test_predict_keeps_gradients_when_they_are_asked_for():
+    net = MRBCR()
+    out = net.predict(torch.rand(1, 1, 32, 32))
+    out.mean().backward()  # the training graph, not the in-place evaluator
+    assert net.encoders[0][0].weight.grad is not None
