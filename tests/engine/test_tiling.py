@@ -30,3 +30,24 @@ def test_identity_is_reproduced_exactly_everywhere():
     image = np.random.default_rng(1).random((97, 131)).astype(np.float32)
     out = predict_tiled(image, lambda b: b, (40, 40), overlap=(10, 10), halo=(5, 5))
     np.testing.assert_allclose(out, image, rtol=1e-6)
+
+
+def test_aligned_reads_start_on_the_grid_and_keep_at_least_the_halo():
+    tiles = plan_tiles((301, 257), (90, 70), overlap=(16, 16), halo=(13, 13), align=4)
+    for t in tiles:
+        for read, core in zip(t.read, t.core):
+            assert read.start % 4 == 0
+            assert core.start - read.start >= min(13, core.start)
+
+
+def test_a_subsampling_process_is_reproduced_when_reads_are_aligned():
+    """A block's [::4, ::4] samples are the image's own when the block starts on the grid."""
+    image = np.random.default_rng(2).random((150, 170)).astype(np.float32)
+
+    def coarse_grid(block):  # keep each pixel only where it lies on the 4-grid of the block
+        out = np.zeros_like(block)
+        out[::4, ::4] = block[::4, ::4]
+        return out
+
+    tiled = predict_tiled(image, coarse_grid, (50, 50), (8, 8), (6, 6), align=4)
+    np.testing.assert_allclose(tiled, coarse_grid(image), atol=1e-6)

@@ -24,18 +24,21 @@ class Tile:
 
 
 def plan_tiles(
-    shape: Sequence[int], tile_shape: Sequence[int], overlap: Sequence[int], halo: Sequence[int]
+    shape: Sequence[int], tile_shape: Sequence[int], overlap: Sequence[int], halo: Sequence[int],
+    align: int = 1,
 ) -> list[Tile]:
     """Cut ``shape`` into cores of at most ``tile_shape`` overlapping by ``overlap``.
 
     Every pixel is covered; the last core along an axis is moved back to end at the border
-    instead of shrinking, so every tile has the same size.
+    instead of shrinking, so every tile has the same size. Each read region starts at a
+    multiple of ``align`` (its halo grows by up to ``align - 1``): networks that subsample
+    (m-rBCR's ``x[::4, ::4]``, a U-Net's pooling) then see every tile on the whole image's grid.
     """
     shape = tuple(int(s) for s in shape)
     if not (len(tile_shape) == len(overlap) == len(halo) == len(shape)):
         raise ValueError("tile_shape, overlap and halo need one entry per spatial axis")
     per_axis = [
-        _axis_tiles(n, min(int(t), n), int(o), int(h))
+        _axis_tiles(n, min(int(t), n), int(o), int(h), int(align))
         for n, t, o, h in zip(shape, tile_shape, overlap, halo)
     ]
     tiles = []
@@ -58,15 +61,16 @@ def predict_tiled(
     overlap: Sequence[int],
     halo: Sequence[int],
     reporter: ProgressReporter | None = None,
+    align: int = 1,
 ) -> np.ndarray:
     """Apply ``process`` tile by tile; return the blended result.
 
     ``process`` maps a block to the same shape, or to ``(channels, *block.shape)`` for methods
     with several outputs per pixel (a restoration and its uncertainty, say); the result then has
     that leading channel axis. Memory is the output, one weight sum and one tile: an 8192² image
-    never exists as a full-size FFT buffer.
+    never exists as a full-size FFT buffer. ``align``: see :func:`plan_tiles`.
     """
-    tiles = plan_tiles(image.shape, tile_shape, overlap, halo)
+    tiles = plan_tiles(image.shape, tile_shape, overlap, halo, align)
     if len(tiles) == 1:
         return np.asarray(process(np.asarray(image, dtype=np.float32)), dtype=np.float32)
     output = None
@@ -84,7 +88,8 @@ def predict_tiled(
     return output
 
 
-def _axis_tiles(n: int, size: int, overlap: int, halo: int) -> list[tuple[slice, slice, np.ndarray]]:
+def _axis_tiles(n: int, size: int, overlap: int, halo: int,
+                align: int) -> list[tuple[slice, slice, np.ndarray]]:
     overlap = min(overlap, size - 1) if size > 1 else 0
     stride = max(size - overlap, 1)
     starts = list(range(0, max(n - size, 0) + 1, stride))
@@ -93,7 +98,8 @@ def _axis_tiles(n: int, size: int, overlap: int, halo: int) -> list[tuple[slice,
     tiles = []
     for i, start in enumerate(starts):
         stop = start + size
-        read = slice(max(start - halo, 0), min(stop + halo, n))
+        read_start = max(start - halo, 0)
+        read = slice(read_start - read_start % align, min(stop + halo, n))
         ramp = np.ones(size, dtype=np.float32)
         if len(starts) > 1 and overlap > 0:
             rising = _smooth_ramp(overlap)

@@ -17,6 +17,7 @@ from ..engine.normalisation import denormalise, percentile_normalise
 from ..engine.progress import ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
 from ..zoo import LoadedModel
+from ..zoo.families import family
 
 TILE_2D = (768, 768)  # at most: m-rBCR's activations on a 768² tile keep a run under ~1.5 GB
 TILE_3D = (32, 256, 256)
@@ -53,7 +54,8 @@ def apply_model(model: LoadedModel, image: np.ndarray,
 
     with reuse_freed_memory():  # layer outputs reuse freed blocks instead of fresh mappings
         output = predict_tiled(normalised, process, _tile(image.shape), (OVERLAP,) * image.ndim,
-                               (HALO,) * image.ndim, reporter)
+                               (HALO,) * image.ndim, reporter,
+                               align=family(model.card.family).multiple)
     if output.ndim == image.ndim:
         return denormalise(output, bounds), None
     low, high = bounds
