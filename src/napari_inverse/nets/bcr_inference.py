@@ -40,22 +40,26 @@ def mrbcr_restore(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The full-resolution m-rBCR output for an (N, 1, H, W) tensor, as `net(x)[0]`."""
     size = tuple(x.shape[-2:])
     padded = pad_to_multiple(x, 4, 2)
-    x0, x2, x4 = (_channels_last(padded[..., ::s, ::s]) for s in (1, 2, 4))
-    full, half = tuple(x0.shape[-2:]), tuple(x2.shape[-2:])
+    y0, y2, y4 = _forward_model(net, *(_channels_last(padded[..., ::s, ::s]) for s in (1, 2, 4)))
+    xi4 = _inverse(net.inverses[2], y4)
+    xi2 = _inverse(net.inverses[1], _fusion_upsampled(net.fusion_b, y2, xi4))
+    del xi4  # each scale's features are freed once used: less memory to page in per call
+    xi0 = _inverse(net.inverses[0], _fusion_upsampled(net.fusion_b, y0, xi2))
+    del xi2
+    z0 = _row_split_conv(net.outputs[0], xi0.add_(y0))  # the input residual, on every channel
+    return crop_to(z0, size)
 
+
+def _forward_model(net: nn.Module, x0: torch.Tensor, x2: torch.Tensor,
+                   x4: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The one-channel estimates y0, y2, y4 of the forward ("BCR") model at the three scales."""
+    full, half = tuple(x0.shape[-2:]), tuple(x2.shape[-2:])
     u0, u2, u4 = (_pixel_mlp(encode, s) for encode, s in zip(net.encoders, (x0, x2, x4)))
     u2_full, u4_full = _resize(u2, full), _resize(u4, full)
     f0 = _fusion(net.fusion, u0, u2_full)
     f2 = _resize(_fusion(net.fusion, u2_full, u4_full), half)
-    y0 = _linear(net.heads[0], u0, f0)
-    y2 = _linear(net.heads[1], u2, f2)
-    y4 = _linear(net.heads[2], u4)
-
-    xi4 = _inverse(net.inverses[2], y4)
-    xi2 = _inverse(net.inverses[1], _fusion_upsampled(net.fusion_b, y2, xi4))
-    xi0 = _inverse(net.inverses[0], _fusion_upsampled(net.fusion_b, y0, xi2))
-    z0 = _row_split_conv(net.outputs[0], xi0.add_(y0))  # the input residual, on every channel
-    return crop_to(z0, size)
+    return (_linear(net.heads[0], u0, f0), _linear(net.heads[1], u2, f2),
+            _linear(net.heads[2], u4))
 
 
 def srbcr_restore(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
