@@ -159,6 +159,7 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     assert sum("(mrbcr-widefield)" in row and "236,630" in row for row in rows) == 2
     learned = text.split("<!-- section: learned-speed -->")[1]
     assert "m-rBCR 128×128" in learned and "CARE 128×128" in learned
+    assert "against CARE's" in learned and "target: not slower" in learned
 
 
 def test_each_suite_rewrites_only_its_own_section(tmp_path):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from qtpy.QtCore import QElapsedTimer, QTimer
 
+from napari_inverse._napari import train_dock as train_dock_module
 from napari_inverse.simulate.pairs import denoising_pair
 from napari_inverse.zoo import list_models
 
@@ -65,8 +66,11 @@ def test_train_stop_save_then_pick_and_predict(open_dock, qtbot, noisy):
     denoise_dock.method.value = "n2v"
     viewer, dock = train_dock(open_dock, noisy, viewer=viewer)
     assert dock.target.native.isHidden() and dock.validation_target.native.isHidden()
-    # Probed from the click: the dock imported the first optimiser's torch._dynamo when it
-    # opened, so the training thread has nothing left that holds the GIL for long.
+    # Probed from the click: the dock started importing the first optimiser's torch._dynamo in
+    # the background when it opened (a user reads the dock meanwhile), so once that is done the
+    # training thread has nothing left that holds the GIL for long.
+    qtbot.waitUntil(lambda: not train_dock_module._optimiser_machinery().is_alive(),
+                    timeout=60_000)
     probe = StallProbe()
     probe.start()
     dock.run_button.clicked()

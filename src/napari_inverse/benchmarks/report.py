@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Optional
 
-from .cases import NA, PIXEL_SIZE_NM, WAVELENGTH_NM, Z_STEP_NM, BenchCase
+from .cases import LEARNED_TITLES, NA, PIXEL_SIZE_NM, WAVELENGTH_NM, Z_STEP_NM, BenchCase
 from .measure import Measurement
 
 _MIB = 2**20
@@ -86,7 +86,15 @@ def results_table(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]
 def target_lines(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]]]) -> list[str]:
     """Plain statements of whether each case met its speed or memory target."""
     lines = []
+    seconds = {(case.method, case.shape): ours.seconds for case, ours, _ in rows if ours.seconds}
     for case, ours, theirs in rows:
+        rival = seconds.get((case.not_slower_than, case.shape))
+        if rival is not None and ours.seconds:
+            verdict = "met" if ours.seconds <= rival else "NOT met"
+            lines.append(f"- {case.label}: {ours.seconds:.2f} s against "
+                         f"{LEARNED_TITLES[case.not_slower_than]}'s {rival:.2f} s "
+                         f"({rival / ours.seconds:.2f}× its speed; target: not slower): "
+                         f"**{verdict}**")
         if case.speedup_target and theirs is not None and not theirs.skipped:
             ratio = theirs.seconds / ours.seconds
             verdict = "met" if ratio >= case.speedup_target else "NOT met"
