@@ -23,11 +23,31 @@ def test_the_trained_model_is_returned_on_the_cpu(image):
     assert result.model.device == torch.device("cpu")
 
 
+def test_the_optimiser_state_is_dropped_before_device_memory_is_released(image, monkeypatch):
+    """On a CPU the release is a no-op, so check what it depends on: when fit releases, Adam's
+    moments (device tensors as large as the network twice over) are gone."""
+    from napari_inverse.training import loop
+
+    optimisers, moments_at_release = [], []
+
+    class RecordedAdam(torch.optim.Adam):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            optimisers.append(self)
+
+    monkeypatch.setattr(torch.optim, "Adam", RecordedAdam)
+    monkeypatch.setattr(loop, "release_device_memory", lambda device: moments_at_release.append(
+        sum(len(o.state) for o in optimisers)))
+    fine_tune(image, device="cpu", **TINY)
+    assert len(optimisers) == 1 and moments_at_release == [0]
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_a_cuda_run_gives_all_its_memory_back(image):
     torch.cuda.synchronize()
-    before = torch.cuda.memory_allocated()
+    allocated, reserved = torch.cuda.memory_allocated(), torch.cuda.memory_reserved()
     result = fine_tune(image, device="cuda", **TINY)
     torch.cuda.synchronize()
-    assert torch.cuda.memory_allocated() == before  # with the result still held
+    assert torch.cuda.memory_allocated() == allocated  # with the result still held
+    assert torch.cuda.memory_reserved() <= reserved  # given back to the driver, not cached
     assert {p.device.type for p in result.model.net.parameters()} == {"cpu"}

@@ -82,19 +82,9 @@ def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, c
                 reason = "time budget"
                 break
             _train_mode(net, config.freeze_batch_norm)
-            x, y = sampler.sample(config.batch_size)
-            x, y = x.to(device, non_blocking=True), (y.to(device, non_blocking=True) if y is not None else None)
-            with _autocast(device, config.mixed_precision):
-                loss = objective(net, x, y, generator)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"the training loss became {loss.item()} at step {state.step + 1}; lower the "
-                    "learning rate or check the training images for extreme values")
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
+            state.running.append(_train_step(net, objective, sampler, optimiser, config, device,
+                                              generator, state.step + 1))
             state.step += 1
-            state.running.append(float(loss.detach()))
             if progress is not None:
                 progress(state.step, config.steps, f"loss {state.running[-1]:.4g}")
             if state.step % config.validate_every == 0 or state.step == config.steps:
@@ -119,9 +109,27 @@ def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, c
             save_checkpoint(checkpoint, _snapshot(state, net, optimiser, sampler, generator))
         net.load_state_dict(state.best_state)
         net.to("cpu")
-        release_device_memory(device)
+        optimiser.state.clear()  # Adam's moments stay on the device until dropped
+        release_device_memory(device)  # now nothing of the run holds device memory
     return FitResult(state.best_state, state.best_loss, state.step, state.wall_time_s, reason,
                      str(device), state.history)
+
+
+def _train_step(net, objective, sampler, optimiser, config: FitConfig, device, generator,
+                step: int) -> float:
+    """One optimiser step on a fresh batch; its device tensors die with this call."""
+    x, y = sampler.sample(config.batch_size)
+    x, y = x.to(device, non_blocking=True), (y.to(device, non_blocking=True) if y is not None else None)
+    with _autocast(device, config.mixed_precision):
+        loss = objective(net, x, y, generator)
+    if not torch.isfinite(loss):
+        raise FloatingPointError(
+            f"the training loss became {loss.item()} at step {step}; lower the learning rate or "
+            "check the training images for extreme values")
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    optimiser.step()
+    return float(loss.detach())
 
 
 @dataclass
