@@ -32,8 +32,10 @@ from .padding import crop_to, pad_to_multiple
 
 ROW_BLOCK = 16
 """Output channels of the row-split convolution are padded to a multiple of this (see there)."""
-CPU_CHUNK = 4096
-"""Pixels per matrix product of the per-pixel layers on a CPU: 4096 x 32 floats stay in cache."""
+CPU_CHUNK = 16384
+"""Pixels per matrix product of the per-pixel layers on a CPU: 2 MB of activations, which stay
+in cache; fewer calls than 4096 (per 512² map of 12 layers: 106 vs 116 ms on one core, 63 vs
+68 ms on two)."""
 
 
 def mrbcr_restore(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
