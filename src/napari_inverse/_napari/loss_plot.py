@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from qtpy.QtCore import QPointF, QRectF, Qt
 from qtpy.QtGui import QColor, QPainter, QPen, QPolygonF
-from qtpy.QtWidgets import QWidget
+from qtpy.QtWidgets import QSizePolicy, QWidget
 
 TRAIN_COLOUR = QColor("#5aa0e6")
 VALIDATION_COLOUR = QColor("#e8a33d")
@@ -23,6 +23,8 @@ class LossPlot(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumHeight(150)
+        # a bare QWidget has no size hint, so the dock's layout would leave it narrow
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.train: list[tuple[int, float]] = []
         self.validation: list[tuple[int, float]] = []
 
@@ -45,7 +47,7 @@ class LossPlot(QWidget):
         painter.setPen(QPen(text, 1))
         painter.drawRect(area)
         if not self.validation:
-            painter.drawText(area, Qt.AlignmentFlag.AlignCenter,
+            painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                              "the losses appear after the first validation")
             return
         values = [loss for _, loss in self.train + self.validation]
