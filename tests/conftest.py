@@ -2,7 +2,6 @@
 a simulated widefield filament image with known truth in 2-D and 3-D."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 

@@ -59,15 +59,16 @@ def run_fine_tune(args: argparse.Namespace, cancel) -> int:
             axes=args.axes or image.axes,
             pixel_size_nm=args.pixel_size or image.pixel_size_nm.get("X"), device=args.device,
             progress=bar, cancel=cancel, time_budget_s=args.time_budget,
-            on_validation=lambda r: _say(f"{name}: step {r['step']} train {r['train_loss']:.4g} "
+            on_validation=lambda r: say(f"{name}: step {r['step']} train {r['train_loss']:.4g} "
                                          f"validation {r['validation_loss']:.4g}"))
     finally:
         bar.close()
     card = result.card
-    _say(f"{name}: {card.steps} steps ({result.stop_reason}) in {card.wall_time_s:.0f} s on "
+    say(f"{name}: {card.steps} steps ({result.stop_reason}) in {card.wall_time_s:.0f} s on "
          f"{card.hardware}; best weights → {result.entry.weights}")
     return EXIT_CANCELLED if result.stop_reason == "cancelled" else 0
 
 
-def _say(line: str) -> None:
+def say(line: str) -> None:
+    """One progress line on stderr (stdout stays free for results)."""
     print(line, file=sys.stderr, flush=True)

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from .cli_fine_tune import add_fine_tune_arguments
+from .cli_fine_tune import add_fine_tune_arguments, say
 
 
 def add_train_commands(commands) -> None:
@@ -62,7 +61,7 @@ def run_train(args: argparse.Namespace, cancel) -> int:
     try:
         run_recipe(chosen, Path(args.out), args.device, args.workers,
                    Path(args.pool_dir) if args.pool_dir else None, progress=bar, cancel=cancel,
-                   say=lambda line: print(line, file=sys.stderr, flush=True),
+                   say=say,
                    init_from=args.init_from)
     finally:
         bar.close()

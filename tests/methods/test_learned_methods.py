@@ -13,7 +13,7 @@ import dask.array as da
 import numpy as np
 import pytest
 
-from napari_inverse import (CancelToken, Cancelled, InvalidInput, Optics, PixelSizeWarning,
+from napari_inverse import (CancelToken, Cancelled, Optics, PixelSizeWarning,
                             deconvolve, denoise)
 from napari_inverse.metrics import psnr
 from napari_inverse.simulate.pairs import deconvolution_pair, denoising_pair

@@ -70,9 +70,11 @@ def _learned(title: str, method: str, model: str) -> BenchMethod:
 
 def learned_methods() -> tuple[BenchMethod, ...]:
     """The shipped deconvolution models, each scored exactly as a user would run it."""
-    return (_learned("m-rBCR", "mrbcr", "mrbcr-widefield"),
-            _learned("s-rBCR", "srbcr", "srbcr-widefield"),
-            _learned("CARE", "care", "care-widefield"))
+    from ..methods.deconvolve import LEARNED_METHODS
+    from ..zoo import FAMILIES
+
+    return tuple(_learned(FAMILIES[method].title, method, model)
+                 for method, model in LEARNED_METHODS.items())
 
 
 CLASSICAL_METHODS = (

@@ -105,7 +105,7 @@ def fine_tune(
     card.name, card.pixel_size_nm = name, pixel_size_nm
     if pixel_size_nm is not None:
         card.nyquist_fraction = None  # trained for this sampling, not the start's range
-    card.description = _description(card, split.training_frames)
+    card.description = _description(card, sampler.n_frames)
     card.metrics["validation"] = _validation_note(validation, validation_fraction)
     record_fit(card, result, config, patch, device)
     entry = save_trained(net, card, result.history, Path(out) if out is not None else None)

@@ -12,7 +12,6 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from ..engine.memory import reuse_freed_memory
 from ..engine.normalisation import denormalise, percentile_normalise
 from ..engine.progress import ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
@@ -37,6 +36,8 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     """(restored, uncertainty or None) for one spatial block (Y, X) or (Z, Y, X).
 
     ``reporter`` gets one step per tile (see :func:`tile_count`) and may cancel between tiles.
+    A job of many calls runs them inside :func:`~napari_inverse.engine.memory.reuse_freed_memory`
+    (the verbs do), so each call reuses the memory the previous one freed.
     """
     spec = model.card.normalisation
     normalised, bounds = percentile_normalise(image, spec.get("low", 1.0), spec.get("high", 99.8))
@@ -52,10 +53,8 @@ def apply_model(model: LoadedModel, image: np.ndarray,
             return loc
         return np.stack([loc, scale[0, 0].float().cpu().numpy()])
 
-    with reuse_freed_memory():  # layer outputs reuse freed blocks instead of fresh mappings
-        output = predict_tiled(normalised, process, _tile(image.shape), (OVERLAP,) * image.ndim,
-                               (HALO,) * image.ndim, reporter,
-                               align=family(model.card.family).multiple)
+    output = predict_tiled(normalised, process, _tile(image.shape), (OVERLAP,) * image.ndim,
+                           (HALO,) * image.ndim, reporter, align=family(model.card.family).multiple)
     if output.ndim == image.ndim:
         return denormalise(output, bounds), None
     low, high = bounds

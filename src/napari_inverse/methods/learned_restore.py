@@ -15,6 +15,7 @@ import numpy as np
 
 from ..engine.axes import SpatialLoop
 from ..engine.device import release_device_memory, select_device
+from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.validation import InvalidInput, check_image
 from ..optics import Optics
@@ -47,13 +48,13 @@ def restore_with_model(
     """
     started = time.perf_counter()
     check_image(image)
+    if resample and optics is None:
+        raise InvalidInput("resample=True needs optics=Optics(...) to know the pixel size")
     torch_device = select_device(device)
     loaded = _load(model, method, task, torch_device)
     try:
         loop = SpatialLoop(image, axes, loaded.card.architecture.get("ndim", 2))
         mismatch = pixel_size_mismatch(loaded.card, optics) if optics is not None else None
-        if resample and optics is None:
-            raise InvalidInput("resample=True needs optics=Optics(...) to know the pixel size")
         zoom = model_zoom(loaded.card, optics) if mismatch and resample else 1.0
         if mismatch and not resample:
             warnings.warn(mismatch, PixelSizeWarning, stacklevel=3)
@@ -70,7 +71,8 @@ def restore_with_model(
                     uncertainty = to_image_grid(uncertainty, block.shape)
             return restored if uncertainty is None else (restored, uncertainty)
 
-        outputs = loop.run(restore_block)
+        with reuse_freed_memory():  # one heap for every plane and tile of the job
+            outputs = loop.run(restore_block)
         card = loaded.card
     finally:
         del loaded  # the weights leave the device before its cache is emptied

@@ -27,9 +27,9 @@ class PixelSizeWarning(UserWarning):
 
 def pixel_size_mismatch(card: ModelCard, optics: Optics) -> Optional[str]:
     """The warning every face shows when ``optics.pixel_size_nm`` does not fit ``card``, or None."""
-    accepted = card.accepted_pixel_size_nm(optics.na, optics.wavelength_nm, TOLERANCE)
-    if accepted is None or accepted[0] <= optics.pixel_size_nm <= accepted[1]:
+    if card.accepts_pixel_size(optics.pixel_size_nm, optics.na, optics.wavelength_nm, TOLERANCE):
         return None
+    accepted = card.accepted_pixel_size_nm(optics.na, optics.wavelength_nm, TOLERANCE)
     expected = card.expected_pixel_size_nm(optics.na, optics.wavelength_nm)
     return (
         f"the image has {optics.pixel_size_nm:.0f} nm pixels but model '{card.name}' takes "

@@ -11,6 +11,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..engine.device import select_device
+from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike
 from ..metrics import psnr
 from ..simulate.pairs import MicroscopeRanges
@@ -78,8 +79,9 @@ def validation_psnr(net, card: ModelCard, inputs, targets, device) -> float:
     from ..methods.learned import apply_model
 
     model = LoadedModel(net.to(device).eval(), card, device)
-    scores = [psnr(np.asarray(t), apply_model(model, np.asarray(x))[0])
-              for x, t in zip(inputs, targets)]
+    with reuse_freed_memory():
+        scores = [psnr(np.asarray(t), apply_model(model, np.asarray(x))[0])
+                  for x, t in zip(inputs, targets)]
     net.to("cpu")
     return float(np.mean(scores))
 

@@ -31,10 +31,6 @@ class Split:
     targets: Optional[list]
     held_out: list[tuple]
 
-    @property
-    def training_frames(self) -> int:
-        return sum(_frame_count(image) for image in self.inputs)
-
 
 def as_image_list(images, name: str) -> list:
     """One array or a list/tuple of arrays (several layers) as a list."""
@@ -131,6 +127,3 @@ def _check_finite_frames(array, name: str) -> None:
         for index in np.ndindex(*array.shape[:-2]):
             check_finite(np.asarray(array[index]), name)
 
-
-def _frame_count(image) -> int:
-    return int(np.prod(image.shape[:-2], dtype=np.int64))

@@ -25,8 +25,9 @@ class Family:
 
     def predict(self, net: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
         """(restored, per-pixel scale or None) for a normalised (batch, 1, …) tensor."""
-        if self.name in ("mrbcr", "srbcr"):
-            return net.predict(x), None  # the full-resolution output, by the fast evaluator
+        predict = getattr(net, "predict", None)
+        if predict is not None:  # the BCR networks: their full-resolution output, fast
+            return predict(x), None
         output = net(x)
         if isinstance(output, tuple):
             return output[0], output[1]
