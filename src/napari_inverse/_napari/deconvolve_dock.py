@@ -11,11 +11,12 @@ from magicgui.widgets import CheckBox, ComboBox, FloatSpinBox, SpinBox
 
 from ..methods import deconvolve
 from ..methods.deconvolve import LEARNED_METHODS
+from ..zoo import FAMILIES
 from .layer_optics import layer_axes
 from .model_choice import ModelChoice
 from .verb_dock import VerbDock
 
-METHODS = [("m-rBCR", "mrbcr"), ("s-rBCR", "srbcr"), ("CARE", "care"),
+METHODS = [*((FAMILIES[method].title, method) for method in LEARNED_METHODS),
            ("Richardson–Lucy", "richardson_lucy"), ("Wiener", "wiener")]
 
 
@@ -65,10 +66,5 @@ class DeconvolveDock(VerbDock):
         else:
             options = {"iterations": self.iterations.value, "tv_weight": self.tv_weight.value,
                        "regularization": self.regularization.value or None}
-        method, axes, device = self.method.value, layer_axes(layer), self.device.value
-
-        def job(progress, cancel):
-            return deconvolve(data, method, axes=axes, optics=optics, device=device,
-                              progress=progress, cancel=cancel, **options)
-
-        return job
+        return self._verb_job(deconvolve, data, layer, self.method.value, optics=optics,
+                              **options)

@@ -8,11 +8,12 @@ from __future__ import annotations
 from magicgui.widgets import ComboBox
 
 from ..methods import denoise
-from .layer_optics import layer_axes
+from ..methods.denoise import METHODS as MODELS
+from ..zoo import FAMILIES
 from .model_choice import ModelChoice
 from .verb_dock import VerbDock
 
-METHODS = [("CARE", "care"), ("Noise2Void", "n2v")]
+METHODS = [(FAMILIES[method].title, method) for method in MODELS]
 
 
 class DenoiseDock(VerbDock):
@@ -31,12 +32,5 @@ class DenoiseDock(VerbDock):
         self.models.show_family(self.method.value)
 
     def _job(self, data, layer):
-        method, axes, optics, device = (self.method.value, layer_axes(layer), self._optics(),
-                                        self.device.value)
-        options = self.models.options
-
-        def job(progress, cancel):
-            return denoise(data, method, axes=axes, optics=optics, device=device,
-                           progress=progress, cancel=cancel, **options)
-
-        return job
+        return self._verb_job(denoise, data, layer, self.method.value, optics=self._optics(),
+                              **self.models.options)

@@ -44,7 +44,13 @@ class ModelChoice(Container):
         follow_saved_models(self, self.refresh)
 
     def show_family(self, family: Optional[str]) -> None:
-        """Offer the models of ``family`` (a learned method's name), or hide for None."""
+        """Offer the models of ``family`` (a learned method's name), or hide for None.
+
+        Called on every change of the dock's method, layer or 3-D box: the zoo is re-read only
+        when the family changes (saved models arrive by announcement, Show or "refresh").
+        """
+        if family == self._family:
+            return
         self._family = family
         self.visible = family is not None
         self.refresh()

@@ -28,12 +28,11 @@ from ..methods.fine_tune import FineTuneResult, fine_tune
 from ..optics import Optics
 from ..training.fine_tuning import PAIRED, STARTS, fine_tune_settings
 from ..zoo import FAMILIES, ZooEntry, list_models
-from .layer_optics import layer_axes, optics_from_layer
+from .layer_optics import optics_from_layer
 from .layer_select import LayerSelect
 from .loss_plot import LossPlot
 from .model_choice import announce_saved_model, follow_saved_models, model_reference
 from .pixel_size_check import PixelSizeCheck
-from .result_layers import show_result
 from .training_layers import common_axes, layer_arrays, training_pixel_size
 from .verb_dock import VerbDock
 
@@ -199,16 +198,11 @@ class TrainDock(VerbDock):
 
     def _predict_job(self, data, layer):
         """The saved model on ``layer`` through the verb of its task, as the other docks run it."""
-        card, model = self._trained.card, str(self._trained.weights)
+        card = self._trained.card
         verb = denoise if card.task == "denoising" else deconvolve
-        axes, device, optics = layer_axes(layer), self.device.value, self._predict_optics()
-        resample = self.predict_check.resample_wanted
-
-        def job(progress, cancel):
-            return verb(data, card.family, model=model, axes=axes, optics=optics,
-                        resample=resample, device=device, progress=progress, cancel=cancel)
-
-        return job
+        return self._verb_job(verb, data, layer, card.family, model=str(self._trained.weights),
+                              optics=self._predict_optics(),
+                              resample=self.predict_check.resample_wanted)
 
     def _predict_optics(self) -> Optional[Optics]:
         """The Predict layer's microscope for the pixel-size check; None when its pixel size is
@@ -243,9 +237,8 @@ class TrainDock(VerbDock):
 
     def _on_result(self, result) -> None:
         if not isinstance(result, FineTuneResult):  # a prediction
-            source, metadata = self._source, result.metadata
-            show_result(self._viewer, source, result.image, f"{source.name} [{metadata['model']}]",
-                        {"napari_inverse": metadata})
+            super()._on_result(result)
+            metadata = result.metadata
             self.message.value = f"predicted on {metadata['device']} in {metadata['seconds']:.1f} s"
             return
         self._trained = result.entry

@@ -16,7 +16,7 @@ from napari.utils.notifications import show_error
 from ..engine.device import available_devices
 from ..optics import Optics
 from .job_runner import Job, JobRunner
-from .layer_optics import optics_from_layer
+from .layer_optics import layer_axes, optics_from_layer
 from .result_layers import show_result
 from .settings import load_settings, save_settings
 
@@ -143,12 +143,23 @@ class VerbDock(Container):
         self.progress.value = done
         self.message.value = message
 
+    def _verb_job(self, verb: Callable, data, layer, method: str, **options) -> Callable:
+        """A job running ``verb(data, method, …)`` with the layer's axes and the dock's device."""
+        axes, device = layer_axes(layer), self.device.value
+
+        def job(progress, cancel):
+            return verb(data, method, axes=axes, device=device, progress=progress, cancel=cancel,
+                        **options)
+
+        return job
+
     def _on_result(self, result) -> None:
         source, metadata = self._source, result.metadata
         name = f"{source.name} [{metadata.get('model') or metadata['method']}]"
-        show_result(self._viewer, source, result.image, name, {
-            "optics": metadata["optics"], "napari_inverse": metadata,
-        })
+        layer_metadata = {"napari_inverse": metadata}
+        if metadata.get("optics") is not None:
+            layer_metadata["optics"] = metadata["optics"]
+        show_result(self._viewer, source, result.image, name, layer_metadata)
         self.message.value = f"done on {metadata['device']} in {metadata['seconds']:.1f} s"
 
     def _on_finished(self, status: str) -> None:

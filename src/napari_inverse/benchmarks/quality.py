@@ -159,9 +159,9 @@ def run_quality_suite(quick: bool, device: str, command: str, say=print,
         sets += (RealImageSet(real_image),)
     throughput = pair_throughput((64, 64) if quick else (256, 256), seconds=2.0 if quick else 20.0)
     say(f"pair builder: {throughput:.1f} pairs/s")
-    rows = []
+    rows, methods = [], CLASSICAL_METHODS + learned_methods()
     for dataset in sets:
-        for method in CLASSICAL_METHODS + learned_methods():
+        for method in methods:
             rows.append(evaluate(method, dataset, device, measure_resolution=not quick))
             say(f"{dataset.name} · {method.name}: PSNR {rows[-1].psnr:.2f} dB")
     return "\n".join([

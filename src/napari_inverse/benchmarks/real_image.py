@@ -3,8 +3,8 @@
 The real image (512×512, uint16, fluorescent nuclei) is scaled to [0, 1] and treated as the
 specimen, then blurred and noised by the simulator through microscopes drawn like the simulated
 sets' (NA 0.8–1.49, 450–650 nm, near-Nyquist pixels, 100–1000 photons). Its four 256² quadrants
-seen through three microscopes each make the test set; two other microscopes make the
-validation set. The image is not shipped (licence): pass its path (see
+seen through three microscopes each make the test set; the quadrants seen through one other
+microscope make the validation set. The image is not shipped (licence): pass its path (see
 ``scripts/nuclei_realism_figure.py`` for how to extract it from the stardist wheel).
 """
 from __future__ import annotations
@@ -29,10 +29,6 @@ class RealImageSet:
     @property
     def name(self) -> str:
         return f"deconvolution/real nuclei, stardist img2d ({4 * self.microscopes}×{QUADRANT}²)"
-
-    @property
-    def n_images(self) -> int:
-        return 4 * self.microscopes
 
     def pairs(self) -> list[Pair]:
         import tifffile

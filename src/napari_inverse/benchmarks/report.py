@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import platform
 import subprocess
@@ -164,10 +165,7 @@ def _git(root: Path, *args: str) -> str:
 
 
 def _megapixels(case: BenchCase) -> float:
-    pixels = 1
-    for n in case.shape:
-        pixels *= n
-    return pixels / 1e6
+    return math.prod(case.shape) / 1e6
 
 
 def _mib(size: Optional[int]) -> str:

@@ -27,7 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .bcr_blocks import Fusion, InverseProcess, PixelMLP, ResidualDenseBlock, resize
+from .bcr_blocks import (SCALES, Fusion, InverseProcess, PixelMLP, ResidualDenseBlock, resize,
+                          subsample_scales)
 from .padding import crop_to, pad_to_multiple
 
 ROW_BLOCK = 16
@@ -41,8 +42,8 @@ in cache; fewer calls than 4096 (per 512² map of 12 layers: 106 vs 116 ms on on
 def mrbcr_restore(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The full-resolution m-rBCR output for an (N, 1, H, W) tensor, as `net(x)[0]`."""
     size = tuple(x.shape[-2:])
-    padded = pad_to_multiple(x, 4, 2)
-    y0, y2, y4 = _forward_model(net, *(_channels_last(padded[..., ::s, ::s]) for s in (1, 2, 4)))
+    scales = subsample_scales(pad_to_multiple(x, SCALES[-1], 2))
+    y0, y2, y4 = _forward_model(net, *(_channels_last(s) for s in scales))
     xi4 = _inverse(net.inverses[2], y4)
     xi2 = _inverse(net.inverses[1], _fusion_upsampled(net.fusion_b, y2, xi4))
     del xi4  # each scale's features are freed once used: less memory to page in per call
