@@ -13,6 +13,7 @@ from napari_inverse.io import read_tiff
 from napari_inverse.optics import Optics
 from napari_inverse.simulate import filaments, simulate_widefield
 from napari_inverse.simulate.pairs import deconvolution_pair, denoising_pair
+from napari_inverse.training import RECIPES
 
 IMAGEJ_65NM = {"resolution": (1 / 0.065, 1 / 0.065), "metadata": {"unit": "um", "axes": "YX"}}
 
@@ -160,6 +161,12 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     learned = text.split("<!-- section: learned-speed -->")[1]
     assert "m-rBCR 128×128" in learned and "CARE 128×128" in learned
     assert "against CARE's" in learned and "target: not slower" in learned
+    training = text.split("<!-- section: training -->")[1].split("<!-- end: training -->")[0]
+    assert "## Training throughput (quick smoke test" in training
+    rows = {line.split("|")[1].strip(): line.split("|") for line in training.splitlines()
+            if line.startswith("| ") and not line.startswith("| recipe |")}
+    assert set(rows) == set(RECIPES)
+    assert all(float(row[6]) > 0 and "MiB" in row[8] for row in rows.values())
 
 
 def test_each_suite_rewrites_only_its_own_section(tmp_path):

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from napari_inverse.nets import MRBCR, SRBCR, mrbcr_loss
+from napari_inverse.nets.bcr_blocks import SingleChannelOutput
 
 
 def n_params(model: torch.nn.Module) -> int:
@@ -74,6 +75,22 @@ def test_each_output_is_the_9x9_conv_of_inverse_features_plus_forward_estimate()
             assert xi.shape[1] == 48 and y.shape[1] == 1
             expected = F.conv2d(xi + y, conv.weight, conv.bias, padding=4)
             torch.testing.assert_close(z, expected)
+
+
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+def test_the_row_split_output_conv_has_the_gradients_of_the_9x9_conv(layout):
+    """Training runs the output convolution row by row; every gradient must be the 9x9 one's."""
+    torch.manual_seed(2)
+    conv = SingleChannelOutput(6, 9)
+    conv.bias.data.fill_(0.3)
+    x = torch.rand(2, 6, 21, 17).contiguous(memory_format=layout).requires_grad_()
+    upstream = torch.randn(2, 1, 21, 17)
+    (conv(x) * upstream).sum().backward()
+    split = (x.grad, conv.weight.grad, conv.bias.grad)
+    x.grad, conv.weight.grad, conv.bias.grad = None, None, None
+    (F.conv2d(x, conv.weight, conv.bias, padding=4) * upstream).sum().backward()
+    for a, b in zip(split, (x.grad, conv.weight.grad, conv.bias.grad)):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
 
 
 def test_channels_last_gives_the_same_outputs():

@@ -109,3 +109,28 @@ def test_a_diverging_loss_is_reported_with_the_fix():
 
     with pytest.raises(FloatingPointError, match="lower the learning rate"):
         fit(net, exploding, sampler, validation, config, device="cpu")
+
+
+@pytest.mark.parametrize("family, architecture, patch", [
+    ("srbcr", {}, (32, 32)), ("care", {**ARCHITECTURE, "ndim": 3}, (8, 16, 16))])
+def test_a_network_trains_in_its_layout_and_comes_back_in_the_default_one(
+        family, architecture, patch, tmp_path):
+    """s-rBCR trains channels-last on a CPU (U-Nets do not); what fit returns saves as usual."""
+    from safetensors.torch import save_file
+
+    from napari_inverse.training import OBJECTIVES
+
+    images = np.random.default_rng(0).random((2, 16, 32, 32)).astype(np.float32)
+    sampler = PatchSampler([images], [images], patch, seed=0)  # 2-D: planes of the stack
+    net = build_network(family, architecture)
+    seen = []  # per forward: are the weights in NHWC (a 1-channel input is both layouts)?
+    net.register_forward_pre_hook(lambda module, args: seen.append(any(
+        p.dim() == 4 and not p.is_contiguous() and p.is_contiguous(memory_format=torch.channels_last)
+        for p in module.parameters())))
+    result = fit(net, OBJECTIVES[family], sampler, sampler.fixed_batches(4, 4),
+                 FitConfig(steps=3, batch_size=2, validate_every=3), device="cpu")
+    assert result.steps == 3
+    assert seen[0] == (family == "srbcr")  # the first training batch
+    for tensor in [*net.state_dict().values(), *result.best_state.values()]:
+        assert tensor.is_contiguous()
+    save_file(result.best_state, str(tmp_path / "weights.safetensors"))

@@ -8,6 +8,7 @@ import torch
 
 from napari_inverse.training import OBJECTIVES, RECIPES
 from napari_inverse.training.runner import run_recipe
+from napari_inverse.training.simulated import TRAINING_SEED_BASE, build_pool
 from napari_inverse.zoo import build_network, list_models, load_model
 
 SHIPPED = ("mrbcr-widefield", "srbcr-widefield", "care-widefield", "care-denoise",
@@ -22,6 +23,14 @@ def test_each_recipe_has_a_trainable_network(name):
     loss = OBJECTIVES[recipe.family](net, x, x.clone(), torch.Generator().manual_seed(0))
     loss.backward()
     assert torch.isfinite(loss) and all(p.grad is not None for p in net.parameters())
+
+
+def test_a_pool_built_in_process_leaves_the_training_threads_alone():
+    """`train --recipe` builds its pool in its own process, then trains there on every core."""
+    torch.set_num_threads(2)  # the fixture restores the thread count afterwards
+    inputs, targets = build_pool("denoising", 1, (32, 32), TRAINING_SEED_BASE, workers=1)
+    assert inputs.shape == targets.shape == (1, 32, 32)
+    assert torch.get_num_threads() == 2
 
 
 def _tiny(name: str, images: int, **fit):

@@ -1,8 +1,10 @@
-"""Benchmarks on this machine: restoration quality on fixed simulated sets, and the speed and
-peak memory of each solver in a fresh process beside scikit-image on the same image.
+"""Benchmarks on this machine: restoration quality on fixed simulated sets, the speed and
+peak memory of each solver in a fresh process beside scikit-image on the same image, and the
+training throughput of each shipped recipe.
 
 ``napari-inverse bench`` calls :func:`run_benchmarks`; each suite writes its own section of
-``docs/benchmarks.md`` (``document.py``); the speed workers live in ``worker.py``.
+``docs/benchmarks.md`` (``document.py``); the speed workers live in ``worker.py``, the training
+suite in ``training_speed.py`` with its worker in ``training_worker.py``.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Optional
 DEFAULT_REPORT = Path("docs") / "benchmarks.md"
 
 
-SUITES = ("quality", "speed", "learned-speed")
+SUITES = ("quality", "speed", "learned-speed", "training")
 
 
 def run_benchmarks(
@@ -43,6 +45,12 @@ def run_benchmarks(
             section = _run_speed_suite(quick, device, command, learned=suite != "speed")
             if target is not None:
                 write_section(target, suite, section)
+    if "training" in suites:
+        from .training_speed import run_training_suite
+
+        section = run_training_suite(quick, device, command, say=_say)
+        if target is not None:
+            write_section(target, "training", section)
     if target is not None:
         print(f"report written to {target}")
     return 0

@@ -14,8 +14,6 @@ rounding; `tests/nets/test_bcr_inference.py` compares) from the module's own wei
 - residual dense blocks: every feature piece (the row-conv output, each block's squeeze, each
   step's growth) is convolved once with the stacked weights of all its consumers and added into
   one accumulator that holds every step's pre-activation;
-- the 9x9 convolution to one channel runs as a 1x9 convolution to one channel per kernel row,
-  shifted and summed (43 instead of 220 ms for 48 channels at 512² on one core of this CPU);
 - only the full-resolution output of m-rBCR is computed (the coarse outputs serve training).
 
 Tensors are (batch, channels, H, W) in channels-last memory, so a pixel-by-channel matrix is a
@@ -31,8 +29,6 @@ from .bcr_blocks import (SCALES, Fusion, InverseProcess, PixelMLP, ResidualDense
                           subsample_scales)
 from .padding import crop_to, pad_to_multiple
 
-ROW_BLOCK = 16
-"""Output channels of the row-split convolution are padded to a multiple of this (see there)."""
 CPU_CHUNK = 16384
 """Pixels per matrix product of the per-pixel layers on a CPU: 2 MB of activations, which stay
 in cache; fewer calls than 4096 (per 512² map of 12 layers: 106 vs 116 ms on one core, 63 vs
@@ -49,7 +45,7 @@ def mrbcr_restore(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
     del xi4  # each scale's features are freed once used: less memory to page in per call
     xi0 = _inverse(net.inverses[0], _fusion_upsampled(net.fusion_b, y0, xi2))
     del xi2
-    z0 = _row_split_conv(net.outputs[0], xi0.add_(y0))  # the input residual, on every channel
+    z0 = net.outputs[0](xi0.add_(y0))  # the input residual, on every channel
     return crop_to(z0, size)
 
 
@@ -68,7 +64,7 @@ def _forward_model(net: nn.Module, x0: torch.Tensor, x2: torch.Tensor,
 def srbcr_restore(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The s-rBCR output for an (N, 1, H, W) tensor, as `net(x)`."""
     features = _linear(net.lift, _pixel_mlp(net.encoder, _channels_last(x)))
-    return _row_split_conv(net.output, _inverse(net.inverse, features))
+    return net.output(_inverse(net.inverse, features))
 
 
 def _channels_last(x: torch.Tensor) -> torch.Tensor:
@@ -150,26 +146,6 @@ def _inverse(inverse: InverseProcess, x: torch.Tensor) -> torch.Tensor:
         if isinstance(layer, nn.Conv2d):
             x = layer(x).relu_()  # every row conv is followed by a ReLU
     return _dense_blocks(list(inverse.blocks), x)
-
-
-def _row_split_conv(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
-    """A k x k convolution to one channel as a 1 x k convolution per kernel row, shifted, summed.
-
-    Row j of the kernel sees input row y + j - k//2, so output row y sums row j's response
-    at row y + j - k//2 (zero beyond the image, the padding the k x k convolution uses).
-    """
-    k = conv.kernel_size[0]
-    half, height = k // 2, x.shape[-2]
-    rows = conv.weight[0].transpose(0, 1).unsqueeze(2)  # (k, C, 1, k): kernel row j -> channel j
-    # oneDNN vectorises output channels in blocks of 8 (16 with AVX-512): 9 outputs cost more
-    # than 16, so the rows are padded with zero kernels (measured 73 -> 43 ms at 512², 48 ch)
-    rows = F.pad(rows, (0, 0, 0, 0, 0, 0, 0, -k % ROW_BLOCK))
-    per_row = F.conv2d(x, rows, padding=(0, half))
-    per_row = F.pad(per_row.contiguous(), (0, 0, half, half))
-    out = per_row[:, :1, 0:height].clone()
-    for j in range(1, k):
-        out += per_row[:, j:j + 1, j:j + height]
-    return out.add_(conv.bias.view(1, 1, 1, 1))
 
 
 class _DenseChainWeights:

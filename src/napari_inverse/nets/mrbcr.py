@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .bcr_blocks import SCALES, Fusion, InverseProcess, PixelMLP, resize, subsample_scales
+from .bcr_blocks import (SCALES, Fusion, InverseProcess, PixelMLP, SingleChannelOutput, resize,
+                         subsample_scales)
 from .bcr_inference import mrbcr_restore, srbcr_restore
 from .keras_init import keras_init_
 from .padding import crop_to, pad_to_multiple
@@ -29,7 +30,7 @@ def _check_image_batch(x: torch.Tensor, name: str) -> None:
 
 
 def _output_conv(in_channels: int) -> nn.Conv2d:
-    return nn.Conv2d(in_channels, 1, OUTPUT_KERNEL, padding=OUTPUT_KERNEL // 2)
+    return SingleChannelOutput(in_channels, OUTPUT_KERNEL)
 
 
 class MRBCR(nn.Module):
@@ -40,6 +41,9 @@ class MRBCR(nn.Module):
     (`nets.losses.mrbcr_loss`), inference only `predict(x)`. Any height and width are accepted:
     the input is mirror-padded to a multiple of 4 and each output cropped back.
     """
+
+    cpu_training_layout = torch.channels_last
+    """oneDNN runs these thin convolutions fastest on NHWC tensors (see training.loop)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,6 +101,8 @@ class SRBCR(nn.Module):
     Per-pixel dense layers, a linear 1x1 lift to 128 channels, the inverse path and the 9x9 output
     conv; no input residual. Every layer keeps the spatial size, so any input size works.
     """
+
+    cpu_training_layout = torch.channels_last
 
     def __init__(self) -> None:
         super().__init__()

@@ -29,10 +29,14 @@ def _builder(task: str):
                          f"known: {', '.join(TASKS)}") from None
 
 
-def _build_chunk(task: str, seeds: Sequence[int], shape: tuple[int, int]):
+def _one_thread_per_worker() -> None:
+    """Pool workers simulate in parallel already: one torch thread each, no oversubscription."""
     import torch
 
     torch.set_num_threads(1)
+
+
+def _build_chunk(task: str, seeds: Sequence[int], shape: tuple[int, int]):
     build = _builder(task)
     pairs = [build(int(s), shape) for s in seeds]
     return (np.stack([p.input for p in pairs]).astype(np.float32),
@@ -47,7 +51,7 @@ def build_pool(task: str, n_images: int, shape: tuple[int, int], first_seed: int
     if workers <= 1:
         return _build_chunk(task, seeds, shape)
     chunks = np.array_split(seeds, workers * 4)
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, initializer=_one_thread_per_worker) as pool:
         parts = list(pool.map(_build_chunk, [task] * len(chunks), chunks, [shape] * len(chunks)))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
