@@ -1,6 +1,7 @@
 """reuse_freed_memory: big blocks come from the reusable heap inside a job, and go back after it."""
 import ctypes
 import resource
+import time
 
 import numpy as np
 import pytest
@@ -41,24 +42,57 @@ def _resident_bytes() -> int:
         return int(statm.read().split()[1]) * resource.getpagesize()
 
 
-def test_big_blocks_come_from_the_heap_inside_a_job_and_from_mappings_outside():
+@pytest.fixture
+def quick_return(monkeypatch):
+    """Memory goes back 50 ms after the last job, and each test starts with nothing kept."""
+    memory.return_freed_memory()
+    monkeypatch.setattr(memory, "RETURN_DELAY_S", 0.05)
+    yield
+    time.sleep(0.1)
+    memory.return_freed_memory()
+
+
+def _after_the_return() -> None:
+    time.sleep(0.3)  # six times the delay
+
+
+def test_big_blocks_come_from_the_heap_inside_a_job_and_from_mappings_after(quick_return):
     assert _is_mapped_separately()
     with reuse_freed_memory():
         assert not _is_mapped_separately()
+    _after_the_return()
     assert _is_mapped_separately()
 
 
-def test_memory_kept_for_reuse_is_returned_when_the_job_ends():
+def test_memory_kept_for_reuse_is_returned_after_the_job(quick_return):
     with reuse_freed_memory():
         buffers = [np.ones(BIG // 8) for _ in range(4)]  # 256 MiB on the heap
         del buffers
         kept = _resident_bytes()
+    _after_the_return()
     assert _resident_bytes() < kept - 3 * BIG
 
 
-def test_nested_jobs_keep_the_heap_until_the_last_one_ends():
+def test_a_job_starting_soon_after_another_reuses_its_memory(monkeypatch, quick_return):
+    monkeypatch.setattr(memory, "RETURN_DELAY_S", 2.0)
+    with reuse_freed_memory():
+        buffers = [np.ones(BIG // 8) for _ in range(4)]
+        del buffers
+        kept = _resident_bytes()
+    with reuse_freed_memory():  # the next call of a script, within the delay
+        assert _resident_bytes() > kept - BIG  # nothing was handed back in between
+        again = [np.ones(BIG // 8) for _ in range(4)]
+        assert _resident_bytes() < kept + BIG  # the same pages, not new ones
+        del again
+    memory.return_freed_memory()  # early: nothing runs, so it happens at once
+    assert _resident_bytes() < kept - 3 * BIG
+
+
+def test_nested_jobs_keep_the_heap_until_the_last_one_ends(quick_return):
     with reuse_freed_memory():
         with reuse_freed_memory():
             pass
+        _after_the_return()
         assert not _is_mapped_separately()
+    _after_the_return()
     assert _is_mapped_separately()

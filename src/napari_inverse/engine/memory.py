@@ -9,9 +9,13 @@ for the fast evaluator). PyTorch's CPU tuning guide recommends swapping the allo
 glibc, for the length of a job, to keep freed blocks (no mmap, no trimming) and afterwards
 restore mmap and return the free memory with ``malloc_trim``.
 
-Setting any of these parameters switches off glibc's dynamic threshold for good, so the exit
+The return waits ``RETURN_DELAY_S`` after the last job: a script that calls a verb in a loop, or
+a user who clicks again, then reuses the pages instead of having the kernel fault in and zero
+them anew (on a 2-core CPU 0.23 s of a 1.1 s m-rBCR deconvolution of 512², 0.16 s of CARE's).
+
+Setting any of these parameters switches off glibc's dynamic threshold for good, so the return
 sets the values it converges to (mmap above 32 MiB, trim above 64 MiB). Concurrent or nested
-jobs share one setting: the first to enter sets it, the last to leave restores it. On other C
+jobs share one setting: the first to enter sets it, the return after the last one restores it. On other C
 libraries (macOS, Windows, musl) nothing is changed.
 """
 from __future__ import annotations
@@ -27,8 +31,13 @@ _DYNAMIC_MMAP_THRESHOLD_MAX = 32 << 20  # glibc's DEFAULT_MMAP_THRESHOLD_MAX on 
 _DEFAULT_MMAP_MAX = 65536
 _KEEP_EVERYTHING = 2**31 - 1  # the largest trim threshold mallopt's int takes (2 GiB)
 
+RETURN_DELAY_S = 3.0
+"""Seconds after the last job ends before the kept memory goes back to the system."""
+
 _lock = threading.Lock()
 _active_jobs = 0
+_keeping = False  # the job settings are in force (from a job's start to the return)
+_pending_return: Optional[threading.Timer] = None
 
 
 def _glibc() -> Optional[ctypes.CDLL]:
@@ -46,19 +55,34 @@ _LIBC = _glibc()
 @contextmanager
 def reuse_freed_memory() -> Iterator[None]:
     """Within the block, freed memory is reused instead of unmapped; afterwards it is returned."""
-    global _active_jobs
+    global _active_jobs, _keeping, _pending_return
     with _lock:
         _active_jobs += 1
-        if _active_jobs == 1 and _LIBC is not None:
+        if _pending_return is not None:
+            _pending_return.cancel()  # the memory of the job before is reused, not returned
+            _pending_return = None
+        if not _keeping and _LIBC is not None:
             _LIBC.mallopt(_M_MMAP_MAX, 0)
             _LIBC.mallopt(_M_TRIM_THRESHOLD, _KEEP_EVERYTHING)
+            _keeping = True
     try:
         yield
     finally:
         with _lock:
             _active_jobs -= 1
-            if _active_jobs == 0 and _LIBC is not None:
-                _LIBC.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
-                _LIBC.mallopt(_M_MMAP_THRESHOLD, _DYNAMIC_MMAP_THRESHOLD_MAX)
-                _LIBC.mallopt(_M_TRIM_THRESHOLD, 2 * _DYNAMIC_MMAP_THRESHOLD_MAX)
-                _LIBC.malloc_trim(0)
+            if _active_jobs == 0 and _keeping:
+                _pending_return = threading.Timer(RETURN_DELAY_S, return_freed_memory)
+                _pending_return.daemon = True
+                _pending_return.start()
+
+
+def return_freed_memory() -> None:
+    """Restore glibc's defaults and hand the kept memory back, unless a job is running."""
+    global _keeping
+    with _lock:
+        if _active_jobs == 0 and _keeping:
+            _LIBC.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
+            _LIBC.mallopt(_M_MMAP_THRESHOLD, _DYNAMIC_MMAP_THRESHOLD_MAX)
+            _LIBC.mallopt(_M_TRIM_THRESHOLD, 2 * _DYNAMIC_MMAP_THRESHOLD_MAX)
+            _LIBC.malloc_trim(0)
+            _keeping = False

@@ -19,7 +19,7 @@ from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.validation import InvalidInput, check_image
 from ..optics import Optics
-from ..zoo import FAMILIES, LoadedModel, load_model
+from ..zoo import FAMILIES, LoadedModel, load_model_for_inference
 from .learned import apply_model, tile_count
 from .result import Result
 from .sampling import (PixelSizeWarning, model_zoom, pixel_size_mismatch, to_image_grid,
@@ -101,7 +101,7 @@ def restore_with_model(
 
 def _load(model: str | Path, method: str, task: str, device) -> LoadedModel:
     """The model, refused with the fix when it is of another family or for another task."""
-    loaded = load_model(model, device)
+    loaded = load_model_for_inference(model, device)
     card = loaded.card
     if card.family != method:
         raise InvalidInput(
