@@ -52,7 +52,7 @@ def mrbcr_restore(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
 def _forward_model(net: nn.Module, x0: torch.Tensor, x2: torch.Tensor,
                    x4: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The one-channel estimates y0, y2, y4 of the forward ("BCR") model at the three scales."""
-    full, half = tuple(x0.shape[-2:]), tuple(x2.shape[-2:])
+    full = tuple(x0.shape[-2:])
     u0, u2, u4 = (_pixel_mlp(encode, s) for encode, s in zip(net.encoders, (x0, x2, x4)))
     f0 = _fusion_upsampled(net.fusion, u0, u2)
     f2 = _fusion_of_coarse_halved(net.fusion, u2, u4, full)
