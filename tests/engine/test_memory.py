@@ -96,3 +96,10 @@ def test_nested_jobs_keep_the_heap_until_the_last_one_ends(quick_return):
         assert not _is_mapped_separately()
     _after_the_return()
     assert _is_mapped_separately()
+
+
+def test_without_glibc_nothing_is_changed_or_scheduled(monkeypatch, quick_return):
+    monkeypatch.setattr(memory, "_LIBC", None)
+    with reuse_freed_memory():
+        pass
+    assert memory._pending_return is None and not memory._keeping

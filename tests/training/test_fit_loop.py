@@ -112,7 +112,8 @@ def test_a_diverging_loss_is_reported_with_the_fix():
 
 
 @pytest.mark.parametrize("family, architecture, patch", [
-    ("srbcr", {}, (32, 32)), ("care", {**ARCHITECTURE, "ndim": 3}, (8, 16, 16))])
+    ("srbcr", {}, (32, 32)), ("care", ARCHITECTURE, (32, 32)),
+    ("care", {**ARCHITECTURE, "ndim": 3}, (8, 16, 16))])
 def test_a_network_trains_in_its_layout_and_comes_back_in_the_default_one(
         family, architecture, patch, tmp_path):
     """s-rBCR trains channels-last on a CPU (U-Nets do not); what fit returns saves as usual."""

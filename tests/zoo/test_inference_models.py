@@ -1,20 +1,31 @@
 """On a CPU the verbs share one network per model file, and a file saved again is loaded again."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
-from napari_inverse.zoo import ModelFileError, load_model, load_model_for_inference, save_model
+from napari_inverse.training.fine_tuning import starting_network
+from napari_inverse.zoo import ModelFileError, load_model_for_inference, save_model
 
 from .test_weight_files import flip_bytes
 
 
-def test_inference_calls_share_one_network_and_training_gets_its_own(small_care):
+def test_inference_calls_share_one_network_and_fine_tuning_gets_its_own(small_care):
     net, card = small_care
     save_model(net, card)
     first, again = load_model_for_inference(card.name), load_model_for_inference(card.name)
-    assert first is again
-    assert load_model(card.name).net is not first.net  # fine_tune trains a private copy
+    assert first.net is again.net
+    trained, _ = starting_network("care", card.name, "deconvolution", seed=0)
+    assert trained is not first.net  # fine_tune changes its weights in place
+
+
+def test_each_call_gets_its_own_card(small_care):
+    net, card = small_care
+    save_model(net, card)
+    load_model_for_inference(card.name).card.name = "changed by a caller"
+    assert load_model_for_inference(card.name).card.name == card.name
 
 
 def test_a_model_saved_again_is_loaded_again(small_care):
@@ -26,15 +37,18 @@ def test_a_model_saved_again_is_loaded_again(small_care):
             p.add_(1.0)
     save_model(net, card)  # same name and folder, new weights and card
     after = load_model_for_inference(card.name)
-    assert after is not before
+    assert after.net is not before.net
     for new, old in zip(after.net.parameters(), before.net.parameters()):
         torch.testing.assert_close(new, old + 1.0)
 
 
 def test_a_file_damaged_after_loading_is_refused(small_care):
+    """Same size, same card: only the modification time tells the damaged file apart."""
     net, card = small_care
     entry = save_model(net, card)
     load_model_for_inference(card.name)
     flip_bytes(entry.weights, entry.weights.stat().st_size // 2)
+    stamp = entry.weights.stat().st_mtime_ns + 10**9  # as a write a second later would leave it;
+    os.utime(entry.weights, ns=(stamp, stamp))  # older kernels stamp files only every few ms
     with pytest.raises(ModelFileError, match="truncated, corrupted or was changed"):
         load_model_for_inference(card.name)

@@ -18,10 +18,15 @@ import time
 REPEAT_BUDGET_S = 20.0
 
 
-def best_time(run, max_runs: int) -> tuple[float, int]:
-    """Seconds of the fastest of up to ``max_runs`` calls of ``run()``, and how many were made."""
+def best_time(run, max_runs: int, prepare=None) -> tuple[float, int]:
+    """Seconds of the fastest of up to ``max_runs`` calls of ``run()``, and how many were made.
+
+    ``prepare()``, when given, runs untimed before each call.
+    """
     times: list[float] = []
     while len(times) < max_runs and sum(times) < REPEAT_BUDGET_S:
+        if prepare is not None:
+            prepare()
         started = time.perf_counter()
         run()
         times.append(time.perf_counter() - started)
@@ -51,7 +56,9 @@ def run_ours(spec: dict) -> dict:
 
     from napari_inverse import Optics
     from napari_inverse.benchmarks.cases import LEARNED_TITLES, NA, PIXEL_SIZE_NM, WAVELENGTH_NM
+    from napari_inverse.engine.memory import return_freed_memory
     from napari_inverse.methods import deconvolve
+    from napari_inverse.zoo import forget_shared_models
 
     baseline = peak_rss_bytes()
     image = np.load(spec["image"], mmap_mode="r")
@@ -61,9 +68,16 @@ def run_ours(spec: dict) -> dict:
     else:
         options = {"psf": np.load(spec["psf"]), "iterations": spec["iterations"],
                    "tile_shape": spec["tile_shape"]}
+    def as_a_first_call() -> None:
+        """Every run builds its model and faults its memory in again, as a user's click after a
+        pause does: the network a verb shares and the heap kept for 3 s would flatter runs 2–3."""
+        forget_shared_models()
+        return_freed_memory()
+
     results = []
     seconds, runs = best_time(lambda: results.append(deconvolve(
-        image, spec["method"], device=spec["device"], **options)), spec["max_runs"])
+        image, spec["method"], device=spec["device"], **options)), spec["max_runs"],
+        prepare=as_a_first_call)
     result = results[-1]
     return {
         "seconds": seconds,

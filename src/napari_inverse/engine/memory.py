@@ -37,7 +37,7 @@ RETURN_DELAY_S = 3.0
 _lock = threading.Lock()
 _active_jobs = 0
 _keeping = False  # the job settings are in force (from a job's start to the return)
-_pending_return: Optional[threading.Timer] = None
+_pending_return: Optional[threading.Timer] = None  # the one scheduled return still wanted
 
 
 def _glibc() -> Optional[ctypes.CDLL]:
@@ -71,15 +71,26 @@ def reuse_freed_memory() -> Iterator[None]:
         with _lock:
             _active_jobs -= 1
             if _active_jobs == 0 and _keeping:
-                _pending_return = threading.Timer(RETURN_DELAY_S, return_freed_memory)
-                _pending_return.daemon = True
-                _pending_return.start()
+                timer = threading.Timer(RETURN_DELAY_S, lambda: _return(timer))
+                timer.daemon = True
+                _pending_return = timer
+                timer.start()
 
 
 def return_freed_memory() -> None:
-    """Restore glibc's defaults and hand the kept memory back, unless a job is running."""
-    global _keeping
+    """Restore glibc's defaults and hand the kept memory back now, unless a job is running."""
+    _return(None)
+
+
+def _return(timer: Optional[threading.Timer]) -> None:
+    """The return itself; a timer's only if it is still the scheduled one (no job came since)."""
+    global _keeping, _pending_return
     with _lock:
+        if timer is not None and timer is not _pending_return:
+            return
+        if _pending_return is not None:
+            _pending_return.cancel()
+            _pending_return = None
         if _active_jobs == 0 and _keeping:
             _LIBC.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
             _LIBC.mallopt(_M_MMAP_THRESHOLD, _DYNAMIC_MMAP_THRESHOLD_MAX)

@@ -39,10 +39,10 @@ def row_split_conv(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
 
     Why: a convolution to a single output channel is the worst case for oneDNN, which vectorises
     over output channels; m-rBCR's 48 -> 1 9x9 output ran at 2.4 GFLOP/s on this 2-core CPU and
-    took 15 % of a training step. As nine 1 x 9 rows it is one ordinary 48 -> 16 convolution
+    took 12 % of a training step. As nine 1 x 9 rows it is one ordinary 48 -> 16 convolution
     (43 instead of 220 ms at 512² on one core). Row j of the kernel sees input row y + j - k//2,
     so output row y sums row j's response at row y + j - k//2 (zero beyond the image, the padding
-    the k x k convolution uses). Every step is differentiable, so training uses it too.
+    the k x k convolution uses). Every step is differentiable, so CPU training uses it too.
     """
     k = conv.kernel_size[0]
     half, height = k // 2, x.shape[-2]
@@ -59,13 +59,17 @@ def row_split_conv(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
 
 
 class SingleChannelOutput(nn.Conv2d):
-    """A k x k same-size convolution to one channel, run as `row_split_conv` (same weights)."""
+    """A k x k same-size convolution to one channel, on a CPU run as `row_split_conv`.
+
+    Elsewhere it stays one convolution: cuDNN was never measured slower on it, and under bf16
+    autocast the nine shifted rows would be summed in bf16 instead of accumulated in fp32.
+    """
 
     def __init__(self, in_channels: int, kernel_size: int) -> None:
         super().__init__(in_channels, 1, kernel_size, padding=kernel_size // 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return row_split_conv(self, x)
+        return row_split_conv(self, x) if x.device.type == "cpu" else super().forward(x)
 
 
 class PixelMLP(nn.Sequential):

@@ -8,10 +8,12 @@ every model picker.
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -96,11 +98,17 @@ def load_model(name_or_path: str | Path, device: torch.device | str = "cpu") -> 
     ``name_or_path`` is a zoo name, a model folder, or the path of a ``.safetensors`` file with
     its card beside it. A remote model is downloaded into the cache first unless already there.
     """
+    entry = _fetched_entry(name_or_path)
+    device = torch.device(device)
+    return LoadedModel(_checked_network(entry).to(device), entry.card, device)
+
+
+def _fetched_entry(name_or_path: str | Path) -> ZooEntry:
+    """The zoo entry, its weights downloaded first when it is a remote model."""
     entry = _entry_for(name_or_path)
     if entry.source == "remote":
         fetch_weights(entry.card, entry.url)
-    device = torch.device(device)
-    return LoadedModel(_checked_network(entry).to(device), entry.card, device)
+    return entry
 
 
 def _checked_network(entry: ZooEntry) -> nn.Module:
@@ -109,36 +117,46 @@ def _checked_network(entry: ZooEntry) -> nn.Module:
     return load_weights(net, entry.weights, entry.card.sha256).eval()
 
 
-_SHARED_CPU_MODELS: dict[tuple, LoadedModel] = {}
-_SHARED_CPU_MODELS_LIMIT = 8  # a few MB each; the oldest is dropped beyond this
+_SHARED_CPU_MODELS: "OrderedDict[str, tuple[tuple, LoadedModel]]" = OrderedDict()
+_SHARED_CPU_MODELS_LIMIT = 8  # a few MB each; the least recently used goes beyond this
 _shared_lock = threading.Lock()
 
 
 def load_model_for_inference(name_or_path: str | Path,
                              device: torch.device | str = "cpu") -> LoadedModel:
-    """`load_model`, except that on a CPU one network per file version serves every call.
+    """`load_model`, except that on a CPU one network per model file serves every call.
 
     Why: building m-rBCR's 148 small modules costs about 100 ms of Python on every load, 10 %
     of a 512² deconvolution on a 2-core CPU (CARE's 20 modules: 6 ms). The shared network is
     never trained (`fine_tune` calls `load_model` for its own copy) and only read by inference,
-    so concurrent jobs can share it. A file saved again (size, mtime or card changed) is loaded
-    and checked afresh. On a GPU nothing is kept: device memory is released after each job.
+    so concurrent jobs can share it; each call gets its own copy of the card. A file saved
+    again (size, mtime or card changed) replaces it, loaded and checked afresh. On a GPU nothing
+    is kept: device memory is released after each job.
     """
     device = torch.device(device)
     if device.type != "cpu":
         return load_model(name_or_path, device)
-    entry = _entry_for(name_or_path)
-    if entry.source == "remote":
-        fetch_weights(entry.card, entry.url)
+    entry = _fetched_entry(name_or_path)
     weights = entry.weights.resolve()
     stat = weights.stat()
-    key = (str(weights), stat.st_size, stat.st_mtime_ns, entry.card.to_json())
+    version = (stat.st_size, stat.st_mtime_ns, entry.card.to_json())
     with _shared_lock:
-        if key not in _SHARED_CPU_MODELS:
-            if len(_SHARED_CPU_MODELS) >= _SHARED_CPU_MODELS_LIMIT:
-                _SHARED_CPU_MODELS.pop(next(iter(_SHARED_CPU_MODELS)))
-            _SHARED_CPU_MODELS[key] = LoadedModel(_checked_network(entry), entry.card, device)
-        return _SHARED_CPU_MODELS[key]
+        kept = _SHARED_CPU_MODELS.get(str(weights))
+        if kept is None or kept[0] != version:
+            kept = (version, LoadedModel(_checked_network(entry), entry.card, device))
+            _SHARED_CPU_MODELS[str(weights)] = kept
+        _SHARED_CPU_MODELS.move_to_end(str(weights))
+        while len(_SHARED_CPU_MODELS) > _SHARED_CPU_MODELS_LIMIT:
+            _SHARED_CPU_MODELS.popitem(last=False)
+    mine = copy.copy(kept[1])  # the shared network (already channels-last), a card of its own
+    mine.card = copy.deepcopy(mine.card)
+    return mine
+
+
+def forget_shared_models() -> None:
+    """Drop the networks `load_model_for_inference` keeps (the next call builds afresh)."""
+    with _shared_lock:
+        _SHARED_CPU_MODELS.clear()
 
 
 def save_model(net: nn.Module, card: ModelCard, folder: Optional[Path] = None) -> ZooEntry:
