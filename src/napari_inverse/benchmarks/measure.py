@@ -72,12 +72,23 @@ def measure(
         "tile_shape": case.tile_shape, "device": device, "image": str(image), "psf": str(psf),
         "max_runs": max_runs,
     }
-    command = [sys.executable, "-m", "napari_inverse.benchmarks.worker", json.dumps(spec)]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+        answer = run_worker("napari_inverse.benchmarks.worker", spec, f"{case.label} ({tool})",
+                            timeout_s)
     except subprocess.TimeoutExpired:
         return Measurement(skipped=f"stopped after {timeout_s / 60:.0f} min without finishing")
+    return Measurement(**answer)
+
+
+def run_worker(module: str, spec: dict, what: str, timeout_s: Optional[float] = None) -> dict:
+    """Run ``python -m module SPEC`` in a fresh interpreter; the JSON of its last output line.
+
+    Raises ``subprocess.TimeoutExpired`` past ``timeout_s``, and RuntimeError (with the worker's
+    last error line) when it fails.
+    """
+    command = [sys.executable, "-m", module, json.dumps(spec)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"benchmark worker for {case.label} ({tool}) failed: {last}")
-    return Measurement(**json.loads(done.stdout.strip().splitlines()[-1]))
+        raise RuntimeError(f"benchmark worker for {what} failed: {last}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

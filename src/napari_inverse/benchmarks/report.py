@@ -73,13 +73,13 @@ def results_table(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]
         if theirs is not None and theirs.skipped:
             sk_seconds = f"skipped: {theirs.skipped}"
         elif theirs is not None:
-            sk_seconds, sk_rss = f"{theirs.seconds:.2f} ({theirs.runs})", _mib(theirs.peak_rss)
+            sk_seconds, sk_rss = f"{theirs.seconds:.2f} ({theirs.runs})", mib(theirs.peak_rss)
             sk_load = f"{theirs.load:.1f}"
             speedup = f"{theirs.seconds / ours.seconds:.1f}×"
         lines.append(
             f"| {case.label} | {psf} | {ours.device} ({ours.threads}) | {ours.tiles} "
             f"| {ours.seconds:.2f} ({ours.runs}) | {_megapixels(case) / ours.seconds:.3f} "
-            f"| {_mib(ours.peak_rss)} | {ours.load:.1f} "
+            f"| {mib(ours.peak_rss)} | {ours.load:.1f} "
             f"| {sk_seconds} | {sk_rss} | {sk_load} | {speedup} |"
         )
     return "\n".join(lines)
@@ -158,8 +158,8 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool,
         "`skimage.restoration.richardson_lucy(image, psf, num_iter=30, clip=False)`, which runs "
         "its FFTs on one thread.",
         f"- Peak RSS is the process's absolute high-water mark (VmHWM), including the idle "
-        f"interpreter: {_mib(baseline)} with torch and napari-inverse imported"
-        + (f", {_mib(sk_baseline)} with scikit-image imported." if sk_baseline else "."),
+        f"interpreter: {mib(baseline)} with torch and napari-inverse imported"
+        + (f", {mib(sk_baseline)} with scikit-image imported." if sk_baseline else "."),
         "",
         results_table(rows),
         "",
@@ -180,7 +180,7 @@ def _megapixels(case: BenchCase) -> float:
     return math.prod(case.shape) / 1e6
 
 
-def _mib(size: Optional[int]) -> str:
+def mib(size: Optional[int]) -> str:
     return "—" if size is None else f"{size / _MIB:,.0f} MiB"
 
 

@@ -7,12 +7,12 @@ itself happens in ``training_worker.py``, in a fresh interpreter per recipe.
 """
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Callable
+
+from .measure import run_worker
+from .report import mib
 
 FULL_TIMED_STEPS = 3
 FULL_POOL_IMAGES = 8  # of each recipe's pool_shape: enough distinct patches, built in seconds
@@ -42,7 +42,7 @@ def run_training_suite(quick: bool, device: str, command: str,
                 runs.append(_run_worker({**spec, "recipes": [name]}))
                 row = runs[-1]["rows"][0]
                 say(f"[{number}/{len(names)}] {name}: {row['seconds_per_step']:.3f} s/step, "
-                    f"peak {row['peak_rss'] / 2**20:,.0f} MiB")
+                    f"peak {mib(row['peak_rss'])}")
     rows = [row for run in runs for row in run["rows"]]
     table = training_table(rows)
     print(table)
@@ -71,14 +71,8 @@ def _simulate_pools(quick: bool, folder: Path, say) -> dict:
 
 def _run_worker(spec: dict) -> dict:
     """One fresh interpreter timing ``spec["recipes"]``; its JSON answer."""
-    command = [sys.executable, "-m", "napari_inverse.benchmarks.training_worker",
-               json.dumps(spec)]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"training benchmark worker for {', '.join(spec['recipes'])} "
-                           f"failed: {last}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_worker("napari_inverse.benchmarks.training_worker", spec,
+                      f"training {', '.join(spec['recipes'])}")
 
 
 def training_table(rows: list[dict]) -> str:
@@ -92,7 +86,7 @@ def training_table(rows: list[dict]) -> str:
         lines.append(
             f"| {row['recipe']} | {row['parameters']:,} | {row['batch_size']} × {row['patch']}² "
             f"| {row['device']} ({row['threads']}) | {seconds:.3f} | {1 / seconds:.2f} "
-            f"| {pixels / seconds / 1e6:.3f} | {row['peak_rss'] / 2**20:,.0f} MiB "
+            f"| {pixels / seconds / 1e6:.3f} | {mib(row['peak_rss'])} "
             f"| {row['load']:.1f} |")
     return "\n".join(lines)
 
@@ -100,7 +94,7 @@ def training_table(rows: list[dict]) -> str:
 def _section(command: str, machine: dict, rows: list[dict], table: str, baseline: int,
              quick: bool) -> str:
     gpus = sorted({row["device_name"] for row in rows if row["device_name"]})
-    timed = QUICK["timed_steps"] if quick else FULL_TIMED_STEPS
+    timed = rows[0]["timed_steps"]
     if quick:
         title = ("## Training throughput (quick smoke test: batch 2 × 32², one timed step, all "
                  "recipes in one process; not representative)")
@@ -130,7 +124,7 @@ def _section(command: str, machine: dict, rows: list[dict], table: str, baseline
         "timed. M pixels/s is batch × patch pixels / seconds per step.",
         setup,
         f"- Peak RSS is the process's high-water mark (VmHWM), including the interpreter: "
-        f"{baseline / 2**20:,.0f} MiB with torch and napari-inverse imported.",
+        f"{mib(baseline)} with torch and napari-inverse imported.",
         "",
         table,
         "",

@@ -113,14 +113,11 @@ def _pixel_mlp(mlp: PixelMLP, x: torch.Tensor) -> torch.Tensor:
 
 def _linear(conv: nn.Conv2d, *pieces: torch.Tensor) -> torch.Tensor:
     """`conv(torch.cat(pieces, 1))` for a 1x1 `conv`, as one product per piece."""
-    weight, out = _matrix(conv), _empty(pieces[0], conv.out_channels)
-    rows, offset = _pixels(out), 0
-    for k, piece in enumerate(pieces):
-        block = weight[offset:offset + piece.shape[1]]
-        if k == 0:
-            torch.addmm(conv.bias, _pixels(piece), block, out=rows)
-        else:
-            rows.addmm_(_pixels(piece), block)
+    weight, first = _matrix(conv), pieces[0].shape[1]
+    out = _matrix_product(pieces[0], weight[:first], conv.bias)
+    rows, offset = _pixels(out), first
+    for piece in pieces[1:]:
+        rows.addmm_(_pixels(piece), weight[offset:offset + piece.shape[1]])
         offset += piece.shape[1]
     return out
 

@@ -220,7 +220,7 @@ def _autocast(device: torch.device, enabled: bool):
 
 
 def _cpu_copy(net) -> dict:
-    """The weights on the CPU in the default layout (safetensors saves only that)."""
+    """The weights on the CPU in the default layout, whatever layout the run trained in."""
     return {k: v.detach().to("cpu", copy=True, memory_format=torch.contiguous_format)
             for k, v in net.state_dict().items()}
 

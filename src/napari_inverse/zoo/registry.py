@@ -148,8 +148,8 @@ def load_model_for_inference(name_or_path: str | Path,
         _SHARED_CPU_MODELS.move_to_end(str(weights))
         while len(_SHARED_CPU_MODELS) > _SHARED_CPU_MODELS_LIMIT:
             _SHARED_CPU_MODELS.popitem(last=False)
-    mine = copy.copy(kept[1])  # the shared network (already channels-last), a card of its own
-    mine.card = copy.deepcopy(mine.card)
+    mine = copy.copy(kept[1])  # the shared network, already channels-last: no __post_init__
+    mine.card = entry.card  # just read from disk: this call's own
     return mine
 
 
