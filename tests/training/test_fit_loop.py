@@ -135,3 +135,19 @@ def test_a_network_trains_in_its_layout_and_comes_back_in_the_default_one(
     for tensor in [*net.state_dict().values(), *result.best_state.values()]:
         assert tensor.is_contiguous()
     save_file(result.best_state, str(tmp_path / "weights.safetensors"))
+
+
+def test_a_cosine_schedule_anneals_every_step_and_resumes_on_its_curve(tmp_path):
+    """The rate of step k is lr · ½(1 + cos(π (k−1) / steps)), also after a stop and resume."""
+    net, sampler, validation, config = _setup(steps=20, validate_every=5, schedule="cosine")
+    stop = threading.Event()
+    interrupted = fit(net, care_objective, sampler, validation, config, device="cpu",
+                      checkpoint=tmp_path / "c.pt", cancel=stop,
+                      progress=lambda step, total, message: step == 10 and stop.set())
+    assert interrupted.stop_reason == "cancelled" and interrupted.steps == 10
+    net_b, sampler_b, _, _ = _setup()
+    resumed = fit(net_b, care_objective, sampler_b, validation, config, device="cpu",
+                  checkpoint=tmp_path / "c.pt")
+    expected = [3e-3 * 0.5 * (1 + np.cos(np.pi * (k - 1) / 20)) for k in (5, 10, 15, 20)]
+    assert resumed.steps == 20
+    assert [r["learning_rate"] for r in resumed.history] == pytest.approx(expected)

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from napari_inverse.training import OBJECTIVES, RECIPES
+from napari_inverse.training.records import lineage
 from napari_inverse.training.runner import run_recipe
 from napari_inverse.training.simulated import TRAINING_SEED_BASE, build_pool
 from napari_inverse.zoo import build_network, list_models, load_model
@@ -34,12 +35,14 @@ def test_a_pool_built_in_process_leaves_the_training_threads_alone():
 
 
 def _tiny(name: str, images: int, **fit):
-    """The recipe on a few 64² images and 32² patches, so a run takes seconds on a CPU."""
+    """The recipe on a few 64² images and 32² patches, so a run takes seconds on a CPU; ``fit``
+    overrides both its first run's and its continuation's settings."""
     recipe = RECIPES[name]
+    continuation = recipe.continuation and dataclasses.replace(recipe.continuation, **fit)
     return dataclasses.replace(
         recipe, pool_images=images, validation_images=max(1, images // 2),
         validation_patches=images, pool_shape=(64, 64), patch=32,
-        fit=dataclasses.replace(recipe.fit, **fit))
+        fit=dataclasses.replace(recipe.fit, **fit), continuation=continuation)
 
 
 def test_a_recipe_trains_and_saves_a_loadable_model(tmp_path):
@@ -62,7 +65,9 @@ def test_shipped_models_load_and_their_cards_say_how_they_were_made(name):
     assert entry.weights.stat().st_size <= 5 * 1024 * 1024
     card = load_model(name).card  # checks the sha256
     assert card.recipe == name and card.steps > 0 and card.wall_time_s > 0
-    assert "H200" in card.hardware and card.metrics["validation_psnr_db"] > 30
+    stages = lineage(card)
+    assert "H200" in stages[0]["hardware"] and card.metrics["validation_psnr_db"] > 30
+    assert all(s["steps"] > 0 and s["hardware"] for s in stages) and stages[-1]["steps"] == card.steps
     assert card.parameter_count == sum(p.numel() for p in build_network(
         card.family, card.architecture).parameters())
 
@@ -72,6 +77,10 @@ def test_training_can_continue_from_a_shipped_model(tmp_path):
     card = run_recipe(tiny, tmp_path / "model", "cpu", pool_dir=tmp_path / "pools",
                       say=lambda line: None, init_from="srbcr-widefield")
     assert card.base_model == "srbcr-widefield"
+    base = load_model("srbcr-widefield").card
+    # the card lists the shipped model's runs, then this one with the continuation's settings
+    assert card.stages[:-1] == lineage(base) and card.stages[-2]["sha256"] == base.sha256
+    assert card.stages[-1]["schedule"] == "cosine" and card.stages[-1]["steps"] == 1
     shipped = load_model("srbcr-widefield").net.state_dict()
     continued = load_model(tmp_path / "model").net.state_dict()
     assert all(torch.equal(shipped[k], continued[k]) for k in shipped)  # learning rate 0

@@ -26,6 +26,7 @@ from ..engine.validation import InvalidInput
 from ..zoo import ModelCard, build_network, family, load_model
 from .loop import FitConfig
 from .recipes import RECIPES, Recipe
+from .records import lineage
 
 SHIPPED = "shipped"  # ``start`` value: the family's shipped model
 STARTS = {"n2v": "n2v-fluorescence", "care": "care-denoise", "mrbcr": "mrbcr-widefield",
@@ -72,7 +73,7 @@ def starting_network(family_name: str, start: Optional[str | Path], task: Option
     return loaded.net, ModelCard(name="", family=family_name, task=task or card.task,
                                  architecture=dict(card.architecture), modality=card.modality,
                                  nyquist_fraction=card.nyquist_fraction,
-                                 base_model=str(start))
+                                 base_model=str(start), stages=lineage(card))
 
 
 def fine_tune_settings(family_name: str, pretrained: bool, device: torch.device,

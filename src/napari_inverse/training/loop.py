@@ -34,7 +34,9 @@ class FitConfig:
     steps: int = 2000
     batch_size: int = 64
     learning_rate: float = 1e-3
-    schedule: str = "constant"  # "constant" | "plateau" (×factor after `plateau_patience` bad validations) | "cosine"
+    # "constant" | "plateau" (×factor after `plateau_patience` bad validations) | "cosine" (from
+    # learning_rate to zero over `steps`, set before every step)
+    schedule: str = "constant"
     plateau_factor: float = 0.5
     plateau_patience: int = 3
     validate_every: int = 100
@@ -85,6 +87,7 @@ def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, c
                     reason = "time budget"
                     break
                 _train_mode(net, config.freeze_batch_norm)
+                _step_schedule(config, state.step, optimiser)
                 state.running.append(_train_step(net, objective, sampler, optimiser, config, device,
                                                   layout, generator, state.step + 1))
                 state.step += 1
@@ -192,16 +195,22 @@ def _validate(net, objective, validation, device, config, state, optimiser, elap
 
 
 def _schedule(config: FitConfig, state: _State, optimiser) -> None:
+    """The schedules that follow validation: a plateau halves the rate."""
     if config.schedule == "plateau":
         if state.bad_validations and state.bad_validations % config.plateau_patience == 0:
             for group in optimiser.param_groups:
                 group["lr"] *= config.plateau_factor
-    elif config.schedule == "cosine":
-        fraction = min(state.step / config.steps, 1.0)
+    elif config.schedule not in ("constant", "cosine"):
+        raise ValueError(f"unknown schedule {config.schedule!r}; use constant, plateau or cosine")
+
+
+def _step_schedule(config: FitConfig, done: int, optimiser) -> None:
+    """The schedules that follow the step count: the cosine's rate for step ``done + 1`` (a
+    function of the step alone, so a resumed run continues the same curve)."""
+    if config.schedule == "cosine":
+        fraction = min(done / config.steps, 1.0)
         for group in optimiser.param_groups:
             group["lr"] = config.learning_rate * 0.5 * (1 + math.cos(math.pi * fraction))
-    elif config.schedule != "constant":
-        raise ValueError(f"unknown schedule {config.schedule!r}; use constant, plateau or cosine")
 
 
 def _train_mode(net: torch.nn.Module, freeze_batch_norm: bool) -> None:

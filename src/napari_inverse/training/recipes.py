@@ -10,6 +10,7 @@ pools spanning NA 0.8–1.49, 450–650 nm, 0.9–1.2× Nyquist sampling and 100
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Optional
 
 from .loop import FitConfig
 
@@ -27,25 +28,43 @@ class Recipe:
     pool_shape: tuple[int, int] = (256, 256)
     validation_images: int = 64
     validation_patches: int = 256
+    continuation: Optional[FitConfig] = None  # a run that starts from this recipe's trained model
+
+    def settings(self, continuing: bool) -> FitConfig:
+        """The fit a run uses: the continuation's when it starts from trained weights and the
+        recipe has one, the recipe's own otherwise."""
+        return self.continuation if continuing and self.continuation else self.fit
 
     def with_overrides(self, steps=None, time_budget_s=None, pool_images=None) -> "Recipe":
-        fit = replace(self.fit, steps=steps or self.fit.steps,
-                      time_budget_s=time_budget_s if time_budget_s is not None else self.fit.time_budget_s)
-        return replace(self, fit=fit, pool_images=pool_images or self.pool_images)
+        def overridden(fit: Optional[FitConfig]) -> Optional[FitConfig]:
+            if fit is None:
+                return None
+            return replace(fit, steps=steps or fit.steps, time_budget_s=(
+                time_budget_s if time_budget_s is not None else fit.time_budget_s))
+
+        return replace(self, fit=overridden(self.fit), continuation=overridden(self.continuation),
+                       pool_images=pool_images or self.pool_images)
 
 
 _BCR_FIT = FitConfig(steps=6000, batch_size=64, learning_rate=1e-3, schedule="plateau",
                      plateau_patience=5, validate_every=100, early_stop_patience=20, seed=1)
+# Continuing a trained BCR network (e.g. on a CPU, where a step of batch 64 takes ~21 s): half
+# the batch at the rate scaled with it (DeBCR's batch 32; fine_tuning's batch rule), annealed to
+# zero on a cosine so that the last steps settle instead of wandering at the full rate; its own
+# seed, so the patches are not those of the first run again.
+_BCR_CONTINUATION = replace(_BCR_FIT, steps=600, batch_size=32, learning_rate=5e-4,
+                            schedule="cosine", validate_every=50, early_stop_patience=None, seed=2)
 _CARE_FIT = FitConfig(steps=24000, batch_size=16, learning_rate=4e-4, schedule="plateau",
                       plateau_patience=10, validate_every=400, early_stop_patience=30, seed=1)
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("mrbcr-widefield", "mrbcr", "deconvolution",
            "m-rBCR widefield deconvolution, trained across microscopes on simulated "
-           "microtubules, actin, CCPs, ER, nuclei and beads", _BCR_FIT, 128),
+           "microtubules, actin, CCPs, ER, nuclei and beads", _BCR_FIT, 128,
+           continuation=_BCR_CONTINUATION),
     Recipe("srbcr-widefield", "srbcr", "deconvolution",
            "s-rBCR (single-scale) widefield deconvolution, same data as mrbcr-widefield",
-           _BCR_FIT, 128),
+           _BCR_FIT, 128, continuation=_BCR_CONTINUATION),
     Recipe("care-widefield", "care", "deconvolution",
            "CARE U-Net widefield deconvolution, same data as mrbcr-widefield (for comparison)",
            _CARE_FIT, 128, {"ndim": 2}),

@@ -28,14 +28,38 @@ def hardware_description(device: torch.device) -> str:
 
 def record_fit(card: ModelCard, result: FitResult, config: FitConfig, patch: int,
                device: torch.device) -> ModelCard:
-    """Fill ``card`` with what the fit did (steps reached, not planned) and return it."""
+    """Fill ``card`` with what the fit did (steps reached, not planned) and return it.
+
+    The card's own fields describe this run; ``card.stages`` (the runs before it, from
+    :func:`lineage` of the starting model) gets this run appended.
+    """
     card.seed, card.steps, card.batch_size, card.patch_size = (config.seed, result.steps,
                                                                config.batch_size, patch)
     card.wall_time_s = round(result.wall_time_s, 1)
     card.hardware = hardware_description(device)
     card.metrics.update(best_validation_loss=result.best_validation_loss,
                         stop_reason=result.stop_reason)
+    card.stages = [*card.stages, dict(_stage(card), learning_rate=config.learning_rate,
+                                      schedule=config.schedule)]
     return card
+
+
+def lineage(card: ModelCard) -> list[dict]:
+    """The training runs that made ``card``'s weights, oldest first, the last one marked with
+    the sha256 of the file it produced: what a model continued from this one inherits.
+
+    A card written before stages were recorded counts as one run, described by its own fields.
+    """
+    stages = [dict(s) for s in card.stages] or ([_stage(card)] if card.steps else [])
+    if stages:
+        stages[-1]["sha256"] = card.sha256
+    return stages
+
+
+def _stage(card: ModelCard) -> dict:
+    return {"steps": card.steps, "batch_size": card.batch_size, "patch_size": card.patch_size,
+            "seed": card.seed, "wall_time_s": card.wall_time_s, "hardware": card.hardware,
+            "stop_reason": card.metrics.get("stop_reason", "")}
 
 
 def save_trained(net: torch.nn.Module, card: ModelCard, history: list[dict],

@@ -33,7 +33,9 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
     """Train ``recipe`` into ``out_dir`` (resuming from its checkpoint there) and save the model.
 
     ``init_from`` (a zoo name or model folder of the same family) starts from trained weights
-    instead of a fresh initialisation: how a model trained in one session continues in the next.
+    instead of a fresh initialisation, with the recipe's continuation settings where it has them:
+    how a model trained in one session continues in the next. The card then lists the starting
+    model's training runs before this one (``card.stages``).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -44,30 +46,31 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
                                          TRAINING_SEED_BASE, pool_dir, workers)
     val_in, val_target = cached_pool(recipe.task, recipe.validation_images, recipe.pool_shape,
                                      VALIDATION_SEED_BASE, pool_dir, workers)
+    settings = recipe.settings(continuing=bool(init_from))
     patch = (recipe.patch, recipe.patch)
-    sampler = PatchSampler([train_in], [train_target], patch, seed=recipe.fit.seed)
+    sampler = PatchSampler([train_in], [train_target], patch, seed=settings.seed)
     validation = PatchSampler([val_in], [val_target], patch).fixed_batches(
-        recipe.validation_patches, min(recipe.fit.batch_size, 64))
+        recipe.validation_patches, min(settings.batch_size, 64))
+    card = _card(recipe)
     if init_from:
-        net, start = starting_network(recipe.family, init_from, recipe.task, recipe.fit.seed)
+        net, start = starting_network(recipe.family, init_from, recipe.task, settings.seed)
         if start.architecture != recipe.architecture:
             raise ValueError(f"{init_from} has another architecture than {recipe.name} trains")
+        card.base_model, card.stages = str(init_from), start.stages
     else:
         net = build_network(recipe.family, recipe.architecture)
-    result = fit(net, OBJECTIVES[recipe.family], sampler, validation, recipe.fit, device,
+    result = fit(net, OBJECTIVES[recipe.family], sampler, validation, settings, device,
                  checkpoint=out_dir / "checkpoint.pt", progress=progress, cancel=cancel,
                  on_validation=lambda r: say(f"{recipe.name}: step {r['step']} train "
                                              f"{r['train_loss']:.4g} validation "
                                              f"{r['validation_loss']:.4g} ({r['seconds']:.0f} s)"))
     say(f"{recipe.name}: stopped after {result.steps} steps ({result.stop_reason}), "
         f"{result.wall_time_s:.0f} s on {result.device}")
-    card = _card(recipe)
-    card.base_model = str(init_from or "")
     card.metrics = {"validation_psnr_db": validation_psnr(net, card, val_in, val_target, device),
                     "validation_images": f"{recipe.validation_images} simulated "
                                          f"{recipe.pool_shape[0]}² images, seeds from "
                                          f"{VALIDATION_SEED_BASE}"}
-    record_fit(card, result, recipe.fit, recipe.patch, device)
+    record_fit(card, result, settings, recipe.patch, device)
     save_trained(net, card, result.history, out_dir)
     say(f"{recipe.name}: validation PSNR {card.metrics['validation_psnr_db']:.2f} dB → "
         f"{out_dir / (recipe.name + '.safetensors')}")

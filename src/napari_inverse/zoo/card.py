@@ -44,7 +44,10 @@ class ModelCard:
     sha256: str = ""
     licence: str = "BSD-3-Clause"
     created: str = ""
-    base_model: str = ""  # the card a fine-tuned model started from
+    base_model: str = ""  # the card a fine-tuned or continued model started from
+    # Every training run from fresh weights to this file, oldest first (training.records.lineage):
+    # a model continued in a later session on other hardware says what each run did.
+    stages: list = field(default_factory=list)
 
     def expected_pixel_size_nm(self, na: float, wavelength_nm: float) -> Optional[float]:
         """The pixel size this model expects for a microscope of ``na`` and emission λ, in nm.
