@@ -37,7 +37,8 @@ def main() -> int:
     parser.add_argument("--recipes", nargs="*", default=list(RECIPES))
     parser.add_argument("--device", default="auto")
     parser.add_argument("--continue-shipped", action="store_true",
-                        help="start each recipe from its shipped model's weights")
+                        help="start each recipe from its shipped model's weights, with the "
+                        "recipe's continuation settings where it has them")
     args = parser.parse_args()
     out = Path(args.out)
     work = Path("/tmp/napari-inverse-smoke" if args.smoke else "/tmp/napari-inverse-models")

@@ -68,6 +68,11 @@ def run_train(args: argparse.Namespace, cancel) -> int:
     return 0
 
 
+def _plan(fit) -> str:
+    return (f"{fit.steps} steps × batch {fit.batch_size}, {fit.schedule} from "
+            f"{fit.learning_rate:g}")
+
+
 def _flags(actions) -> list[tuple[str, str, object]]:
     """(flag, destination, default) of each argument, to spot flags given to the wrong mode."""
     return [(a.option_strings[0], a.dest, a.default) for a in actions]
@@ -78,8 +83,9 @@ def run_models(args: argparse.Namespace) -> int:
         from .training import RECIPES
 
         for r in RECIPES.values():
-            print(f"{r.name:20s} {r.family:6s} {r.task:14s} {r.fit.steps} steps × batch "
-                  f"{r.fit.batch_size}, {r.patch}² patches")
+            print(f"{r.name:20s} {r.family:6s} {r.task:14s} {_plan(r.fit)}, {r.patch}² patches")
+            if r.continuation:
+                print(f"{'':42s} continued (--init-from): {_plan(r.continuation)}")
         return 0
     from .zoo import list_models
 

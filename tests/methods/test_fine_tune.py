@@ -77,6 +77,10 @@ def test_care_fine_tunes_on_pairs_and_saves_a_listed_loadable_model(noisy_actin,
     assert card.family == "care" and card.base_model == "care-denoise" and card.steps == 2
     assert card.pixel_size_nm == 80.0 and card.nyquist_fraction is None
     assert card.wall_time_s > 0 and "CPU" in card.hardware and card.batch_size == 2
+    # the card tells the shipped model's training run, then this one
+    base, tuning = card.stages
+    assert base["sha256"] == load_model("care-denoise").card.sha256 and "H200" in base["hardware"]
+    assert tuning["steps"] == 2 and tuning["batch_size"] == 2 and "CPU" in tuning["hardware"]
     assert (tmp_path / "my-care" / "training_log.json").is_file()
     loaded = load_model(tmp_path / "my-care")
     assert loaded.card.sha256 == card.sha256

@@ -26,6 +26,17 @@ def test_each_recipe_has_a_trainable_network(name):
     assert torch.isfinite(loss) and all(p.grad is not None for p in net.parameters())
 
 
+def test_models_lists_each_recipe_and_how_it_continues(capsys):
+    from napari_inverse.cli import main
+
+    assert main(["models", "--recipes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    first = lines.index(next(line for line in lines if line.startswith("mrbcr-widefield")))
+    assert "6000 steps × batch 64, plateau from 0.001, 128² patches" in lines[first]
+    assert "continued (--init-from): 600 steps × batch 32, cosine from 0.0005" in lines[first + 1]
+    assert len(lines) == len(RECIPES) + sum(bool(r.continuation) for r in RECIPES.values())
+
+
 def test_a_pool_built_in_process_leaves_the_training_threads_alone():
     """`train --recipe` builds its pool in its own process, then trains there on every core."""
     torch.set_num_threads(2)  # the fixture restores the thread count afterwards
