@@ -48,7 +48,7 @@ def test_mrbcr_is_the_default_and_sharpens_without_touching_the_input(blurred):
         result = deconvolve(pair.input, optics=optics)
     np.testing.assert_array_equal(pair.input, before)
     assert result.image.shape == pair.input.shape and result.image.dtype == np.float32
-    assert gain(pair, result.image) > 2.5  # measured 4.4 dB
+    assert gain(pair, result.image) > 3.5  # measured 5.2 dB (the 984-step model: 4.4)
     card = load_model("mrbcr-widefield").card
     assert result.metadata["method"] == "mrbcr" and result.metadata["model"] == card.name
     assert result.metadata["model_sha256"] == card.sha256 and len(card.sha256) == 64
