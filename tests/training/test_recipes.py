@@ -92,6 +92,11 @@ def test_training_can_continue_from_a_shipped_model(tmp_path):
     # the card lists the shipped model's runs, then this one with the continuation's settings
     assert card.stages[:-1] == lineage(base) and card.stages[-2]["sha256"] == base.sha256
     assert card.stages[-1]["schedule"] == "cosine" and card.stages[-1]["steps"] == 1
+    # a continuation of the continuation draws other patches: the next seed
+    again = run_recipe(tiny, tmp_path / "again", "cpu", pool_dir=tmp_path / "pools",
+                       say=lambda line: None, init_from=tmp_path / "model")
+    assert [s["seed"] for s in again.stages[1:]] == [tiny.continuation.seed,
+                                                      tiny.continuation.seed + 1]
     shipped = load_model("srbcr-widefield").net.state_dict()
     continued = load_model(tmp_path / "model").net.state_dict()
     assert all(torch.equal(shipped[k], continued[k]) for k in shipped)  # learning rate 0

@@ -5,6 +5,7 @@ PSNR on full validation images in photo-electrons, measured the way the benchmar
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -47,18 +48,21 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
     val_in, val_target = cached_pool(recipe.task, recipe.validation_images, recipe.pool_shape,
                                      VALIDATION_SEED_BASE, pool_dir, workers)
     settings = recipe.settings(continuing=bool(init_from))
-    patch = (recipe.patch, recipe.patch)
-    sampler = PatchSampler([train_in], [train_target], patch, seed=settings.seed)
-    validation = PatchSampler([val_in], [val_target], patch).fixed_batches(
-        recipe.validation_patches, min(settings.batch_size, 64))
     card = _card(recipe)
     if init_from:
         net, start = starting_network(recipe.family, init_from, recipe.task, settings.seed)
         if start.architecture != recipe.architecture:
             raise ValueError(f"{init_from} has another architecture than {recipe.name} trains")
         card.base_model, card.stages = str(init_from), start.stages
+        # the n-th continuation of a model samples with the continuation's seed + n − 1, so no
+        # continuation replays the patches of an earlier one
+        settings = replace(settings, seed=settings.seed + max(len(start.stages) - 1, 0))
     else:
         net = build_network(recipe.family, recipe.architecture)
+    patch = (recipe.patch, recipe.patch)
+    sampler = PatchSampler([train_in], [train_target], patch, seed=settings.seed)
+    validation = PatchSampler([val_in], [val_target], patch).fixed_batches(
+        recipe.validation_patches, min(settings.batch_size, 64))
     result = fit(net, OBJECTIVES[recipe.family], sampler, validation, settings, device,
                  checkpoint=out_dir / "checkpoint.pt", progress=progress, cancel=cancel,
                  on_validation=lambda r: say(f"{recipe.name}: step {r['step']} train "
