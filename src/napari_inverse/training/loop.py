@@ -27,6 +27,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .objectives import Objective
 
 StepCallback = Callable[[int, int, str], None]
+SCHEDULES = ("constant", "plateau", "cosine")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ class FitConfig:
     mixed_precision: bool = True  # bfloat16 autocast on CUDA only
     time_budget_s: Optional[float] = None
     freeze_batch_norm: bool = False  # keep a trained network's batch-norm statistics (fine-tuning)
+
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:  # here, not after the steps before a validation
+            raise ValueError(f"unknown schedule {self.schedule!r}; use {', '.join(SCHEDULES)}")
 
 
 @dataclass
@@ -200,8 +205,6 @@ def _schedule(config: FitConfig, state: _State, optimiser) -> None:
         if state.bad_validations and state.bad_validations % config.plateau_patience == 0:
             for group in optimiser.param_groups:
                 group["lr"] *= config.plateau_factor
-    elif config.schedule not in ("constant", "cosine"):
-        raise ValueError(f"unknown schedule {config.schedule!r}; use constant, plateau or cosine")
 
 
 def _step_schedule(config: FitConfig, done: int, optimiser) -> None:
