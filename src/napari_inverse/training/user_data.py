@@ -15,8 +15,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..engine.axes import normalise_axes, refuse_rgb
-from ..engine.validation import InvalidInput, check_finite, check_image, check_spatial_size
+from ..engine.axes import SpatialLoop
+from ..engine.validation import InvalidInput, check_finite, check_image
 from .samplers import PatchSampler
 
 MIN_STRIPE_ROWS = 16  # a held-out stripe thinner than this scores mostly its borders
@@ -48,9 +48,7 @@ def check_training_images(inputs: list, targets: Optional[list], axes: Optional[
                            "per input")
     for k, image in enumerate(inputs):
         check_image(image, f"{name} {k}")
-        layout = normalise_axes(axes, tuple(image.shape))
-        refuse_rgb(layout)
-        check_spatial_size(tuple(image.shape[-2:]), "YX")
+        SpatialLoop(image, axes, spatial_ndim=2)  # the axes, RGB and size checks every verb makes
         if targets is not None:
             check_image(targets[k], f"target {k}")
             if tuple(targets[k].shape) != tuple(image.shape):
