@@ -1,0 +1,61 @@
+"""Install a model folder made by `napari-inverse train --recipe` as the shipped model of its name.
+
+Copies the weights and card into the package (`src/napari_inverse/zoo/shipped/`) and keeps the
+published training log whole: `docs/training/NAME.json` gets this run's records appended,
+labelled with its stage (its place in `card.stages`) and its steps counted on from the runs
+before it, so the log of a model trained over several sessions reads as one curve. Run
+`scripts/record_card_metrics.py` afterwards for the card's benchmark figures.
+
+    python3 scripts/ship_model.py /tmp/run/mrbcr-cont3
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "src" / "napari_inverse" / "zoo" / "shipped"
+LOGS = ROOT / "docs" / "training"
+
+
+def staged_log(published: list[dict], run: list[dict], stages: list[dict]) -> list[dict]:
+    """``published`` (stage-labelled, or one unlabelled first run) with ``run`` as the last stage."""
+    stage = max(len(stages), 1)
+    if stage == 1:
+        return list(run)
+    labelled = [r if "stage" in r else dict(r, stage=1) for r in published]
+    if any(r["stage"] >= stage for r in labelled):
+        raise SystemExit(f"the published log already has stage {stage}; nothing appended")
+    offset = sum(s["steps"] for s in stages[:-1])
+    return labelled + [dict(r, stage=stage, step=r["step"] + offset) for r in run]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="the --out folder of a recipe run")
+    folder = parser.parse_args().folder
+    cards = [p for p in folder.glob("*.json") if p.name != "training_log.json"]
+    if len(cards) != 1:
+        raise SystemExit(f"{folder} should hold one model card beside training_log.json")
+    card_path = cards[0]
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    name = card["name"]
+    log_path = LOGS / f"{name}.json"
+    published = json.loads(log_path.read_text(encoding="utf-8")) if log_path.is_file() else []
+    run = json.loads((folder / "training_log.json").read_text(encoding="utf-8"))
+    log = staged_log(published, run, card.get("stages", []))
+    for source in (folder / f"{name}.safetensors", card_path):
+        target = SHIPPED / source.name
+        shutil.copyfile(source, target)
+        target.chmod(0o644)
+    log_path.write_text(json.dumps(log, indent=1) + "\n", encoding="utf-8")
+    print(f"{name}: shipped ({len(card.get('stages', [])) or 1} training runs); "
+          f"{len(run)} log records appended to {log_path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
