@@ -1,8 +1,11 @@
 """The quality benchmark scores methods on fixed sets and tunes only on the validation split."""
+from dataclasses import replace
+
 import numpy as np
 
-from napari_inverse.benchmarks.datasets import VALIDATION_SEED_OFFSET, BenchmarkSet
-from napari_inverse.benchmarks.quality import CLASSICAL_METHODS, evaluate
+from napari_inverse.benchmarks.datasets import (VALIDATION_SEED_OFFSET, BenchmarkSet,
+                                                deconvolution_sets)
+from napari_inverse.benchmarks.quality import CLASSICAL_METHODS, evaluate, learned_methods
 
 SMALL = BenchmarkSet("deconvolution", "microtubules", 2, (64, 64), 1000)
 
@@ -21,3 +24,26 @@ def test_richardson_lucy_beats_the_raw_input_and_reports_its_chosen_iterations()
     assert rl.parameters["iterations"] in (1, 2, 3, 5, 10, 20, 30, 50, 80)
     assert rl.psnr > raw.psnr + 1.0
     assert rl.seconds_per_megapixel > 0 and rl.device == "cpu"
+
+
+def test_oversampled_sets_have_pixels_the_shipped_models_do_not_take():
+    from napari_inverse.benchmarks.datasets import OVERSAMPLED_NYQUIST, oversampled_sets
+    from napari_inverse.zoo import find_model
+
+    card = find_model("mrbcr-widefield").card
+    in_range_seeds = {s.seed for s in deconvolution_sets()}
+    for dataset in oversampled_sets():
+        assert "0.55–0.7× Nyquist" in dataset.name and dataset.seed not in in_range_seeds
+    for pair in replace(oversampled_sets()[0], n_images=3, shape=(64, 64)).pairs():
+        optics = pair.metadata["optics"]
+        nyquist = optics["wavelength_nm"] / (4 * optics["na"])
+        assert OVERSAMPLED_NYQUIST[0] <= optics["pixel_size_nm"] / nyquist <= OVERSAMPLED_NYQUIST[1]
+        assert not card.accepts_pixel_size(optics["pixel_size_nm"], optics["na"],
+                                           optics["wavelength_nm"])
+
+
+def test_learned_models_choose_resampling_on_validation_and_keep_the_plain_call_in_range():
+    mrbcr = next(m for m in learned_methods() if m.model == "mrbcr-widefield")
+    assert mrbcr.candidates == ({}, {"resample": True})
+    in_range = evaluate(mrbcr, SMALL, device="cpu", measure_resolution=False)
+    assert in_range.parameters == {}  # resampling an image already in range changes nothing
