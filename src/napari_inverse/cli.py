@@ -83,7 +83,8 @@ def _add_deconvolve(commands) -> None:
     command.add_argument("--tv", type=float, default=0.0,
                          help="total-variation weight for Richardson-Lucy (typical 0.001-0.01)")
     command.add_argument("--regularization", type=float,
-                         help="Wiener balance (default: estimated from the image noise)")
+                         help="constant Wiener balance λ (default: per frequency, the noise "
+                         "to object power measured on the image)")
     command.add_argument("--psf",
                          help="measured PSF as TIFF (2-D or 3-D) instead of --na/--wavelength "
                          "(rl, wiener)")

@@ -13,11 +13,12 @@ def test_richardson_lucy_gains_at_least_3_db(case, request):
     assert psnr(pair.truth, restored) >= psnr(pair.truth, pair.image) + 3.0
 
 
-@pytest.mark.parametrize("case", ["widefield_2d", "widefield_3d"])
-def test_wiener_gains_at_least_1_db(case, request):
+@pytest.mark.parametrize("case, gain", [("widefield_2d", 2.5), ("widefield_3d", 2.0)])
+def test_wiener_gains_on_filaments(case, gain, request):
+    """Measured gains: 3.1 dB in 2-D, 2.4 dB in 3-D."""
     pair = request.getfixturevalue(case)
     restored = wiener(pair.image, pair.psf)
-    assert psnr(pair.truth, restored) >= psnr(pair.truth, pair.image) + 1.0
+    assert psnr(pair.truth, restored) >= psnr(pair.truth, pair.image) + gain
 
 
 def test_richardson_lucy_converges_to_a_noise_free_object():
@@ -80,19 +81,62 @@ def test_solvers_refuse_nonsense_parameters(widefield_2d):
         wiener(widefield_2d.image, widefield_2d.psf, balance=-1.0)
 
 
-def test_binned_gcv_picks_the_same_balance_as_the_exact_sum(widefield_2d):
-    """GCV summed over |H|² bins must choose what the sum over every frequency chooses."""
+def _blurred_field(psf, noise_sigma, seed=0):
+    """A stationary textured object (Gaussian random field on a background), blurred by ``psf``,
+    plus white Gaussian noise of ``noise_sigma``: its noise power is known exactly."""
+    from scipy.ndimage import convolve, gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    specimen = gaussian_filter(np.random.default_rng(99).normal(size=(128, 128)), 1.5) * 400 + 1000
+    blurred = convolve(specimen, psf / psf.sum(), mode="mirror")
+    return (blurred + rng.normal(0, noise_sigma, blurred.shape)).astype(np.float32)
+
+
+@pytest.mark.parametrize("sigma", [3.0, 6.0])
+def test_measured_noise_power_is_the_white_noise_power(widefield_2d, sigma):
+    """On a textured object with structure up to its borders, the noise is its variance σ²."""
+    from napari_inverse.classical import estimate_spectral_balance
+
+    image = _blurred_field(widefield_2d.psf, sigma)
+    measured = estimate_spectral_balance(image, widefield_2d.psf).noise_power
+    assert measured == pytest.approx(sigma**2, rel=0.05)
+
+
+def test_balance_is_the_noise_to_object_power_ratio(widefield_2d):
+    """Same object, four times the noise power: λ = N/P grows about fourfold where P is measured."""
     import torch
 
-    from napari_inverse.classical.wiener import _CANDIDATE_BALANCES, estimate_wiener_balance
-    from napari_inverse.optics import psf_to_otf
-    from napari_inverse.optics.padding import pad_for_fft
+    from napari_inverse.classical import estimate_spectral_balance
 
-    padded, _ = pad_for_fft(widefield_2d.image, widefield_2d.psf.shape)
-    spectrum = np.abs(np.fft.fftn(padded)) ** 2
-    otf = psf_to_otf(widefield_2d.psf, padded.shape, torch.device("cpu")).numpy()
-    power = np.abs(np.fft.fftn(np.fft.irfftn(otf, s=padded.shape, axes=(0, 1)))) ** 2
-    scores = [((b / (power + b)) ** 2 * spectrum).sum() / (b / (power + b)).sum() ** 2
-              for b in _CANDIDATE_BALANCES]
-    exact = _CANDIDATE_BALANCES[int(np.argmin(scores))]
-    assert estimate_wiener_balance(widefield_2d.image, widefield_2d.psf) == pytest.approx(exact)
+    quiet, noisy = (estimate_spectral_balance(_blurred_field(widefield_2d.psf, s, seed=1),
+                                              widefield_2d.psf).balance for s in (3.0, 6.0))
+    measured = torch.isfinite(quiet) & torch.isfinite(noisy) & (quiet > 0)
+    assert measured.sum() >= 20
+    assert 3.0 < float((noisy[measured] / quiet[measured]).median()) < 5.0
+
+
+def test_measured_balance_beats_every_constant_one_on_nuclei():
+    """Large smooth objects: a constant λ sharp enough for their edges amplifies noise where they
+    have no power, so no constant λ reaches the raw input; λ(f) measured on the image does."""
+    from napari_inverse.methods.deconvolve import psf_for_image
+    from napari_inverse.optics import Optics
+    from napari_inverse.simulate.pairs import deconvolution_pair
+
+    pair = deconvolution_pair(4242, (256, 256), "nuclei")
+    psf = psf_for_image(Optics(**pair.metadata["optics"]), (256, 256), "richards_wolf")
+    raw = psnr(pair.target, pair.input)
+    best_constant = max(psnr(pair.target, wiener(pair.input, psf, balance))
+                        for balance in np.logspace(-5, 0, 11))
+    measured = psnr(pair.target, wiener(pair.input, psf))
+    assert best_constant < raw + 0.5  # measured: 31.1 dB against an input of 30.8
+    assert measured > raw + 5.0  # measured: 39.7 dB
+
+
+def test_blank_and_flat_images_stay_blank_and_flat():
+    from napari_inverse.methods.deconvolve import psf_for_image
+    from napari_inverse.optics import Optics
+
+    psf = psf_for_image(Optics(na=1.4, wavelength_nm=520, pixel_size_nm=90), (64, 64),
+                        "richards_wolf")
+    assert np.all(wiener(np.zeros((64, 64), np.float32), psf) == 0)
+    np.testing.assert_allclose(wiener(np.full((64, 64), 7.0, np.float32), psf), 7.0, rtol=1e-5)

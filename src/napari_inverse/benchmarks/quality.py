@@ -82,7 +82,7 @@ def learned_methods() -> tuple[BenchMethod, ...]:
 
 CLASSICAL_METHODS = (
     BenchMethod("input (no restoration)", _raw_input),
-    BenchMethod("Wiener (λ by GCV)", _deconvolve("wiener")),
+    BenchMethod("Wiener (λ(f) measured)", _deconvolve("wiener")),
     BenchMethod("Richardson–Lucy", _deconvolve("richardson_lucy"),
                 candidates=tuple({"iterations": n} for n in (1, 2, 3, 5, 10, 20, 30, 50, 80))),
 )

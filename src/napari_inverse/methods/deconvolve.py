@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..classical import estimate_wiener_balance, richardson_lucy, wiener
+from ..classical import estimate_spectral_balance, richardson_lucy, wiener
 from ..engine.axes import SpatialLoop
 from ..engine.device import release_device_memory, select_device
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
@@ -64,7 +64,8 @@ def deconvolve(
     sampling) or a measured ``psf`` (2-D for YX work, 3-D for ZYX work). With a 3-D PSF or
     ``optics.z_step_nm`` set and a Z axis present, the deconvolution is 3-D; otherwise every YX
     plane is done on its own. ``iterations`` and ``tv_weight`` steer Richardson–Lucy;
-    ``regularization`` is Wiener's λ (estimated from the image when None). Large images are
+    ``regularization`` is a constant Wiener λ (Tikhonov); when None, λ per frequency is the
+    noise-to-object power ratio measured on the image (``classical.wiener``). Large images are
     tiled automatically (``tile_shape`` overrides the classical methods' tiles).
     """
     method = METHOD_ALIASES.get(method.lower(), method.lower())
@@ -103,7 +104,8 @@ def deconvolve(
             solve = partial(richardson_lucy, iterations=iterations, tv_weight=tv_weight, **common)
         else:
             # λ is estimated once per block, not per tile, so every tile is filtered alike.
-            balance = regularization if regularization is not None else estimate_wiener_balance(block, kernel_psf)
+            balance = (regularization if regularization is not None
+                       else estimate_spectral_balance(block, kernel_psf))
             solve = partial(wiener, balance=balance, **common)
         return predict_tiled(block, solve, tiles_shape, overlap, halo, reporter)
 
