@@ -16,6 +16,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from napari_inverse.training.records import LOG_NAME
+from napari_inverse.zoo import load_model
+
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "src" / "napari_inverse" / "zoo" / "shipped"
 LOGS = ROOT / "docs" / "training"
@@ -37,22 +40,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="the --out folder of a recipe run")
     folder = parser.parse_args().folder
-    cards = [p for p in folder.glob("*.json") if p.name != "training_log.json"]
-    if len(cards) != 1:
-        raise SystemExit(f"{folder} should hold one model card beside training_log.json")
-    card_path = cards[0]
-    card = json.loads(card_path.read_text(encoding="utf-8"))
-    name = card["name"]
-    log_path = LOGS / f"{name}.json"
+    card = load_model(folder).card  # refuses a folder without one checked weights file + card
+    weights = folder / f"{card.name}.safetensors"
+    log_path = LOGS / f"{card.name}.json"
     published = json.loads(log_path.read_text(encoding="utf-8")) if log_path.is_file() else []
-    run = json.loads((folder / "training_log.json").read_text(encoding="utf-8"))
-    log = staged_log(published, run, card.get("stages", []))
-    for source in (folder / f"{name}.safetensors", card_path):
+    run = json.loads((folder / LOG_NAME).read_text(encoding="utf-8"))
+    log = staged_log(published, run, card.stages)
+    for source in (weights, weights.with_suffix(".json")):
         target = SHIPPED / source.name
         shutil.copyfile(source, target)
         target.chmod(0o644)
     log_path.write_text(json.dumps(log, indent=1) + "\n", encoding="utf-8")
-    print(f"{name}: shipped ({len(card.get('stages', [])) or 1} training runs); "
+    print(f"{card.name}: shipped ({len(card.stages) or 1} training runs); "
           f"{len(run)} log records appended to {log_path.relative_to(ROOT)}")
     return 0
 

@@ -63,8 +63,14 @@ class SpectralBalance:
         return self.balance.to(otf_power.device)[bins]
 
 
+def _log_grid(intervals: int, device=None) -> torch.Tensor:
+    """``intervals`` + 1 values of |H|² spaced evenly in log from 1e-12 to 1."""
+    return torch.logspace(-12, 0, intervals + 1, dtype=torch.float64, device=device)
+
+
 def _edges(device=None) -> torch.Tensor:
-    return torch.logspace(-12, 0, BINS + 1, dtype=torch.float64, device=device)[1:-1]
+    """The inner edges of the BINS |H|² bins (the outer ones are 0 and 1)."""
+    return _log_grid(BINS, device)[1:-1]
 
 
 def estimate_spectral_balance(image: np.ndarray, psf: np.ndarray) -> SpectralBalance:
@@ -103,7 +109,7 @@ def _tapered(object_power: torch.Tensor) -> torch.Tensor:
     if measured.numel() == 0:
         return object_power
     last = int(measured[0])
-    centres = _edges().new_tensor(np.logspace(-12, 0, 2 * BINS + 1)[1::2])  # geometric centres
+    centres = _log_grid(2 * BINS)[1::2]  # each bin's geometric centre
     tapered = object_power.clone()
     tapered[:last] = object_power[last] * centres[:last] / centres[last]
     return tapered
