@@ -52,3 +52,11 @@ def test_a_file_damaged_after_loading_is_refused(small_care):
     os.utime(entry.weights, ns=(stamp, stamp))  # older kernels stamp files only every few ms
     with pytest.raises(ModelFileError, match="truncated, corrupted or was changed"):
         load_model_for_inference(card.name)
+
+
+def test_a_card_without_its_weights_is_a_model_file_error(small_care):
+    net, card = small_care
+    entry = save_model(net, card)
+    entry.weights.unlink()
+    with pytest.raises(ModelFileError, match="does not exist"):
+        load_model_for_inference(entry.weights)

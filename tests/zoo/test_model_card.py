@@ -66,3 +66,18 @@ def test_card_without_sampling_accepts_any_pixel_size():
     card = ModelCard(name="m", family="n2v", task="denoising")
     assert card.expected_pixel_size_nm(NA, WAVELENGTH) is None
     assert card.accepts_pixel_size(500.0, NA, WAVELENGTH)
+
+
+@pytest.mark.parametrize("data, named", [
+    ([{"name": "m"}], "must be a JSON object"),
+    ({"name": "m", "family": "care", "task": "denoising", "architecture": [2]}, "'architecture'"),
+    ({"name": "m", "family": "care", "task": "denoising", "nyquist_fraction": 1},
+     "'nyquist_fraction'"),
+    ({"name": "m", "family": "care", "task": "denoising", "nyquist_fraction": [0.9, "x"]},
+     "'nyquist_fraction'"),
+    ({"name": 3, "family": "care", "task": "denoising"}, "'name'"),
+])
+def test_wrongly_typed_card_is_a_value_error_naming_the_field(data, named):
+    """A picker skips cards that raise ValueError, so no other error may escape for bad JSON."""
+    with pytest.raises(ValueError, match=named):
+        ModelCard.from_dict(data)

@@ -58,8 +58,11 @@ def free_port() -> int:
 
 def test_packaged_index_is_valid(monkeypatch):
     monkeypatch.delenv("NAPARI_INVERSE_REMOTE_INDEX")
-    assert REMOTE_INDEX.is_file()
-    assert all(m.card.sha256 and m.url.startswith("https://") for m in remote_models())
+    listed = json.loads(REMOTE_INDEX.read_text(encoding="utf-8"))
+    assert isinstance(listed, list)
+    models = remote_models()  # every entry passes the checks the tests below exercise
+    assert len(models) == len(listed)
+    assert all(m.url.startswith("https://") for m in models)
 
 
 def test_remote_model_is_listed_before_download(hosted, isolated_zoo):
@@ -108,8 +111,33 @@ def test_non_http_url_is_refused(small_care, isolated_zoo):
         load_model(card.name)
 
 
+def test_missing_file_on_the_server_names_the_status(hosted):
+    _, card, folder = hosted
+    (folder / "tiny-care.safetensors").unlink()
+    with pytest.raises(ModelFileError, match="the server answered 404"):
+        load_model(card.name)
+
+
 def test_index_entry_without_sha256_is_a_clear_error(small_care, isolated_zoo):
     _, card = small_care
     write_index(isolated_zoo, card, "http://127.0.0.1/tiny-care.safetensors")
     with pytest.raises(ValueError, match="entry 1 of the remote model index .*lacks the sha256"):
-        list_models()
+        remote_models()
+
+
+def test_sha256_must_be_lower_case_hex(small_care, isolated_zoo):
+    _, card = small_care
+    card.sha256 = "AB" * 32  # pooch would accept it; the card check after download would not
+    write_index(isolated_zoo, card, "http://127.0.0.1/tiny-care.safetensors")
+    with pytest.raises(ValueError, match="64 lower-case hexadecimal digits"):
+        remote_models()
+
+
+def test_broken_index_hides_no_shipped_model(isolated_zoo):
+    isolated_zoo.write_text("[{\"url\": ", encoding="utf-8")  # a half-written file
+    with pytest.warns(UserWarning, match="remote models are not listed: cannot read"):
+        names = {e.name for e in list_models()}
+    assert {"mrbcr-widefield", "care-denoise"} <= names
+    assert find_model("care-denoise").source == "shipped"
+    with pytest.raises(ValueError, match="no model called 'lab-model'.*could not be listed"):
+        find_model("lab-model")

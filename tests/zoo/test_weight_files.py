@@ -5,8 +5,8 @@ import pickle
 
 import pytest
 
-from napari_inverse.zoo import (ModelCard, ModelFileError, build_network, load_model, load_weights,
-                                save_model, sha256_of)
+from napari_inverse.zoo import (ModelCard, ModelFileError, build_network, list_models, load_model,
+                                load_weights, save_model, sha256_of)
 
 
 def flip_bytes(path, at: int, count: int = 8) -> None:
@@ -47,6 +47,24 @@ def test_weights_of_another_architecture_are_refused(small_care):
     save_model(net, card)
     with pytest.raises(ModelFileError, match="do not fit the network"):
         load_model(card.name)
+
+
+def test_card_naming_an_unknown_architecture_keyword_is_refused(small_care):
+    net, card = small_care
+    card.architecture = {**card.architecture, "attention_heads": 4}  # from a newer version
+    save_model(net, card)
+    with pytest.raises(ModelFileError, match="describes no network this version builds"):
+        load_model(card.name)
+
+
+def test_stray_card_hides_no_other_model(small_care, isolated_zoo):
+    net, card = small_care
+    entry = save_model(net, card)
+    stray = entry.weights.parent.parent / "stray"
+    stray.mkdir()
+    (stray / "stray.json").write_text('[{"name": "stray"}]', encoding="utf-8")
+    (stray / "stray.safetensors").write_bytes(b"")
+    assert [e.name for e in list_models(family_name="care") if e.source == "user"] == [card.name]
 
 
 class _Payload:

@@ -91,12 +91,28 @@ class ModelCard:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ModelCard":
+        """The card ``data`` describes; ``ValueError`` naming the field when it cannot be one.
+
+        Cards come from files anyone can edit, so every field a loader reads is type-checked
+        here: a picker skips a card that raises ``ValueError`` instead of failing on it later.
+        """
+        if not isinstance(data, dict):
+            raise ValueError(f"a model card must be a JSON object, not {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         missing = {"name", "family", "task"} - set(data)
         if missing:
             raise ValueError(f"model card lacks {', '.join(sorted(missing))}")
+        for name, expected in _FIELD_TYPES.items():
+            value = data.get(name)
+            if value is not None and not isinstance(value, expected):
+                raise ValueError(f"model card field {name!r} is {value!r}; expected "
+                                 f"{' or '.join(t.__name__ for t in _as_tuple(expected))}")
         card = cls(**{k: v for k, v in data.items() if k in known})
         if card.nyquist_fraction is not None:
+            if len(card.nyquist_fraction) != 2 or not all(
+                    isinstance(v, (int, float)) and v > 0 for v in card.nyquist_fraction):
+                raise ValueError(f"model card field 'nyquist_fraction' is "
+                                 f"{card.nyquist_fraction!r}; expected [low, high], both > 0")
             card.nyquist_fraction = tuple(card.nyquist_fraction)
         return card
 
@@ -109,3 +125,15 @@ class ModelCard:
             raise ValueError(f"cannot read the model card {path}: {error}; the file must be the "
                              f"JSON written beside the weights when the model was saved") from None
         return cls.from_dict(data)
+
+
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "name": str, "family": str, "task": str, "architecture": dict, "optics": dict,
+    "normalisation": dict, "metrics": dict, "sha256": str, "pixel_size_nm": (int, float),
+    "nyquist_fraction": (list, tuple), "stages": list, "seed": int, "steps": int,
+}
+"""The types a card's fields must have, where a wrong one would break a loader or a picker."""
+
+
+def _as_tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
+    return types if isinstance(types, tuple) else (types,)

@@ -20,7 +20,6 @@ class Family:
     name: str
     title: str
     build: Callable[..., nn.Module]
-    ndims: tuple[int, ...]  # spatial dimensionalities it supports
     multiple: int  # input sizes the network pads to internally (any size is accepted)
 
     def predict(self, net: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
@@ -35,10 +34,10 @@ class Family:
 
 
 FAMILIES: dict[str, Family] = {
-    "mrbcr": Family("mrbcr", "m-rBCR", lambda **kw: MRBCR(**kw), (2,), 4),
-    "srbcr": Family("srbcr", "s-rBCR", lambda **kw: SRBCR(**kw), (2,), 4),
-    "care": Family("care", "CARE", lambda **kw: UNet(**kw), (2, 3), 4),
-    "n2v": Family("n2v", "Noise2Void", lambda **kw: UNet(**kw), (2, 3), 4),
+    "mrbcr": Family("mrbcr", "m-rBCR", lambda **kw: MRBCR(**kw), 4),
+    "srbcr": Family("srbcr", "s-rBCR", lambda **kw: SRBCR(**kw), 4),
+    "care": Family("care", "CARE", lambda **kw: UNet(**kw), 4),
+    "n2v": Family("n2v", "Noise2Void", lambda **kw: UNet(**kw), 4),
 }
 
 

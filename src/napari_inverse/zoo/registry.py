@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 import threading
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from torch import nn
 from .card import CARD_SUFFIX, WEIGHTS_SUFFIX, ModelCard
 from .families import build_network, family, parameter_count
 from .remote import fetch_weights, remote_models
-from .weights import ModelFileError, load_weights, save_weights
+from .weights import ModelFileError, load_weights, require_weight_file, save_weights
 
 SHIPPED_DIR = Path(__file__).parent / "shipped"
 MODELS_DIR_ENV = "NAPARI_INVERSE_MODELS_DIR"
@@ -73,9 +74,16 @@ def user_models_dir() -> Path:
 
 
 def list_models(task: Optional[str] = None, family_name: Optional[str] = None) -> list[ZooEntry]:
-    """Shipped models first, then remote ones, then the user's; optionally one task or family."""
+    """Shipped models first, then remote ones, then the user's; optionally one task or family.
+
+    A remote index that cannot be read (a lab's share offline, a typo in it) is reported with a
+    warning and skipped: it must not hide the shipped and saved models from every picker.
+    """
     entries = _entries_in(SHIPPED_DIR, "shipped")
-    entries += [ZooEntry(m.card, m.weights, "remote", m.url) for m in remote_models()]
+    remote, problem = _remote_entries()
+    if problem:
+        warnings.warn(f"remote models are not listed: {problem}", stacklevel=2)
+    entries += remote
     for folder in _user_folders():
         entries += _entries_in(folder, "user")
     return [e for e in entries
@@ -85,11 +93,24 @@ def list_models(task: Optional[str] = None, family_name: Optional[str] = None) -
 
 def find_model(name: str) -> ZooEntry:
     """The entry called ``name`` (a user model shadows nothing: shipped, then remote names win)."""
-    for entry in list_models():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an unreadable remote index is named below if it matters
+        entries = list_models()
+    for entry in entries:
         if entry.name == name:
             return entry
-    known = ", ".join(e.name for e in list_models()) or "none"
-    raise ValueError(f"no model called {name!r}; known models: {known}")
+    known = ", ".join(e.name for e in entries) or "none"
+    _, problem = _remote_entries()
+    hint = f"; remote models could not be listed: {problem}" if problem else ""
+    raise ValueError(f"no model called {name!r}; known models: {known}{hint}")
+
+
+def _remote_entries() -> tuple[list[ZooEntry], str]:
+    """The remote index's entries, or none and why the index could not be read."""
+    try:
+        return [ZooEntry(m.card, m.weights, "remote", m.url) for m in remote_models()], ""
+    except ValueError as error:
+        return [], str(error)
 
 
 def load_model(name_or_path: str | Path, device: torch.device | str = "cpu") -> LoadedModel:
@@ -113,7 +134,12 @@ def _fetched_entry(name_or_path: str | Path) -> ZooEntry:
 
 def _checked_network(entry: ZooEntry) -> nn.Module:
     """The card's network with the entry's weights (checked against the card), in eval mode."""
-    net = build_network(entry.card.family, entry.card.architecture)
+    try:
+        net = build_network(entry.card.family, entry.card.architecture)
+    except (TypeError, ValueError) as error:  # an unknown family or architecture keyword
+        raise ModelFileError(f"the model card of {entry.name!r} describes no network this "
+                             f"version builds ({error}); it was written by another version "
+                             "or edited by hand") from None
     return load_weights(net, entry.weights, entry.card.sha256).eval()
 
 
@@ -137,7 +163,7 @@ def load_model_for_inference(name_or_path: str | Path,
     if device.type != "cpu":
         return load_model(name_or_path, device)
     entry = _fetched_entry(name_or_path)
-    weights = entry.weights.resolve()
+    weights = require_weight_file(entry.weights).resolve()
     stat = weights.stat()
     version = (stat.st_size, stat.st_mtime_ns, entry.card.to_json())
     with _shared_lock:

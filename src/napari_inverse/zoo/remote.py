@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -93,6 +94,11 @@ def fetch_weights(card: ModelCard, url: str) -> Path:
             "its model card: it was truncated or corrupted on the way, or the file on the server "
             "changed. It was deleted; try again, and if it keeps failing report the URL to whoever "
             "hosts the model.") from None
+    except requests.HTTPError as error:
+        status = error.response.status_code if error.response is not None else "an error"
+        raise ModelFileError(
+            f"cannot download the model {card.name!r} from {url}: the server answered {status} "
+            "(the file is not there, or not for you). Check the URL in the remote index.") from None
     except (requests.RequestException, OSError) as error:
         raise ModelFileError(
             f"cannot download the model {card.name!r} from {url} ({type(error).__name__}): the "
@@ -112,6 +118,9 @@ def _remote_model(item: object, index: Path, number: int) -> RemoteModel:
     if not card.sha256:
         raise ValueError(f"{where} ({card.name!r}) lacks the sha256 of its weights; without it a "
                          "damaged download could not be told from a good one")
+    if not re.fullmatch("[0-9a-f]{64}", card.sha256):
+        raise ValueError(f"{where} ({card.name!r}) has the sha256 {card.sha256!r}; it must be 64 "
+                         "lower-case hexadecimal digits, as sha256sum prints them")
     if Path(card.name).name != card.name or card.name in ("", ".", ".."):
         raise ValueError(f"{where} has the name {card.name!r}, which is not a plain file name")
     return RemoteModel(card, str(item["url"]))

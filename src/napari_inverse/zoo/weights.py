@@ -44,14 +44,21 @@ def save_weights(net: nn.Module, path: Path) -> str:
     return sha256_of(path)
 
 
+def require_weight_file(path: Path) -> Path:
+    """``path`` as a Path, or :class:`ModelFileError` when no file is there."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"the weight file {path} does not exist; a model is its weights "
+                             "plus the card saved with them: save, copy or fetch it again")
+    return path
+
+
 def load_weights(net: nn.Module, path: Path, sha256: str = "") -> nn.Module:
     """Fill ``net`` from ``path`` after checking the file against ``sha256`` (when given)."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"the weight file {path} does not exist")
+    path = require_weight_file(path)
     if sha256:
         found = sha256_of(path)
         if found != sha256:
