@@ -70,6 +70,19 @@ def test_a_recipe_trains_and_saves_a_loadable_model(tmp_path):
     assert again.steps == 3
 
 
+def test_a_fresh_run_depends_on_its_seed_alone(tmp_path):
+    """The card's seed reproduces the run, whatever the process drew before (initial weights
+    included)."""
+    tiny = _tiny("n2v-fluorescence", 2, steps=1, batch_size=1, validate_every=1)
+    cards = []
+    for run in (1, 2):
+        torch.manual_seed(run)  # another history of the process's random state
+        torch.rand(run)
+        cards.append(run_recipe(tiny, tmp_path / f"run{run}", "cpu", pool_dir=tmp_path / "pools",
+                                say=lambda line: None))
+    assert cards[0].sha256 == cards[1].sha256
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_models_load_and_their_cards_say_how_they_were_made(name):
     entry = next(e for e in list_models() if e.name == name and e.source == "shipped")

@@ -47,6 +47,14 @@ def family_recipe(family_name: str) -> Recipe:
     return RECIPES[STARTS[family_name]]
 
 
+def fresh_network(family_name: str, architecture: dict, seed: int) -> torch.nn.Module:
+    """An untrained network whose initial weights depend on ``seed`` alone, so a card's seed
+    reproduces the run (the process's random state is left as it was)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build_network(family_name, architecture)
+
+
 def starting_network(family_name: str, start: Optional[str | Path], task: Optional[str],
                      seed: int) -> tuple[torch.nn.Module, ModelCard]:
     """The network to train and a card template (family, task, architecture, base model).
@@ -58,9 +66,7 @@ def starting_network(family_name: str, start: Optional[str | Path], task: Option
     if start == SHIPPED:
         start = recipe.name
     if start is None:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            net = build_network(family_name, recipe.architecture)
+        net = fresh_network(family_name, recipe.architecture, seed)
         return net, ModelCard(name="", family=family_name, task=task or recipe.task,
                               architecture=dict(recipe.architecture))
     loaded = load_model(start)

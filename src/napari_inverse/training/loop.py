@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -67,8 +68,13 @@ class FitResult:
 def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, config: FitConfig,
         device: str | torch.device = "auto", checkpoint: Optional[Path] = None,
         progress: Optional[StepCallback] = None, cancel: Optional[CancelLike] = None,
-        on_validation: Optional[Callable[[dict], None]] = None) -> FitResult:
-    """Train ``net`` in place on ``sampler`` batches; return the best state and the history."""
+        on_validation: Optional[Callable[[dict], None]] = None, start: str = "") -> FitResult:
+    """Train ``net`` in place on ``sampler`` batches; return the best state and the history.
+
+    ``start`` says where the initial weights came from (e.g. the sha256 of a model continued):
+    with the network's tensors and the settings it is the run's identity, and a checkpoint of
+    another run is refused instead of being resumed in its place.
+    """
     device = select_device(device)
     torch.backends.cudnn.benchmark = device.type == "cuda"  # fixed patch shapes: pick fast kernels
     torch.manual_seed(config.seed)
@@ -76,10 +82,12 @@ def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, c
     layout = _memory_layout(net, device)
     net.to(device, **layout)
     optimiser = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
-    state = _State(best_state=_cpu_copy(net), best_loss=math.inf)
+    state = _State(best_state=_cpu_copy(net), best_loss=math.inf,
+                   identity=_identity(net, config, start))
     saved = load_checkpoint(checkpoint) if checkpoint is not None else None
     if saved is not None:
-        state = _restore(saved, net, optimiser, sampler, generator)
+        _check_identity(saved, state.identity, checkpoint)
+        state = _restore(saved, net, optimiser, sampler, generator, state.identity)
     started, elapsed_before = time.perf_counter(), state.wall_time_s
     reason = "steps"
     try:
@@ -110,8 +118,13 @@ def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, c
                     state.wall_time_s = elapsed_before + time.perf_counter() - started
                     save_checkpoint(checkpoint, _snapshot(state, net, optimiser, sampler, generator))
             if state.running:  # stopped between validations: the latest steps may hold the best weights
+                # saved first, so that a resumed run goes on exactly as if it had never stopped
+                state.wall_time_s = elapsed_before + time.perf_counter() - started
+                if checkpoint is not None:
+                    save_checkpoint(checkpoint, _snapshot(state, net, optimiser, sampler, generator))
+                    checkpoint = None
                 record = _validate(net, objective, validation, device, config, state, optimiser,
-                                   elapsed_before + time.perf_counter() - started)
+                                   elapsed_before + time.perf_counter() - started, closing=True)
                 if on_validation is not None:
                     on_validation(record)
     finally:
@@ -175,9 +188,37 @@ class _State:
     wall_time_s: float = 0.0
     history: list = field(default_factory=list)
     running: list = field(default_factory=list)
+    identity: dict = field(default_factory=dict)
 
 
-def _validate(net, objective, validation, device, config, state, optimiser, elapsed) -> dict:
+def _identity(net: torch.nn.Module, config: FitConfig, start: str) -> dict:
+    """What a checkpoint must match to be resumed: the network's tensors, the settings (a
+    resumed run may change only its steps and time budget) and where the weights started."""
+    settings = {k: v for k, v in dataclasses.asdict(config).items()
+                if k not in ("steps", "time_budget_s")}
+    return {"tensors": [[k, list(v.shape)] for k, v in net.state_dict().items()],
+            "settings": settings, "start": start}
+
+
+def _check_identity(saved: dict, identity: dict, checkpoint: Path) -> None:
+    found = saved.get("identity") or {}
+    differing = [key for key in identity if found.get(key) != identity[key]]
+    if differing:
+        what = {"tensors": "network", "settings": "training settings",
+                "start": "starting weights"}
+        raise ValueError(
+            f"{checkpoint} is the checkpoint of another run (its "
+            f"{' and '.join(what[k] for k in differing)} differ from this one's); give this run "
+            "its own output folder, or delete the file to start afresh")
+
+
+def _validate(net, objective, validation, device, config, state, optimiser, elapsed,
+              closing: bool = False) -> dict:
+    """Measure the validation loss, keep the weights if they are the best, advance the schedule.
+
+    A ``closing`` validation (a run stopped between validations) only offers its weights as the
+    best: patience and plateau schedule are left as they were, as they are in the checkpoint.
+    """
     net.eval()
     generator = torch.Generator().manual_seed(config.seed + 1)  # same blind spots every time
     losses = []
@@ -191,11 +232,12 @@ def _validate(net, objective, validation, device, config, state, optimiser, elap
               "seconds": round(elapsed, 2)}
     state.history.append(record)
     state.running.clear()
-    if loss < state.best_loss:
-        state.best_loss, state.best_state, state.bad_validations = loss, _cpu_copy(net), 0
-    else:
-        state.bad_validations += 1
-    _schedule(config, state, optimiser)
+    improved = loss < state.best_loss
+    if improved:
+        state.best_loss, state.best_state = loss, _cpu_copy(net)
+    if not closing:
+        state.bad_validations = 0 if improved else state.bad_validations + 1
+        _schedule(config, state, optimiser)
     return record
 
 
@@ -243,10 +285,10 @@ def _snapshot(state: _State, net, optimiser, sampler, generator) -> dict:
             "bad_validations": state.bad_validations, "wall_time_s": state.wall_time_s,
             "history": copy.deepcopy(state.history),
             "sampler_rng": sampler.rng.bit_generator.state, "generator": generator.get_state(),
-            "torch_rng": torch.get_rng_state()}
+            "torch_rng": torch.get_rng_state(), "identity": state.identity}
 
 
-def _restore(saved: dict, net, optimiser, sampler, generator) -> _State:
+def _restore(saved: dict, net, optimiser, sampler, generator, identity: dict) -> _State:
     net.load_state_dict(saved["model"])
     optimiser.load_state_dict(saved["optimiser"])
     sampler.rng.bit_generator.state = saved["sampler_rng"]
@@ -254,6 +296,7 @@ def _restore(saved: dict, net, optimiser, sampler, generator) -> _State:
     torch.set_rng_state(saved["torch_rng"])
     return _State(best_state=saved["best_state"], best_loss=saved["best_loss"],
                   step=saved["step"], bad_validations=saved["bad_validations"],
-                  wall_time_s=saved["wall_time_s"], history=list(saved["history"]))
+                  wall_time_s=saved["wall_time_s"], history=list(saved["history"]),
+                  identity=identity)
 
 

@@ -16,8 +16,8 @@ from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike
 from ..metrics import psnr
 from ..simulate.pairs import MicroscopeRanges
-from ..zoo import LoadedModel, ModelCard, build_network
-from .fine_tuning import starting_network
+from ..zoo import LoadedModel, ModelCard
+from .fine_tuning import fresh_network, starting_network
 from .loop import fit
 from .objectives import OBJECTIVES
 from .recipes import Recipe
@@ -57,8 +57,10 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
         # the n-th continuation of a model samples with the continuation's seed + n − 1, so no
         # continuation replays the patches of an earlier one
         settings = replace(settings, seed=settings.seed + max(len(start.stages) - 1, 0))
+        origin = start.stages[-1]["sha256"] if start.stages else str(init_from)
     else:
-        net = build_network(recipe.family, recipe.architecture)
+        origin = "fresh"
+        net = fresh_network(recipe.family, recipe.architecture, settings.seed)
     patch = (recipe.patch, recipe.patch)
     sampler = PatchSampler([train_in], [train_target], patch, seed=settings.seed)
     validation = PatchSampler([val_in], [val_target], patch).fixed_batches(
@@ -67,7 +69,8 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
                  checkpoint=out_dir / "checkpoint.pt", progress=progress, cancel=cancel,
                  on_validation=lambda r: say(f"{recipe.name}: step {r['step']} train "
                                              f"{r['train_loss']:.4g} validation "
-                                             f"{r['validation_loss']:.4g} ({r['seconds']:.0f} s)"))
+                                             f"{r['validation_loss']:.4g} ({r['seconds']:.0f} s)"),
+                 start=origin)
     say(f"{recipe.name}: stopped after {result.steps} steps ({result.stop_reason}), "
         f"{result.wall_time_s:.0f} s on {result.device}")
     card.metrics = {"validation_psnr_db": validation_psnr(net, card, val_in, val_target, device),
