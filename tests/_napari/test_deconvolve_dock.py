@@ -182,3 +182,12 @@ def test_unusable_saved_values_are_ignored(open_dock, config_dir):
     (config_dir / "deconvolve.json").write_text('{"device": "cuda:7", "na": 99, "iterations": 12}')
     _, dock = open_dock()
     assert (dock.device.value, dock.na.value, dock.iterations.value) == ("auto", 1.4, 12)
+
+
+def test_a_dock_opened_on_an_empty_viewer_shows_only_its_methods_fields(open_dock):
+    _, dock = open_dock()
+    assert dock.method.value == "mrbcr" and dock.image.value is None
+    assert dock.iterations.native.isHidden() and dock.regularization.native.isHidden()
+    assert "mrbcr-widefield" in dock.models.model.choices
+    dock.method.value = "wiener"
+    assert not dock.regularization.native.isHidden() and dock.iterations.native.isHidden()

@@ -146,11 +146,15 @@ def test_validation_is_held_out_as_last_frames_or_a_bottom_stripe():
         hold_out([np.zeros((40, 40))], None, 0.1, 32)
 
 
+def _no_step_before_the_check(step, total, message):
+    raise AssertionError("training started before the model name was checked")
+
+
 @pytest.mark.parametrize("case, match", [
     ("nan", "NaN"), ("too small", "smaller patch"), ("mismatched", "share a grid"),
     ("n2v with targets", "noisy images alone"), ("care without targets", "pairs"),
     ("unknown family", "unknown model family"), ("wrong start", "is a care model"),
-    ("rgb", "RGB"),
+    ("rgb", "RGB"), ("model name", "the model name 'a/b' contains /"),
 ])
 def test_bad_input_is_refused_with_the_fix(case, match):
     image = np.random.default_rng(1).random((64, 64)).astype(np.float32)
@@ -163,6 +167,8 @@ def test_bad_input_is_refused_with_the_fix(case, match):
         "unknown family": lambda: fine_tune(image, family="unet9000", **QUICK),
         "wrong start": lambda: fine_tune(image, start="care-denoise", **QUICK),
         "rgb": lambda: fine_tune(np.zeros((64, 64, 3), np.float32), **QUICK),
+        "model name": lambda: fine_tune(image, **{**QUICK, "name": "a/b"},
+                                        progress=_no_step_before_the_check),
     }
     with pytest.raises(ValueError, match=match):
         calls[case]()

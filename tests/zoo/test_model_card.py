@@ -6,6 +6,7 @@ import json
 import pytest
 
 from napari_inverse.zoo import ModelCard
+from napari_inverse.zoo.card import check_model_name
 
 NA, WAVELENGTH = 1.4, 520.0
 NYQUIST = WAVELENGTH / (4 * NA)  # 92.9 nm
@@ -81,3 +82,14 @@ def test_wrongly_typed_card_is_a_value_error_naming_the_field(data, named):
     """A picker skips cards that raise ValueError, so no other error may escape for bad JSON."""
     with pytest.raises(ValueError, match=named):
         ModelCard.from_dict(data)
+
+
+@pytest.mark.parametrize("name, problem", [
+    ("", "is empty"), (" care", "spaces at its ends"), ("a/b", "contains /"),
+    ("a\\b", "contains /"), ("c:care", "contains /"), ("what?", "contains /"),
+    ("..", "is not a file name"), ("nul", "reserved for devices"), ("COM1.v2", "reserved"),
+])
+def test_a_name_no_file_system_can_hold_is_refused(name, problem):
+    with pytest.raises(ValueError, match=problem):
+        check_model_name(name)
+    assert check_model_name("mito-care v2.1") == "mito-care v2.1"

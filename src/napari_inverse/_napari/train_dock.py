@@ -22,12 +22,12 @@ from magicgui.widgets import (ComboBox, Container, FileEdit, FloatSpinBox, Label
 from qtpy.QtCore import QObject, Qt, Signal
 
 from ..engine.device import select_device
-from ..engine.validation import InvalidInput
 from ..methods import deconvolve, denoise
 from ..methods.fine_tune import FineTuneResult, fine_tune
 from ..optics import Optics
 from ..training.fine_tuning import PAIRED, STARTS, fine_tune_settings
 from ..zoo import FAMILIES, ZooEntry, list_models
+from ..zoo.card import check_model_name
 from .layer_optics import optics_from_layer
 from .layer_select import LayerSelect
 from .loss_plot import LossPlot
@@ -189,10 +189,7 @@ class TrainDock(VerbDock):
 
     def _destination(self) -> tuple[str, Optional[Path]]:
         """The model's name and folder: ``<save to>/<name>``, or None for the user's models."""
-        name = self.model_name.value.strip()
-        if not name or any(c in name for c in '/\\:'):
-            raise InvalidInput(f"the model name {name!r} must be a non-empty file name "
-                               "(no / \\ or :)")
+        name = check_model_name(self.model_name.value.strip())
         folder = self.save_to.value
         return name, Path(folder) / name if folder else None
 

@@ -104,11 +104,10 @@ class VerbDock(Container):
         return [(layer.name, layer) for layer in self._viewer.layers if isinstance(layer, Image)]
 
     def _prefill(self) -> None:
-        """Copy what the chosen layer knows (pixel size, z step, optics) into the fields."""
+        """Copy what the chosen layer knows (pixel size, z step, optics) into the fields, then
+        show the fields that matter (also with no layer: a dock opened on an empty viewer)."""
         layer = self._layer()
-        if layer is None:
-            return
-        fields = optics_from_layer(layer)
+        fields = optics_from_layer(layer) if layer is not None else {}
         for key in _LAYER_FIELDS:
             widget = getattr(self, key, None)
             if key in fields and widget is not None:

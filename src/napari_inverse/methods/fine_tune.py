@@ -28,6 +28,7 @@ from ..training.samplers import PatchSampler
 from ..training.user_data import (as_image_list, check_training_images, hold_out,
                                   validation_batches)
 from ..zoo import LoadedModel, ModelCard, ZooEntry
+from ..zoo.card import check_model_name
 from ..zoo.families import family as family_info
 
 
@@ -85,6 +86,7 @@ def fine_tune(
     it early, keeping the best weights.
     """
     _check_family_data(family, targets)
+    check_model_name(name)  # before training: a name that cannot be saved must not cost a run
     device = select_device(device)
     patch, config = fine_tune_settings(family, start is not None, device, patch, batch_size,
                                        steps, learning_rate, time_budget_s, seed)

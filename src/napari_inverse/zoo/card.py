@@ -127,6 +127,28 @@ class ModelCard:
         return cls.from_dict(data)
 
 
+_RESERVED_ON_WINDOWS = {"CON", "PRN", "AUX", "NUL", *(f"{d}{i}" for d in ("COM", "LPT")
+                                                      for i in range(1, 10))}
+
+
+def check_model_name(name: str) -> str:
+    """``name`` if it can name a model's files on every system, else ``ValueError`` saying why.
+
+    Checked before any training starts: a name that cannot be saved must not cost a run.
+    """
+    problem = (
+        "is empty" if not name.strip() else
+        "has spaces at its ends" if name != name.strip() else
+        "contains / \\ : or another character file names cannot hold" if any(
+            c in '/\\:*?"<>|' or ord(c) < 32 for c in name) else
+        "is not a file name" if name in (".", "..") else
+        "is reserved for devices on Windows" if name.split(".")[0].upper() in _RESERVED_ON_WINDOWS
+        else "")
+    if problem:
+        raise ValueError(f"the model name {name!r} {problem}; choose a name like 'my-care-model'")
+    return name
+
+
 _FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
     "name": str, "family": str, "task": str, "architecture": dict, "optics": dict,
     "normalisation": dict, "metrics": dict, "sha256": str, "pixel_size_nm": (int, float),

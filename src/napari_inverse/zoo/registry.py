@@ -22,7 +22,7 @@ from typing import Optional
 import torch
 from torch import nn
 
-from .card import CARD_SUFFIX, WEIGHTS_SUFFIX, ModelCard
+from .card import CARD_SUFFIX, WEIGHTS_SUFFIX, ModelCard, check_model_name
 from .families import build_network, family, parameter_count
 from .remote import fetch_weights, remote_models
 from .weights import ModelFileError, load_weights, require_weight_file, save_weights
@@ -187,6 +187,7 @@ def forget_shared_models() -> None:
 
 def save_model(net: nn.Module, card: ModelCard, folder: Optional[Path] = None) -> ZooEntry:
     """Write ``<folder>/<name>.safetensors`` and its card; remember the folder. Returns the entry."""
+    check_model_name(card.name)
     folder = Path(folder) if folder is not None else user_models_dir() / card.name
     weights = folder / f"{card.name}{WEIGHTS_SUFFIX}"
     card.sha256 = save_weights(net, weights)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .card import WEIGHTS_SUFFIX, ModelCard
+from .card import WEIGHTS_SUFFIX, ModelCard, check_model_name
 from .weights import ModelFileError
 
 REMOTE_INDEX = Path(__file__).parent / "remote.json"
@@ -121,6 +121,8 @@ def _remote_model(item: object, index: Path, number: int) -> RemoteModel:
     if not re.fullmatch("[0-9a-f]{64}", card.sha256):
         raise ValueError(f"{where} ({card.name!r}) has the sha256 {card.sha256!r}; it must be 64 "
                          "lower-case hexadecimal digits, as sha256sum prints them")
-    if Path(card.name).name != card.name or card.name in ("", ".", ".."):
-        raise ValueError(f"{where} has the name {card.name!r}, which is not a plain file name")
+    try:
+        check_model_name(card.name)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
     return RemoteModel(card, str(item["url"]))
