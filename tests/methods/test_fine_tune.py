@@ -130,6 +130,18 @@ def test_patches_are_read_lazily_never_the_whole_stack():
     assert sum(r < frame for r in reads) >= QUICK["steps"] * QUICK["batch_size"]  # patches
 
 
+def test_a_run_that_only_harms_the_start_saves_the_start():
+    """Nothing is lost: at an absurd learning rate every step is worse than the shipped model."""
+    image = np.random.default_rng(2).poisson(20.0, (96, 96)).astype(np.float32)
+    result = fine_tune(image, name="harmed", **{**QUICK, "learning_rate": 0.1})
+    assert result.card.metrics["best_step"] == 0
+    shipped = load_model("n2v-fluorescence").net.state_dict()
+    saved = load_model(result.entry.weights).net.state_dict()
+    assert all(torch.equal(shipped[k], saved[k]) for k in shipped)
+    assert result.history and all(r["validation_loss"] > result.card.metrics[
+        "best_validation_loss"] for r in result.history)
+
+
 def test_a_dask_stack_trains():
     stack = np.random.default_rng(0).poisson(5.0, (6, 48, 48)).astype(np.uint16)
     result = fine_tune(da.from_array(stack, chunks=(1, 48, 48)), start=None, axes="TYX", **QUICK)

@@ -6,7 +6,9 @@ the memory of a few batches. The saved model (safetensors + card + loss log) app
 model picker, and its card says what it started from, the data's pixel size, and how the run went.
 
 Stopping (``cancel``, the time budget) keeps the best validated weights and saves them like a
-finished run; the result's ``stop_reason`` says why it ended. Only a run cancelled before its
+finished run; the result's ``stop_reason`` says why it ended. The starting model's own weights
+are validated first and compete: a run that only makes them worse saves them unchanged, and the
+card's ``metrics["best_step"]`` is 0. Only a run cancelled before its
 first step saves nothing: it raises :class:`Cancelled`.
 """
 from __future__ import annotations
@@ -101,7 +103,7 @@ def fine_tune(
     sampler = PatchSampler(split.inputs, split.targets, (patch, patch), seed=seed)
     checks = validation_batches(split.held_out, patch, min(config.batch_size, 32))
     result = fit(net, OBJECTIVES[family], sampler, checks, config, device, progress=progress,
-                 cancel=cancel, on_validation=on_validation)
+                 cancel=cancel, on_validation=on_validation, keep_start_if_best=start is not None)
     if result.steps == 0:
         raise Cancelled("cancelled before the first training step; no model was saved")
     card.name, card.pixel_size_nm = name, pixel_size_nm

@@ -64,16 +64,25 @@ class FitResult:
     device: str
     history: list[dict] = field(default_factory=list)
 
+    @property
+    def best_step(self) -> int:
+        """The step whose weights were kept; 0 when no validation beat the starting weights."""
+        return next((r["step"] for r in self.history
+                     if r["validation_loss"] == self.best_validation_loss), 0)
+
 
 def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, config: FitConfig,
         device: str | torch.device = "auto", checkpoint: Optional[Path] = None,
         progress: Optional[StepCallback] = None, cancel: Optional[CancelLike] = None,
-        on_validation: Optional[Callable[[dict], None]] = None, start: str = "") -> FitResult:
+        on_validation: Optional[Callable[[dict], None]] = None, start: str = "",
+        keep_start_if_best: bool = False) -> FitResult:
     """Train ``net`` in place on ``sampler`` batches; return the best state and the history.
 
     ``start`` says where the initial weights came from (e.g. the sha256 of a model continued):
     with the network's tensors and the settings it is the run's identity, and a checkpoint of
-    another run is refused instead of being resumed in its place.
+    another run is refused instead of being resumed in its place. ``keep_start_if_best``
+    (trained starting weights) validates them first: a run that only makes them worse returns
+    them, and ``best_step`` 0 says so.
     """
     device = select_device(device)
     torch.backends.cudnn.benchmark = device.type == "cuda"  # fixed patch shapes: pick fast kernels
@@ -88,6 +97,8 @@ def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, c
     if saved is not None:
         _check_identity(saved, state.identity, checkpoint)
         state = _restore(saved, net, optimiser, sampler, generator, state.identity)
+    elif keep_start_if_best and validation:
+        state.best_loss = _validation_loss(net, objective, validation, device, config)
     started, elapsed_before = time.perf_counter(), state.wall_time_s
     reason = "steps"
     try:
@@ -219,14 +230,8 @@ def _validate(net, objective, validation, device, config, state, optimiser, elap
     A ``closing`` validation (a run stopped between validations) only offers its weights as the
     best: patience and plateau schedule are left as they were, as they are in the checkpoint.
     """
-    net.eval()
-    generator = torch.Generator().manual_seed(config.seed + 1)  # same blind spots every time
-    losses = []
-    with torch.no_grad(), _autocast(device, config.mixed_precision):
-        for x, y in validation:
-            losses.append(float(objective(net, x.to(device), y.to(device) if y is not None else None,
-                                          generator)))
-    loss = float(np.mean(losses)) if losses else float(np.mean(state.running))
+    loss = (_validation_loss(net, objective, validation, device, config) if validation
+            else float(np.mean(state.running)))
     record = {"step": state.step, "train_loss": float(np.mean(state.running)),
               "validation_loss": loss, "learning_rate": optimiser.param_groups[0]["lr"],
               "seconds": round(elapsed, 2)}
@@ -239,6 +244,16 @@ def _validate(net, objective, validation, device, config, state, optimiser, elap
         state.bad_validations = 0 if improved else state.bad_validations + 1
         _schedule(config, state, optimiser)
     return record
+
+
+def _validation_loss(net, objective, validation, device, config) -> float:
+    """Mean objective over the fixed validation batches, in eval mode."""
+    net.eval()
+    generator = torch.Generator().manual_seed(config.seed + 1)  # same blind spots every time
+    with torch.no_grad(), _autocast(device, config.mixed_precision):
+        return float(np.mean([float(objective(net, x.to(device),
+                                              y.to(device) if y is not None else None, generator))
+                              for x, y in validation]))
 
 
 def _schedule(config: FitConfig, state: _State, optimiser) -> None:

@@ -48,7 +48,7 @@ def record_fit(card: ModelCard, result: FitResult, config: FitConfig, patch: int
     card.wall_time_s = round(result.wall_time_s, 1)
     card.hardware = hardware_description(device)
     card.metrics.update(best_validation_loss=result.best_validation_loss,
-                        stop_reason=result.stop_reason)
+                        best_step=result.best_step, stop_reason=result.stop_reason)
     card.stages = [*card.stages, dict(_stage(card), learning_rate=config.learning_rate,
                                       schedule=config.schedule)]
     return card

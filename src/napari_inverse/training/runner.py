@@ -70,7 +70,7 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
                  on_validation=lambda r: say(f"{recipe.name}: step {r['step']} train "
                                              f"{r['train_loss']:.4g} validation "
                                              f"{r['validation_loss']:.4g} ({r['seconds']:.0f} s)"),
-                 start=origin)
+                 start=origin, keep_start_if_best=bool(init_from))
     say(f"{recipe.name}: stopped after {result.steps} steps ({result.stop_reason}), "
         f"{result.wall_time_s:.0f} s on {result.device}")
     card.metrics = {"validation_psnr_db": validation_psnr(net, card, val_in, val_target, device),
