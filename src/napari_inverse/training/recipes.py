@@ -3,8 +3,9 @@
 Hyper-parameters follow each method's reference (references.md): m-rBCR and s-rBCR train with
 Adam at 1e-3 on 128² patches, batch 64, validating every 100 steps; CARE with Adam at 4e-4,
 batch 16, 128² patches, mean absolute error and a halving plateau schedule; N2V with batch
-normalisation, kernel 3, 64² patches, batch 128 and 4e-4. CARE and N2V see as many training
-pixels as m-rBCR (steps × batch × patch), so the comparison is fair. All learn from simulated
+normalisation, kernel 3, 64² patches, batch 128 and 4e-4. CARE's full recipe shows it as many
+training pixels as m-rBCR's (steps × batch × patch: 6.3e9), so the comparison is fair; N2V's
+sees two thirds of that (4.2e9). All learn from simulated
 pools spanning NA 0.8–1.49, 450–650 nm, 0.9–1.2× Nyquist sampling and 100–1000 photons.
 """
 from __future__ import annotations
