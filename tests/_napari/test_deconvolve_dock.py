@@ -191,3 +191,13 @@ def test_a_dock_opened_on_an_empty_viewer_shows_only_its_methods_fields(open_doc
     assert "mrbcr-widefield" in dock.models.model.choices
     dock.method.value = "wiener"
     assert not dock.regularization.native.isHidden() and dock.iterations.native.isHidden()
+
+
+def test_an_uncalibrated_layer_is_flagged_at_the_pixel_size_field(open_dock):
+    """Its pixel size is the field's guess: the label says so until a calibrated layer is chosen."""
+    viewer, dock = rl_dock(open_dock)
+    dock.image.value = viewer.add_image(np.zeros((16, 16), np.float32), name="raw")
+    assert dock.pixel_size_nm.label == "pixel size (nm) ⚠ not in the file"
+    assert "'raw' records no pixel size" in dock.pixel_size_nm.tooltip
+    dock.image.value = viewer.add_image(np.zeros((16, 16), np.float32), scale=(0.1, 0.1))
+    assert dock.pixel_size_nm.label == "pixel size (nm)" and not dock.pixel_size_nm.tooltip

@@ -22,6 +22,8 @@ from .settings import load_settings, save_settings
 
 # Fields a layer may fill, when the dock has them (see layer_optics.optics_from_layer).
 _LAYER_FIELDS = ("pixel_size_nm", "z_step_nm", "na", "wavelength_nm", "refractive_index")
+PIXEL_SIZE_LABEL = "pixel size (nm)"
+PIXEL_SIZE_UNKNOWN_LABEL = "pixel size (nm) ⚠ not in the file"
 
 
 class VerbDock(Container):
@@ -46,7 +48,7 @@ class VerbDock(Container):
             label="refractive index", value=1.518, min=1.0, max=2.0, step=0.001
         )
         self.pixel_size_nm = FloatSpinBox(
-            label="pixel size (nm)", value=65, min=1, max=100_000, step=1
+            label=PIXEL_SIZE_LABEL, value=65, min=1, max=100_000, step=1
         )
         self.device = ComboBox(label="device", choices=["auto", *available_devices()])
         self.run_button = PushButton(text="Run")
@@ -112,6 +114,13 @@ class VerbDock(Container):
             widget = getattr(self, key, None)
             if key in fields and widget is not None:
                 set_if_valid(widget, fields[key])
+        # an uncalibrated layer keeps the field's value, which is then a guess: say so where it
+        # is read, since models and PSFs are computed from it
+        uncalibrated = layer is not None and "pixel_size_nm" not in fields
+        self.pixel_size_nm.label = PIXEL_SIZE_UNKNOWN_LABEL if uncalibrated else PIXEL_SIZE_LABEL
+        self.pixel_size_nm.tooltip = (f"'{layer.name}' records no pixel size: enter your camera "
+                                      "pixel size divided by the magnification"
+                                      if uncalibrated else None)
         self._update_visibility()
 
     def _run(self) -> None:
