@@ -46,13 +46,15 @@ def main() -> int:
     workers = os.cpu_count() or 1
     chosen = [RECIPES[name] for name in args.recipes]
     started = time.perf_counter()
-    for task in sorted({r.task for r in chosen}):
-        first = next(r for r in chosen if r.task == task)
+    for task, ranges in dict.fromkeys((r.task, r.ranges) for r in chosen):
+        first = next(r for r in chosen if (r.task, r.ranges) == (task, ranges))
         n = args.pool_images or first.pool_images
-        cached_pool(task, n, first.pool_shape, TRAINING_SEED_BASE, Path(args.pool_dir), workers)
+        cached_pool(task, n, first.pool_shape, TRAINING_SEED_BASE, Path(args.pool_dir), workers,
+                    ranges)
         cached_pool(task, first.validation_images, first.pool_shape, VALIDATION_SEED_BASE,
-                    Path(args.pool_dir), workers)
-        print(f"pool {task}: {n} pairs ready at {time.perf_counter() - started:.0f} s", flush=True)
+                    Path(args.pool_dir), workers, ranges)
+        print(f"pool {task} ({ranges.nyquist_fraction[0]}–{ranges.nyquist_fraction[1]}× "
+              f"Nyquist): {n} pairs ready at {time.perf_counter() - started:.0f} s", flush=True)
     budget = args.deadline - (time.perf_counter() - started) - 45  # start-up, final scoring, saving
     print(f"training budget per recipe: {budget:.0f} s", flush=True)
     processes = {}

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 import torch
 
+from napari_inverse.simulate.pairs import MicroscopeRanges, deconvolution_pair
 from napari_inverse.training import OBJECTIVES, RECIPES
 from napari_inverse.training.records import lineage
 from napari_inverse.training.runner import run_recipe
-from napari_inverse.training.simulated import TRAINING_SEED_BASE, build_pool
+from napari_inverse.training.simulated import TRAINING_SEED_BASE, build_pool, cached_pool
 from napari_inverse.zoo import build_network, list_models, load_model
 
 SHIPPED = ("mrbcr-widefield", "srbcr-widefield", "care-widefield", "care-denoise",
@@ -68,6 +70,26 @@ def test_a_recipe_trains_and_saves_a_loadable_model(tmp_path):
     again = run_recipe(tiny, tmp_path / "model", "cpu", pool_dir=tmp_path / "pools",
                        say=lambda line: None)
     assert again.steps == 3
+
+
+def test_a_recipe_draws_its_pools_and_card_from_its_own_microscope_ranges(tmp_path):
+    """How a recipe widens the sampling its model serves: pools of other microscopes, cached
+    under other names, and a card that says what was trained."""
+    fine = MicroscopeRanges(nyquist_fraction=(0.5, 0.6))
+    tiny = dataclasses.replace(_tiny("srbcr-widefield", 2, steps=1, batch_size=1), ranges=fine)
+    card = run_recipe(tiny, tmp_path / "model", "cpu", pool_dir=tmp_path / "pools",
+                      say=lambda line: None)
+    assert card.nyquist_fraction == (0.5, 0.6)
+    default = cached_pool("deconvolution", 2, (64, 64), TRAINING_SEED_BASE, tmp_path / "pools")
+    widened = cached_pool("deconvolution", 2, (64, 64), TRAINING_SEED_BASE, tmp_path / "pools",
+                          ranges=fine)
+    assert len(list((tmp_path / "pools").glob("*.npy"))) == 6  # 2 default + 4 (train, val) fine
+    assert not np.array_equal(default[0], widened[0])  # same seeds, other microscopes
+    # the same seed and ranges give the same microscope: finer pixels than the default's
+    pair = deconvolution_pair(TRAINING_SEED_BASE, (64, 64), ranges=fine)
+    optics = pair.metadata["optics"]
+    nyquist = optics["wavelength_nm"] / (4 * optics["na"])
+    assert 0.5 <= optics["pixel_size_nm"] / nyquist <= 0.6
 
 
 def test_a_fresh_run_depends_on_its_seed_alone(tmp_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
+from ..simulate.pairs import MicroscopeRanges
 from .loop import FitConfig
 
 
@@ -30,6 +31,7 @@ class Recipe:
     validation_images: int = 64
     validation_patches: int = 256
     continuation: Optional[FitConfig] = None  # a run that starts from this recipe's trained model
+    ranges: MicroscopeRanges = MicroscopeRanges()  # the microscopes its pools are drawn from
 
     def settings(self, continuing: bool) -> FitConfig:
         """The fit a run uses: the continuation's when it starts from trained weights and the

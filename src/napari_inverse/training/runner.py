@@ -15,7 +15,6 @@ from ..engine.device import select_device
 from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike
 from ..metrics import psnr
-from ..simulate.pairs import MicroscopeRanges
 from ..zoo import LoadedModel, ModelCard
 from .fine_tuning import fresh_network, starting_network
 from .loop import fit
@@ -44,9 +43,9 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
     say(f"{recipe.name}: building pools ({recipe.pool_images} + {recipe.validation_images} "
         f"simulated {recipe.task} pairs of {recipe.pool_shape[0]}²)")
     train_in, train_target = cached_pool(recipe.task, recipe.pool_images, recipe.pool_shape,
-                                         TRAINING_SEED_BASE, pool_dir, workers)
+                                         TRAINING_SEED_BASE, pool_dir, workers, recipe.ranges)
     val_in, val_target = cached_pool(recipe.task, recipe.validation_images, recipe.pool_shape,
-                                     VALIDATION_SEED_BASE, pool_dir, workers)
+                                     VALIDATION_SEED_BASE, pool_dir, workers, recipe.ranges)
     settings = recipe.settings(continuing=bool(init_from))
     card = _card(recipe)
     if init_from:
@@ -97,7 +96,7 @@ def validation_psnr(net, card: ModelCard, inputs, targets, device) -> float:
 
 
 def _card(recipe: Recipe) -> ModelCard:
-    ranges = MicroscopeRanges()
+    ranges = recipe.ranges
     return ModelCard(
         name=recipe.name, family=recipe.family, task=recipe.task,
         architecture=dict(recipe.architecture), description=recipe.description,

@@ -7,12 +7,15 @@ is ever trained on. A cached pool is opened memory-mapped: samplers read patches
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
+
+from ..simulate.pairs import MicroscopeRanges
 
 TRAINING_SEED_BASE = 10_000_000
 VALIDATION_SEED_BASE = 20_000_000
@@ -36,36 +39,47 @@ def _one_thread_per_worker() -> None:
     torch.set_num_threads(1)
 
 
-def _build_chunk(task: str, seeds: Sequence[int], shape: tuple[int, int]):
+def _build_chunk(task: str, seeds: Sequence[int], shape: tuple[int, int],
+                 ranges: MicroscopeRanges):
     build = _builder(task)
-    pairs = [build(int(s), shape) for s in seeds]
+    pairs = [build(int(s), shape, ranges=ranges) for s in seeds]
     return (np.stack([p.input for p in pairs]).astype(np.float32),
             np.stack([p.target for p in pairs]).astype(np.float32))
 
 
 def build_pool(task: str, n_images: int, shape: tuple[int, int], first_seed: int,
-               workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """(inputs, targets), each (n_images, *shape) float32 in photo-electrons."""
+               workers: int = 1, ranges: MicroscopeRanges = MicroscopeRanges()
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs, targets), each (n_images, *shape) float32 in photo-electrons, every pair through
+    a microscope drawn from ``ranges``."""
     _builder(task)
     seeds = np.arange(first_seed, first_seed + n_images)
     if workers <= 1:
-        return _build_chunk(task, seeds, shape)
+        return _build_chunk(task, seeds, shape, ranges)
     chunks = np.array_split(seeds, workers * 4)
+    n = len(chunks)
     with ProcessPoolExecutor(workers, initializer=_one_thread_per_worker) as pool:
-        parts = list(pool.map(_build_chunk, [task] * len(chunks), chunks, [shape] * len(chunks)))
+        parts = list(pool.map(_build_chunk, [task] * n, chunks, [shape] * n, [ranges] * n))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def cached_pool(task: str, n_images: int, shape: tuple[int, int], first_seed: int,
-                folder: Optional[Path], workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`build_pool`, saved in ``folder`` and memory-mapped on later calls."""
+                folder: Optional[Path], workers: int = 1,
+                ranges: MicroscopeRanges = MicroscopeRanges()) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`build_pool`, saved in ``folder`` and memory-mapped on later calls.
+
+    A pool drawn from other than the default ranges carries a digest of them in its file names,
+    so pools of different microscopes never stand in for each other.
+    """
     if folder is None:
-        return build_pool(task, n_images, shape, first_seed, workers)
+        return build_pool(task, n_images, shape, first_seed, workers, ranges)
     folder = Path(folder)
     stem = f"{task}-{n_images}x{shape[0]}x{shape[1]}-seed{first_seed}"
+    if ranges != MicroscopeRanges():
+        stem += f"-ranges{hashlib.sha256(repr(ranges).encode()).hexdigest()[:10]}"
     paths = folder / f"{stem}-input.npy", folder / f"{stem}-target.npy"
     if not all(p.is_file() for p in paths):
-        inputs, targets = build_pool(task, n_images, shape, first_seed, workers)
+        inputs, targets = build_pool(task, n_images, shape, first_seed, workers, ranges)
         folder.mkdir(parents=True, exist_ok=True)
         for path, array in zip(paths, (inputs, targets)):
             temporary = path.with_name(path.name + ".part.npy")
