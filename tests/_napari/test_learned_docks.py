@@ -10,6 +10,8 @@ from napari_inverse.simulate.pairs import deconvolution_pair, denoising_pair
 from napari_inverse.zoo import ModelCard, build_network, save_model
 from napari_inverse.zoo.registry import MODELS_DIR_ENV
 
+from .test_deconvolve_dock import run_and_wait
+
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("single_thread")]
 
 
@@ -19,11 +21,6 @@ def add_pair(viewer, pair, name, pixel_size_nm=None):
     pixel = pixel_size_nm or optics["pixel_size_nm"]
     return viewer.add_image(pair.input.copy(), name=name, scale=(pixel / 1000,) * 2,
                             translate=(1.0, 2.0), metadata={"optics": optics})
-
-
-def run_and_wait(qtbot, dock, timeout=30_000):
-    dock.run_button.clicked()
-    qtbot.waitUntil(lambda: not dock.runner.running, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

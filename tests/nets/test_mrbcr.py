@@ -7,10 +7,7 @@ import torch.nn.functional as F
 
 from napari_inverse.nets import MRBCR, SRBCR, mrbcr_loss
 from napari_inverse.nets.bcr_blocks import SingleChannelOutput
-
-
-def n_params(model: torch.nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
+from napari_inverse.zoo.families import parameter_count
 
 
 def test_mrbcr_has_the_reference_parameter_count():
@@ -20,12 +17,12 @@ def test_mrbcr_has_the_reference_parameter_count():
     #   = 20,784; cin = 1 at quarter scale (25,952 + 20,784), 48 after FusionB at the other two
     #   (33,472 + 20,784); FusionB 49->48: 2,400 + 20,784; 9x9 outputs 3x 3,889
     # 35,040 + 11,328 + 163 + 46,736 + 2x 54,256 + 23,184 + 11,667 = 236,630 (paper: 0.237 M)
-    assert n_params(MRBCR()) == 236_630
+    assert parameter_count(MRBCR()) == 236_630
 
 
 def test_srbcr_has_the_reference_parameter_count():
     # 11,680 dense + 4,224 lift to 128 + 20,512 + 25,760 row convs + 20,784 RDBs + 3,889 output
-    assert n_params(SRBCR()) == 86_849
+    assert parameter_count(SRBCR()) == 86_849
 
 
 def test_mrbcr_outputs_match_the_strided_scales_of_an_odd_sized_input():

@@ -6,10 +6,7 @@ import torch
 
 from napari_inverse.nets import MRBCR, SRBCR, UNet, laplace_nll, mrbcr_loss
 from napari_inverse.nets.unet import BlurPool
-
-
-def n_params(model: torch.nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
+from napari_inverse.zoo.families import parameter_count
 
 
 def test_default_2d_care_unet_parameter_count():
@@ -18,13 +15,13 @@ def test_default_2d_care_unet_parameter_count():
     # middle: 64->128 (204,928), 128->64 (204,864)
     # up 1: (64+64)->64 (204,864), 64->32 (51,232); up 0: (32+32)->32 (51,232), 32->32 (25,632)
     # final 1x1: 32->1 (33)                                                      total 922,977
-    assert n_params(UNet()) == 922_977
+    assert parameter_count(UNet()) == 922_977
 
 
 def test_n2v2_drops_only_the_top_skip():
     # blur-pool has no parameters; without the top skip the first top decoder conv sees 32
     # instead of 64 channels: 5^2 * 32 * 32 weights fewer
-    assert n_params(UNet()) - n_params(UNet(n2v2=True)) == 25 * 32 * 32
+    assert parameter_count(UNet()) - parameter_count(UNet(n2v2=True)) == 25 * 32 * 32
     assert isinstance(UNet(n2v2=True).pool, BlurPool)
 
 
