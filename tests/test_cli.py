@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 import tifffile
+import torch
 from skimage.metrics import peak_signal_noise_ratio
 
 from napari_inverse.cli import main
@@ -109,6 +110,8 @@ def _bad_input(kind, tmp_path, good):
         return [str(tmp_path / "nan.tif"), *optics], "NaN"
     if kind == "missing NA":
         return [str(good), "--wavelength", "520"], "--na"
+    if kind == "RL option for m-rBCR":
+        return [str(good), *optics, "--iterations", "50"], "'iterations' is an option of Richardson–Lucy"
     if kind == "PSF larger than image":
         tifffile.imwrite(tmp_path / "small.tif", np.ones((32, 32), np.float32))
         tifffile.imwrite(tmp_path / "psf.tif", np.ones((65, 65), np.float32))
@@ -117,13 +120,24 @@ def _bad_input(kind, tmp_path, good):
 
 
 @pytest.mark.parametrize("kind", ["missing file", "text file", "6-D", "NaN", "missing NA",
-                                  "PSF larger than image", "missing output folder"])
+                                  "RL option for m-rBCR", "PSF larger than image",
+                                  "missing output folder"])
 def test_bad_input_exits_2_with_one_line(kind, tmp_path, blurred, capsys):
     args, reason = _bad_input(kind, tmp_path, blurred[0])
     assert main(["deconvolve", *args]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith("napari-inverse: error: ") and reason in lines[0]
+
+
+def test_a_gpu_out_of_memory_is_one_line_with_the_fix(blurred, monkeypatch, capsys):
+    def exhausted(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr("napari_inverse.cli_deconvolve.deconvolve", exhausted)
+    assert main(["deconvolve", str(blurred[0]), "--na", "1.4", "--wavelength", "520"]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "out of memory" in lines[0] and "--device cpu" in lines[0]
 
 
 def test_ctrl_c_cancels_with_status_130_and_writes_nothing(blurred, tmp_path, monkeypatch, capsys):

@@ -17,7 +17,8 @@ PROG = "napari-inverse"
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 EXIT_CANCELLED = 130
-_MEMORY_HINT = "out of memory; process a crop or fewer time points, or use a larger machine"
+_MEMORY_HINT = ("out of memory; process a crop or fewer time points, run on the CPU (--device cpu) "
+                "when a GPU ran out, or use a larger machine")
 
 
 class UsageError(ValueError):
@@ -144,7 +145,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         code = _exit_code(error)
         if code is None:
             raise
-        message = _MEMORY_HINT if isinstance(error, MemoryError) else str(error)
+        message = _MEMORY_HINT if _out_of_memory(error) else str(error)
         return _fail(message or type(error).__name__, code, prefix=code != EXIT_CANCELLED)
 
 
@@ -204,9 +205,16 @@ def _exit_code(error: Exception) -> Optional[int]:
         return EXIT_CANCELLED
     if isinstance(error, (ValueError, FileNotFoundError, IsADirectoryError, PermissionError)):
         return EXIT_BAD_INPUT
-    if isinstance(error, (OSError, MemoryError)):
+    if isinstance(error, OSError) or _out_of_memory(error):
         return EXIT_FAILED
     return None
+
+
+def _out_of_memory(error: Exception) -> bool:
+    """Host memory, or an accelerator's (torch's OutOfMemoryError is a RuntimeError)."""
+    torch = sys.modules.get("torch")  # loaded by whatever ran out of device memory
+    return isinstance(error, MemoryError) or (
+        torch is not None and isinstance(error, torch.OutOfMemoryError))
 
 
 def _fail(message: str, code: int, prefix: bool = True) -> int:

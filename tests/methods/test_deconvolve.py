@@ -108,6 +108,23 @@ def test_unknown_method_and_missing_optics_are_explained():
         deconvolve(np.ones((32, 32)), "rl")
 
 
+def test_classical_options_given_to_a_learned_method_are_refused(optics_2d):
+    """They would be ignored, and the user would believe they steered the result."""
+    image = np.ones((32, 32), np.float32)
+    with pytest.raises(InvalidInput, match="^'iterations' is an option of Richardson–Lucy"):
+        deconvolve(image, "mrbcr", optics=optics_2d, iterations=50)
+    with pytest.raises(InvalidInput, match="^'tv_weight', 'regularization' are options of"):
+        deconvolve(image, "care", tv_weight=0.01, regularization=0.1)
+
+
+@pytest.mark.parametrize("tiles", [(0, 0), (-64, 64), (12, 12)])
+def test_tiles_smaller_than_the_psf_are_refused(tiles, optics_2d):
+    """(0, 0) would plan tiles without end; 12² is smaller than this PSF."""
+    image = np.ones((64, 64), np.float32)
+    with pytest.raises(InvalidInput, match="the PSF's size"):
+        deconvolve(image, "rl", optics=optics_2d, tile_shape=tiles)
+
+
 def test_importing_the_library_loads_neither_qt_nor_napari():
     code = (
         "import sys, napari_inverse, napari_inverse.methods, napari_inverse.io;"

@@ -27,7 +27,11 @@ def select_device(device: str | torch.device = "auto") -> torch.device:
                 f"device {device!r} was requested but CUDA is not available here; "
                 f"available: {', '.join(available_devices())}. Use device='auto' or 'cpu'."
             )
-        index = torch.device(name).index or 0
+        try:
+            index = torch.device(name).index or 0
+        except RuntimeError:  # "cuda:x", "cuda:1:2"
+            raise ValueError(f"unknown device {device!r}; use 'cuda' or 'cuda:N' with N a "
+                             f"number, or one of: {', '.join(available_devices())}") from None
         if index >= torch.cuda.device_count():
             raise ValueError(
                 f"device {device!r} does not exist: this machine has "

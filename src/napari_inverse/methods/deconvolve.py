@@ -5,6 +5,7 @@ Learned methods (m-rBCR, the default; s-rBCR; CARE) run a zoo model; classical o
 """
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from functools import partial
@@ -18,7 +19,7 @@ from ..engine.axes import SpatialLoop
 from ..engine.device import release_device_memory, select_device
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
-from ..engine.validation import InvalidInput, check_finite, check_image
+from ..engine.validation import MIN_SPATIAL_SIZE, InvalidInput, check_finite, check_image
 from ..optics import Optics, psf_for_image
 from .learned_restore import restore_with_model
 from .result import Result
@@ -77,6 +78,9 @@ def deconvolve(
             raise InvalidInput(
                 f"'{method}' is a trained network and uses no PSF; give optics=Optics(...) for its "
                 "pixel-size check, or use 'richardson_lucy' or 'wiener' with a measured PSF")
+        _refuse_classical_options(method, psf_model=psf_model, iterations=iterations,
+                                  tv_weight=tv_weight, regularization=regularization,
+                                  tile_shape=tile_shape)
         return restore_with_model(
             image, method, "deconvolution", model or LEARNED_METHODS[method], axes=axes,
             optics=optics, resample=resample, device=device, progress=progress, cancel=cancel)
@@ -135,6 +139,19 @@ def deconvolve(
     )
 
 
+def _refuse_classical_options(method: str, **given) -> None:
+    """A learned method given Richardson–Lucy's or Wiener's options would ignore them: say so
+    rather than let someone believe they steered the result."""
+    defaults = inspect.signature(deconvolve).parameters
+    changed = [name for name, value in given.items() if value != defaults[name].default]
+    if changed:
+        one = len(changed) == 1
+        raise InvalidInput(
+            f"{', '.join(repr(name) for name in changed)} {'is an option' if one else 'are options'}"
+            f" of Richardson–Lucy and Wiener, which '{method}' (a trained network) does not use; "
+            f"drop {'it' if one else 'them'}, or choose method='richardson_lucy' or 'wiener'")
+
+
 def _spatial_ndim(image, axes, optics, psf) -> int:
     has_z = "Z" in (axes.upper() if axes else ("ZYX" if image.ndim >= 3 else "YX"))
     if psf is not None:
@@ -169,6 +186,11 @@ def _tiling(spatial_shape, psf_shape, tile_shape):
         tile_shape = _AUTO_TILE_SHAPE[ndim] if needs_tiles else spatial_shape
     if len(tile_shape) != ndim:
         raise InvalidInput(f"tile_shape {tuple(tile_shape)} needs {ndim} sizes for this image")
+    smallest = tuple(max(MIN_SPATIAL_SIZE, p) for p in psf_shape)
+    if any(t < s for t, s in zip(tile_shape, smallest)):
+        raise InvalidInput(f"tile_shape {tuple(tile_shape)} is smaller than {smallest}, the PSF's "
+                           f"size (and at least {MIN_SPATIAL_SIZE} pixels) along each axis; "
+                           "choose larger tiles, or tile_shape=None to let the size be chosen")
     # The halo gives each tile the neighbours its PSF reaches, twice over: tiled and untiled
     # Richardson–Lucy then agree to ~1e-5 of the range; the overlap hides what seam remains.
     halo = tuple(2 * p for p in psf_shape)
