@@ -102,6 +102,23 @@ def test_measured_noise_power_is_the_white_noise_power(widefield_2d, sigma):
     assert measured == pytest.approx(sigma**2, rel=0.05)
 
 
+def test_a_large_image_is_measured_on_a_bounded_crop(widefield_2d, monkeypatch):
+    """A 2600 × 200 image: its spectrum is taken on the central 2048 rows only, and the noise
+    power is still σ² (the crop holds ~400 000 frequencies)."""
+    import torch
+
+    from napari_inverse.classical import estimate_spectral_balance
+
+    rng = np.random.default_rng(5)
+    image = (1000 + rng.normal(0, 4.0, (2600, 200))).astype(np.float32)
+    shapes, rfftn = [], torch.fft.rfftn
+    monkeypatch.setattr(torch.fft, "rfftn", lambda x, *a, **k: shapes.append(
+        tuple(k.get("s") or x.shape)) or rfftn(x, *a, **k))
+    measured = estimate_spectral_balance(image, widefield_2d.psf).noise_power
+    assert shapes and max(s[0] for s in shapes) == 2048
+    assert measured == pytest.approx(16.0, rel=0.05)
+
+
 def test_balance_is_the_noise_to_object_power_ratio(widefield_2d):
     """Same object, four times the noise power: λ = N/P grows about fourfold where P is measured."""
     import torch

@@ -128,12 +128,15 @@ def test_planes_are_restored_one_by_one_with_progress_per_plane(blurred):
 def test_cancel_stops_before_the_next_plane():
     token = CancelToken()
     stack = np.random.default_rng(0).random((5, 64, 64), np.float32)
+    planes_done = []
 
     def cancel_after_first(done, total, message):
+        planes_done.append(done)
         token.set()
 
     with pytest.raises(Cancelled):
         denoise(stack, progress=cancel_after_first, cancel=token)
+    assert planes_done == [1]  # the four planes after the cancel were never restored
 
 
 def test_a_users_probabilistic_model_gives_an_uncertainty(tmp_path):

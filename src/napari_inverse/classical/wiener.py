@@ -73,16 +73,26 @@ def _edges(device=None) -> torch.Tensor:
     return _log_grid(BINS, device)[1:-1]
 
 
+ESTIMATION_SHAPE = {2: (2048, 2048), 3: (64, 512, 512)}
+"""The largest central crop the balance is measured on. Noise and object power are statistics
+of millions of frequencies, which a crop measures as well as the whole image; the whole of an
+auto-tiled 128 × 2048² stack would need tens of GB of spectra, which the tiles exist to avoid."""
+
+
 def estimate_spectral_balance(image: np.ndarray, psf: np.ndarray) -> SpectralBalance:
     """Noise and object power of ``image`` under ``psf``, as the Wiener balance per |H|² bin.
 
-    Measured on the image itself under a Hann window, not on the mirror-padded array the filter
-    runs on: padding's fold at the border spreads power over every frequency, and on a textured
-    test image that was 1.3× the true noise power where the OTF transmits nothing; the window
-    goes smoothly to zero, which leaves the noise power exact (0.1 %).
+    Measured on the image itself (its central crop up to :data:`ESTIMATION_SHAPE`) under a Hann
+    window, not on the mirror-padded array the filter runs on: padding's fold at the border
+    spreads power over every frequency, and on a textured test image that was 1.3× the true
+    noise power where the OTF transmits nothing; the window goes smoothly to zero, which leaves
+    the noise power exact (0.1 %).
     """
+    limits = ESTIMATION_SHAPE[image.ndim]
+    crop = tuple(slice((n - min(n, m)) // 2, (n - min(n, m)) // 2 + min(n, m))
+                 for n, m in zip(image.shape, limits))
     with torch.inference_mode():
-        spectrum, otf_power, grid = _windowed_power(image, psf)
+        spectrum, otf_power, grid = _windowed_power(np.asarray(image[crop]), psf)
         counts, mean_power, transfer = _binned(spectrum, otf_power, grid[-1])
         noise = _noise_power(spectrum, otf_power, mean_power, counts)
         del spectrum, otf_power
