@@ -75,3 +75,26 @@ def test_percentile_normalisation_round_trips():
     assert np.percentile(scaled, 1) == pytest.approx(0, abs=1e-4)
     assert np.percentile(scaled, 99) == pytest.approx(1, abs=1e-4)
     np.testing.assert_allclose(denormalise(scaled, bounds), image, rtol=1e-4)
+
+
+def test_a_failed_device_job_drops_what_its_exception_would_keep():
+    """The dock keeps a failed or cancelled job's exception to report it; the device tensors in
+    the frames its traceback passed through must not stay alive with it."""
+    import weakref
+
+    from napari_inverse.engine.device import device_job
+
+    class Tile:  # stands in for a tile on a GPU
+        pass
+
+    kept = []
+
+    def restore_a_tile():
+        tile = Tile()
+        kept.append(weakref.ref(tile))
+        raise RuntimeError("cancelled in the middle of a tile")
+
+    with pytest.raises(RuntimeError) as failed:
+        with device_job(torch.device("meta")):  # any device but the CPU
+            restore_a_tile()
+    assert failed.value.__traceback__ is not None and kept[0]() is None

@@ -1,5 +1,10 @@
-"""Choose the torch device a job runs on: CUDA, then Apple MPS, then CPU."""
+"""Choose the torch device a job runs on (CUDA, then Apple MPS, then CPU), and give its memory
+back when the job ends."""
 from __future__ import annotations
+
+import traceback
+from contextlib import contextmanager
+from typing import Iterator
 
 import torch
 
@@ -56,6 +61,25 @@ def available_devices() -> list[str]:
     if _mps_available():
         names.append("mps")
     return names
+
+
+@contextmanager
+def device_job(device: torch.device) -> Iterator[None]:
+    """The block's device memory goes back when it ends, also when it fails or is cancelled.
+
+    Why the frames are cleared: an exception's traceback keeps alive every frame it passed
+    through, and their locals hold device tensors (the network, a tile, an OTF); the napari dock
+    keeps the exception to report it, so without clearing a cancelled GPU job kept its memory.
+    Tracebacks still print (code and line numbers stay); only the locals are dropped.
+    """
+    try:
+        yield
+    except BaseException as error:
+        if device.type != "cpu":
+            traceback.clear_frames(error.__traceback__)
+        raise
+    finally:
+        release_device_memory(device)
 
 
 def release_device_memory(device: torch.device) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..classical import estimate_spectral_balance, richardson_lucy, wiener
 from ..engine.axes import SpatialLoop
-from ..engine.device import release_device_memory, select_device
+from ..engine.device import device_job, select_device
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
 from ..engine.validation import MIN_SPATIAL_SIZE, InvalidInput, check_finite, check_image
@@ -113,10 +113,8 @@ def deconvolve(
             solve = partial(wiener, balance=balance, **common)
         return predict_tiled(block, solve, tiles_shape, overlap, halo, reporter)
 
-    try:
+    with device_job(torch_device):
         output = loop.run(restore_block)
-    finally:
-        release_device_memory(torch_device)
     reporter.finish()
     parameters = {"iterations": iterations, "tv_weight": tv_weight} if method == "richardson_lucy" \
         else {"regularization": regularization if regularization is not None else "auto"}
@@ -145,11 +143,11 @@ def _refuse_classical_options(method: str, **given) -> None:
     defaults = inspect.signature(deconvolve).parameters
     changed = [name for name, value in given.items() if value != defaults[name].default]
     if changed:
-        one = len(changed) == 1
+        one, names = len(changed) == 1, ", ".join(repr(name) for name in changed)
         raise InvalidInput(
-            f"{', '.join(repr(name) for name in changed)} {'is an option' if one else 'are options'}"
-            f" of Richardson–Lucy and Wiener, which '{method}' (a trained network) does not use; "
-            f"drop {'it' if one else 'them'}, or choose method='richardson_lucy' or 'wiener'")
+            f"{names} {'is an option' if one else 'are options'} of Richardson–Lucy and Wiener, "
+            f"which '{method}' (a trained network) does not use; drop {'it' if one else 'them'}, "
+            "or choose method='richardson_lucy' or 'wiener'")
 
 
 def _spatial_ndim(image, axes, optics, psf) -> int:

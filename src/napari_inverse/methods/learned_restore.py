@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 
 from ..engine.axes import SpatialLoop
-from ..engine.device import release_device_memory, select_device
+from ..engine.device import device_job, select_device
 from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.validation import InvalidInput, check_image
@@ -51,32 +51,34 @@ def restore_with_model(
     if resample and optics is None:
         raise InvalidInput("resample=True needs optics=Optics(...) to know the pixel size")
     torch_device = select_device(device)
-    loaded = _load(model, method, task, torch_device)
-    try:
-        loop = SpatialLoop(image, axes, loaded.card.architecture.get("ndim", 2))
-        mismatch = pixel_size_mismatch(loaded.card, optics) if optics is not None else None
-        zoom = model_zoom(loaded.card, optics) if mismatch and resample else 1.0
-        if mismatch and not resample:
-            warnings.warn(mismatch, PixelSizeWarning, stacklevel=3)
-        model_shape = zoomed_shape(loop.spatial_shape, zoom) if zoom != 1.0 else loop.spatial_shape
-        reporter = ProgressReporter(loop.n_blocks * tile_count(model_shape), progress, cancel)
+    with device_job(torch_device):
+        loaded = _load(model, method, task, torch_device)
+        try:
+            loop = SpatialLoop(image, axes, loaded.card.architecture.get("ndim", 2))
+            mismatch = pixel_size_mismatch(loaded.card, optics) if optics is not None else None
+            zoom = model_zoom(loaded.card, optics) if mismatch and resample else 1.0
+            if mismatch and not resample:
+                warnings.warn(mismatch, PixelSizeWarning, stacklevel=3)
+            model_shape = (zoomed_shape(loop.spatial_shape, zoom) if zoom != 1.0
+                           else loop.spatial_shape)
+            reporter = ProgressReporter(loop.n_blocks * tile_count(model_shape), progress, cancel)
 
-        def restore_block(block: np.ndarray):
-            if zoom == 1.0:
-                restored, uncertainty = apply_model(loaded, block, reporter)
-            else:
-                restored, uncertainty = apply_model(loaded, to_model_grid(block, zoom), reporter)
-                restored = to_image_grid(restored, block.shape)
-                if uncertainty is not None:
-                    uncertainty = to_image_grid(uncertainty, block.shape)
-            return restored if uncertainty is None else (restored, uncertainty)
+            def restore_block(block: np.ndarray):
+                if zoom == 1.0:
+                    restored, uncertainty = apply_model(loaded, block, reporter)
+                else:
+                    restored, uncertainty = apply_model(loaded, to_model_grid(block, zoom),
+                                                        reporter)
+                    restored = to_image_grid(restored, block.shape)
+                    if uncertainty is not None:
+                        uncertainty = to_image_grid(uncertainty, block.shape)
+                return restored if uncertainty is None else (restored, uncertainty)
 
-        with reuse_freed_memory():  # one heap for every plane and tile of the job
-            outputs = loop.run(restore_block)
-        card = loaded.card
-    finally:
-        del loaded  # the weights leave the device before its cache is emptied
-        release_device_memory(torch_device)
+            with reuse_freed_memory():  # one heap for every plane and tile of the job
+                outputs = loop.run(restore_block)
+            card = loaded.card
+        finally:
+            del loaded  # the weights leave the device before its cache is emptied
     reporter.check_cancel()  # a cancel during the last tile still wins: nothing is returned
     reporter.finish()
     restored, uncertainty = outputs if isinstance(outputs, tuple) else (outputs, None)

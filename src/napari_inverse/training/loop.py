@@ -132,7 +132,8 @@ def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, c
                 # saved first, so that a resumed run goes on exactly as if it had never stopped
                 state.wall_time_s = elapsed_before + time.perf_counter() - started
                 if checkpoint is not None:
-                    save_checkpoint(checkpoint, _snapshot(state, net, optimiser, sampler, generator))
+                    save_checkpoint(checkpoint,
+                                    _snapshot(state, net, optimiser, sampler, generator))
                     checkpoint = None
                 record = _validate(net, objective, validation, device, config, state, optimiser,
                                    elapsed_before + time.perf_counter() - started, closing=True)
