@@ -77,6 +77,14 @@ def test_percentile_normalisation_round_trips():
     np.testing.assert_allclose(denormalise(scaled, bounds), image, rtol=1e-4)
 
 
+def test_a_nearly_flat_image_round_trips_through_normalisation():
+    """A range below eps is divided by eps; the pair returned must say so, or the restoration
+    comes back scaled by range / eps."""
+    image = np.linspace(0.0, 1e-7, 64).reshape(8, 8)
+    scaled, bounds = percentile_normalise(image)
+    np.testing.assert_allclose(denormalise(scaled, bounds), image, rtol=0, atol=1e-12)
+
+
 def test_a_failed_device_job_drops_what_its_exception_would_keep():
     """The dock keeps a failed or cancelled job's exception to report it; the device tensors in
     the frames its traceback passed through must not stay alive with it."""

@@ -10,12 +10,15 @@ def percentile_normalise(
     """Map the ``low`` and ``high`` percentiles to 0 and 1; return the result and the pair used.
 
     Robust to hot pixels and to the camera offset; the pair lets the caller map predictions back.
+    On a (nearly) flat image the pair is widened to ``eps``, the divisor actually used, so that
+    :func:`denormalise` inverts exactly.
     """
     if not 0 <= low < high <= 100:
         raise ValueError(f"percentiles must satisfy 0 <= low < high <= 100, got {low}, {high}")
-    lo, hi = np.percentile(image, [low, high])
-    scaled = (np.asarray(image, dtype=np.float32) - lo) / max(hi - lo, eps)
-    return scaled.astype(np.float32, copy=False), (float(lo), float(hi))
+    lo, hi = (float(v) for v in np.percentile(image, [low, high]))
+    hi = max(hi, lo + eps)
+    scaled = (np.asarray(image, dtype=np.float32) - lo) / (hi - lo)
+    return scaled.astype(np.float32, copy=False), (lo, hi)
 
 
 def denormalise(image: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 
 @dataclass
 class Result:
-    """``image`` has the input's shape (or an upscaled one, said in ``metadata['scale_factor']``);
+    """``image`` has the input's shape and grid;
     ``extras`` holds named arrays such as "uncertainty" or "psf"; ``metadata`` records the method,
     parameters, optics, device and seconds, so a result can always be traced back.
     """
