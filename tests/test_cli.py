@@ -112,6 +112,10 @@ def _bad_input(kind, tmp_path, good):
         return [str(good), "--wavelength", "520"], "--na"
     if kind == "RL option for m-rBCR":
         return [str(good), *optics, "--iterations", "50"], "'iterations' is an option of Richardson–Lucy"
+    if kind == "PSF at another sampling":
+        tifffile.imwrite(tmp_path / "bead.tif", np.pad(np.ones((3, 3), np.float32), 6),
+                         imagej=True, resolution=(1 / 0.04, 1 / 0.04), metadata={"unit": "um"})
+        return [str(good), "--psf", str(tmp_path / "bead.tif")], "is sampled at 40 nm along Y, the image at 65 nm"
     if kind == "PSF larger than image":
         tifffile.imwrite(tmp_path / "small.tif", np.ones((32, 32), np.float32))
         tifffile.imwrite(tmp_path / "psf.tif", np.ones((65, 65), np.float32))
@@ -120,7 +124,8 @@ def _bad_input(kind, tmp_path, good):
 
 
 @pytest.mark.parametrize("kind", ["missing file", "text file", "6-D", "NaN", "missing NA",
-                                  "RL option for m-rBCR", "PSF larger than image",
+                                  "RL option for m-rBCR", "PSF at another sampling",
+                                  "PSF larger than image",
                                   "missing output folder"])
 def test_bad_input_exits_2_with_one_line(kind, tmp_path, blurred, capsys):
     args, reason = _bad_input(kind, tmp_path, blurred[0])

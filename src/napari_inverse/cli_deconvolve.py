@@ -7,17 +7,20 @@ import numpy as np
 
 from .cli_restore import restore_file
 from .engine import InvalidInput
-from .io import read_tiff
+from .io import ImageFile, read_tiff
 from .methods import deconvolve
 
 
 def run_deconvolve(args: argparse.Namespace, cancel) -> int:
     if args.psf is None and (args.na is None or args.wavelength is None):
         raise InvalidInput("--na and --wavelength are required (or give a measured PSF with --psf)")
-    psf = _read_psf(args.psf) if args.psf else None
+    psf_file = _read_psf(args.psf) if args.psf else None
+    psf = np.asarray(psf_file.data, dtype=np.float32) if psf_file is not None else None
     args.method = args.method or ("rl" if psf is not None else "mrbcr")  # a PSF means classical
 
     def run(image, optics, bar):
+        if psf_file is not None:
+            _check_psf_sampling(psf_file, image, args)
         return deconvolve(
             image.data, args.method, axes=image.axes, optics=optics, psf=psf,
             iterations=args.iterations, tv_weight=args.tv, regularization=args.regularization,
@@ -28,10 +31,28 @@ def run_deconvolve(args: argparse.Namespace, cancel) -> int:
     return restore_file(args, run, use_optics=psf is None)
 
 
-def _read_psf(path) -> np.ndarray:
+def _read_psf(path) -> ImageFile:
     psf = read_tiff(path)
     if set(psf.axes) - set("ZYX"):
         raise InvalidInput(
             f"the PSF '{path}' has axes {psf.axes!r}; it must be one YX plane or one ZYX stack"
         )
-    return np.asarray(psf.data, dtype=np.float32)
+    return psf
+
+
+SAMPLING_TOLERANCE = 0.05
+"""How far a measured PSF's pixel size or z step may be from the image's (relative)."""
+
+
+def _check_psf_sampling(psf: ImageFile, image: ImageFile, args: argparse.Namespace) -> None:
+    """A PSF measured at another sampling blurs at the wrong scale: refuse it, where both files
+    (or --pixel-size and --z-step) say their sampling."""
+    stated = {"X": args.pixel_size, "Y": args.pixel_size, "Z": getattr(args, "z_step", None)}
+    for axis in psf.axes:
+        mine = stated.get(axis) or image.pixel_size_nm.get(axis)
+        theirs = psf.pixel_size_nm.get(axis)
+        if mine and theirs and abs(theirs - mine) > SAMPLING_TOLERANCE * mine:
+            raise InvalidInput(
+                f"the PSF '{args.psf}' is sampled at {theirs:g} nm along {axis}, the image at "
+                f"{mine:g} nm: deconvolving with it would undo a blur of the wrong size. Measure "
+                "or resample the PSF at the image's sampling")

@@ -41,8 +41,10 @@ def run_demo(args: argparse.Namespace, cancel) -> int:
     for method in _METHODS:
         bar = ProgressBar(label=method)
         started = time.perf_counter()
-        result = deconvolve(pair.image, method, optics=optics, progress=bar, cancel=cancel)
-        bar.close()
+        try:
+            result = deconvolve(pair.image, method, optics=optics, progress=bar, cancel=cancel)
+        finally:
+            bar.close()  # the bar's line ends also on Ctrl-C
         images[method] = (result.image, time.perf_counter() - started)
     for name, image in (("truth", pair.truth), *((k, v[0]) for k, v in images.items())):
         write_ome_tiff(folder / f"demo_{name}.ome.tif", image, "YX", calibration,

@@ -108,6 +108,21 @@ def test_unknown_method_and_missing_optics_are_explained():
         deconvolve(np.ones((32, 32)), "rl")
 
 
+def test_an_off_centre_psf_is_centred_and_a_negative_one_refused(widefield_2d):
+    """A bead 3 px off the middle would shift the whole result by 3 px: it is moved back; one
+    at the edge of its crop is refused."""
+    centred = deconvolve(widefield_2d.image, "rl", psf=widefield_2d.psf, iterations=5).image
+    shifted = deconvolve(widefield_2d.image, "rl", psf=np.roll(widefield_2d.psf, (3, -2), (0, 1)),
+                         iterations=5).image
+    np.testing.assert_allclose(shifted, centred, rtol=0, atol=1e-4 * np.ptp(centred))
+    corner = np.zeros_like(widefield_2d.psf)
+    corner[:3, :3] = 1.0
+    with pytest.raises(InvalidInput, match="far from the middle"):
+        deconvolve(widefield_2d.image, "rl", psf=corner)
+    with pytest.raises(InvalidInput, match="subtract the bead image's background"):
+        deconvolve(widefield_2d.image, "rl", psf=widefield_2d.psf - 1e-3)
+
+
 def test_classical_options_given_to_a_learned_method_are_refused(optics_2d):
     """They would be ignored, and the user would believe they steered the result."""
     image = np.ones((32, 32), np.float32)

@@ -115,6 +115,7 @@ def deconvolve(
 
     with device_job(torch_device):
         output = loop.run(restore_block)
+    reporter.check_cancel()  # a cancel during the last tile still wins, as on the learned path
     reporter.finish()
     parameters = {"iterations": iterations, "tv_weight": tv_weight} if method == "richardson_lucy" \
         else {"regularization": regularization if regularization is not None else "auto"}
@@ -168,13 +169,38 @@ def _checked_psf(psf, spatial_shape) -> np.ndarray:
         raise InvalidInput("the PSF is empty")
     check_finite(psf, "PSF")
     if psf.min() < 0 or psf.sum() <= 0:
-        raise InvalidInput("the PSF must be non-negative with a positive sum")
+        raise InvalidInput(
+            f"the PSF must be non-negative with a positive sum (its minimum is {psf.min():.3g}, "
+            f"its sum {psf.sum():.3g}); subtract the bead image's background and clip what falls "
+            "below zero to zero")
     if any(p > s for p, s in zip(psf.shape, spatial_shape)):
         raise InvalidInput(
             f"the PSF {psf.shape} is larger than the image {tuple(spatial_shape)}; "
             "crop the PSF around its centre to at most the image size"
         )
+    psf = _centred(psf)
     return psf / psf.sum()
+
+
+def _centred(psf: np.ndarray) -> np.ndarray:
+    """``psf`` moved by whole pixels so that its peak sits where the OTF expects it (index
+    p // 2 on every axis); refused when the peak is so far off that the crop missed the bead.
+
+    Why: deconvolving with an off-centre PSF shifts the whole result by the offset, off the
+    image's grid, with no error. The peak is the centroid of the pixels above half the maximum,
+    which a measured bead's background and noise barely move. The values rolled around the
+    array's edge are that background.
+    """
+    core = np.where(psf >= 0.5 * psf.max(), psf, 0.0)
+    centroid = [float((core.sum(axis=tuple(a for a in range(psf.ndim) if a != axis))
+                       * np.arange(n)).sum() / core.sum()) for axis, n in enumerate(psf.shape)]
+    offsets = [round(c - n // 2) for c, n in zip(centroid, psf.shape)]
+    if any(abs(o) > n // 4 for o, n in zip(offsets, psf.shape)):
+        where = ", ".join(f"{c:.1f}" for c in centroid)
+        raise InvalidInput(
+            f"the PSF's peak is at ({where}), far from the middle of its {psf.shape} array: "
+            "crop the PSF around the bead so that its brightest point is near the middle")
+    return np.roll(psf, [-o for o in offsets], axis=tuple(range(psf.ndim)))
 
 
 def _tiling(spatial_shape, psf_shape, tile_shape):
