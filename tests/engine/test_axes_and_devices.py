@@ -106,3 +106,12 @@ def test_a_failed_device_job_drops_what_its_exception_would_keep():
         with device_job(torch.device("meta")):  # any device but the CPU
             restore_a_tile()
     assert failed.value.__traceback__ is not None and kept[0]() is None
+
+
+def test_a_nan_in_the_last_frame_is_found_before_any_frame_is_computed():
+    stack = np.ones((5, 16, 16), np.float32)
+    stack[-1, 3, 3] = np.nan
+    computed = []
+    with pytest.raises(InvalidInput, match="1 NaN"):
+        SpatialLoop(stack, "TYX", spatial_ndim=2).run(lambda block: computed.append(1) or block)
+    assert computed == []

@@ -71,6 +71,11 @@ class SpatialLoop:
         self.loop_shape = tuple(image.shape[i] for i in self._order[: -spatial_ndim])
         self.spatial_shape = tuple(image.shape[i] for i in self._order[-spatial_ndim:])
         check_spatial_size(self.spatial_shape, self.spatial_axes)
+        # an array in memory is checked whole before any work, so a NaN in its last frame does
+        # not cost the frames before it; every block is checked again as read (lazy data, dask
+        # or memmap, only then; and values beyond float32's range become infinite on the cast)
+        if type(image) is np.ndarray and image.dtype.kind in "fc":
+            check_finite(image)
 
     @property
     def n_blocks(self) -> int:
