@@ -115,3 +115,32 @@ def test_a_nan_in_the_last_frame_is_found_before_any_frame_is_computed():
     with pytest.raises(InvalidInput, match="1 NaN"):
         SpatialLoop(stack, "TYX", spatial_ndim=2).run(lambda block: computed.append(1) or block)
     assert computed == []
+
+
+def test_a_cancelled_device_job_keeps_nothing_its_closures_held():
+    """A frame keeps its function, and a closure its variables: apply_model's ``process`` held
+    the network this way (1.0 MB of m-rBCR, 3.7 MB of CARE on an H200) while the dock kept the
+    cancel's exception. A cancel's inner frames are therefore dropped."""
+    import weakref
+
+    from napari_inverse.engine.device import device_job
+
+    class Network:
+        pass
+
+    kept = []
+
+    def apply_model():
+        network = Network()
+        kept.append(weakref.ref(network))
+
+        def process():  # a closure over the network
+            assert network is not None
+            raise Cancelled("cancelled by the user")
+
+        process()
+
+    with pytest.raises(Cancelled) as cancelled:
+        with device_job(torch.device("meta")):
+            apply_model()
+    assert cancelled.value.__traceback__ is not None and kept[0]() is None
