@@ -83,6 +83,10 @@ def test_a_nearly_flat_image_round_trips_through_normalisation():
     image = np.linspace(0.0, 1e-7, 64).reshape(8, 8)
     scaled, bounds = percentile_normalise(image)
     np.testing.assert_allclose(denormalise(scaled, bounds), image, rtol=0, atol=1e-12)
+    flat = np.full((8, 8), 3e12)  # eps added to so large a level would vanish in rounding
+    scaled, bounds = percentile_normalise(flat)
+    assert np.isfinite(scaled).all()
+    np.testing.assert_allclose(denormalise(scaled, bounds), flat, rtol=1e-6)  # float32 output
 
 
 def test_a_failed_device_job_drops_what_its_exception_would_keep():

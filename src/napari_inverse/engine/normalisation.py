@@ -10,15 +10,16 @@ def percentile_normalise(
     """Map the ``low`` and ``high`` percentiles to 0 and 1; return the result and the pair used.
 
     Robust to hot pixels and to the camera offset; the pair lets the caller map predictions back.
-    On a (nearly) flat image the pair is widened to ``eps``, the divisor actually used, so that
-    :func:`denormalise` inverts exactly.
+    On a (nearly) flat image the span is widened to ``eps`` (relative to the level, so that it
+    survives float rounding at any offset) and the pair returned is the one actually divided by,
+    so that :func:`denormalise` inverts exactly.
     """
     if not 0 <= low < high <= 100:
         raise ValueError(f"percentiles must satisfy 0 <= low < high <= 100, got {low}, {high}")
     lo, hi = (float(v) for v in np.percentile(image, [low, high]))
-    hi = max(hi, lo + eps)
-    scaled = (np.asarray(image, dtype=np.float32) - lo) / (hi - lo)
-    return scaled.astype(np.float32, copy=False), (lo, hi)
+    span = max(hi - lo, eps * max(1.0, abs(lo)))
+    scaled = (np.asarray(image, dtype=np.float32) - lo) / span
+    return scaled.astype(np.float32, copy=False), (lo, lo + span)
 
 
 def denormalise(image: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
