@@ -34,7 +34,9 @@ from napari_inverse.training.simulated import (TRAINING_SEED_BASE,  # noqa: E402
 FINISHING_S = 45.0
 """Kept back from the deadline for the closing validation, the validation PSNR and saving."""
 VALIDATION_SHARE = 0.08
-"""Extra time per step for the validations every 50 steps (measured ~5 % on the H200)."""
+"""Extra time per step for the validations every 50 steps. Ample on the H200: its run took
+0.084 s per step, validations included, against the calibration's 0.097 s (3,683 steps in 311 s
+of a 386 s budget)."""
 
 
 def main() -> int:
