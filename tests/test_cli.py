@@ -115,7 +115,7 @@ def _bad_input(kind, tmp_path, good):
     if kind == "PSF at another sampling":
         tifffile.imwrite(tmp_path / "bead.tif", np.pad(np.ones((3, 3), np.float32), 6),
                          imagej=True, resolution=(1 / 0.04, 1 / 0.04), metadata={"unit": "um"})
-        return [str(good), "--psf", str(tmp_path / "bead.tif")], "is sampled at 40 nm along Y, the image at 65 nm"
+        return [str(good), "--psf", str(tmp_path / "bead.tif")], "is sampled at 40 nm along"
     if kind == "PSF larger than image":
         tifffile.imwrite(tmp_path / "small.tif", np.ones((32, 32), np.float32))
         tifffile.imwrite(tmp_path / "psf.tif", np.ones((65, 65), np.float32))

@@ -9,6 +9,7 @@ from .cli_restore import restore_file
 from .engine import InvalidInput
 from .io import ImageFile, read_tiff
 from .methods import deconvolve
+from .methods.deconvolve import check_psf_sampling
 
 
 def run_deconvolve(args: argparse.Namespace, cancel) -> int:
@@ -40,19 +41,8 @@ def _read_psf(path) -> ImageFile:
     return psf
 
 
-SAMPLING_TOLERANCE = 0.05
-"""How far a measured PSF's pixel size or z step may be from the image's (relative)."""
-
-
 def _check_psf_sampling(psf: ImageFile, image: ImageFile, args: argparse.Namespace) -> None:
-    """A PSF measured at another sampling blurs at the wrong scale: refuse it, where both files
-    (or --pixel-size and --z-step) say their sampling."""
+    """The PSF file's sampling against the image's (--pixel-size and --z-step override it)."""
     stated = {"X": args.pixel_size, "Y": args.pixel_size, "Z": getattr(args, "z_step", None)}
-    for axis in psf.axes:
-        mine = stated.get(axis) or image.pixel_size_nm.get(axis)
-        theirs = psf.pixel_size_nm.get(axis)
-        if mine and theirs and abs(theirs - mine) > SAMPLING_TOLERANCE * mine:
-            raise InvalidInput(
-                f"the PSF '{args.psf}' is sampled at {theirs:g} nm along {axis}, the image at "
-                f"{mine:g} nm: deconvolving with it would undo a blur of the wrong size. Measure "
-                "or resample the PSF at the image's sampling")
+    image_nm = {**image.pixel_size_nm, **{axis: size for axis, size in stated.items() if size}}
+    check_psf_sampling(dict(psf.pixel_size_nm), image_nm, f"the PSF '{args.psf}'")

@@ -201,3 +201,28 @@ def test_an_uncalibrated_layer_is_flagged_at_the_pixel_size_field(open_dock):
     assert "'raw' records no pixel size" in dock.pixel_size_nm.tooltip
     dock.image.value = viewer.add_image(np.zeros((16, 16), np.float32), scale=(0.1, 0.1))
     assert dock.pixel_size_nm.label == "pixel size (nm)" and not dock.pixel_size_nm.tooltip
+
+
+def test_a_measured_psf_layer_deconvolves_and_a_mis_sampled_one_is_refused(
+        open_dock, qtbot, pair, notifications):
+    """RL with a bead image open as a layer: the optics fields step aside, the result is as
+    sharp as with the PSF it was blurred by; a bead sampled unlike the image is refused."""
+    viewer, dock = rl_dock(open_dock)
+    source = viewer.add_image(pair.image.copy(), name="blurred", scale=SCALE)
+    bead = viewer.add_image(pair.psf.copy(), name="bead", scale=SCALE)
+    dock.image.value = source
+    assert [c for c in dock.psf.choices] == [None, bead]  # the image is no PSF of itself
+    dock.psf.value = bead
+    assert dock.na.native.isHidden() and dock.pixel_size_nm.native.isHidden()
+    run_and_wait(qtbot, dock)
+    result = viewer.layers[RESULT]
+    assert result.metadata["napari_inverse"]["psf_source"] == "measured"
+    assert correlation(result.data, pair.truth) > correlation(pair.image, pair.truth) + 0.05
+    bead.scale = (0.04, 0.04)
+    viewer.layers.remove(result)
+    dock.run_button.clicked()
+    errors = [message for severity, message in notifications if severity == "error"]
+    assert errors and "the PSF layer 'bead' is sampled at 40 nm" in errors[-1]
+    assert RESULT not in [layer.name for layer in viewer.layers]
+    dock.method.value = "mrbcr"
+    assert dock.psf.native.isHidden() and not dock.na.native.isHidden()

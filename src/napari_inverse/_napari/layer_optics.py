@@ -51,6 +51,11 @@ def layer_axes(layer) -> Optional[str]:
     return axes_of(layer.metadata, layer.axis_labels, layer.ndim, layer.rgb)
 
 
+def layer_pixel_sizes_nm(layer) -> dict[str, float]:
+    """The sampling ``layer`` states for X, Y and Z, in nm (see :func:`pixel_sizes_nm`)."""
+    return pixel_sizes_nm(layer.metadata, layer.scale, layer.units, layer_axes(layer) or "")
+
+
 def optics_from_layer(layer) -> dict[str, Any]:
     """Fields the layer can fill: axes, pixel_size_nm, z_step_nm, na, wavelength_nm, refractive_index.
 
@@ -58,7 +63,7 @@ def optics_from_layer(layer) -> dict[str, Any]:
     """
     axes = layer_axes(layer)
     fields: dict[str, Any] = {"axes": axes}
-    sizes = pixel_sizes_nm(layer.metadata, layer.scale, layer.units, axes or "")
+    sizes = layer_pixel_sizes_nm(layer)
     if "X" in sizes:
         fields["pixel_size_nm"] = sizes["X"]
     if "Z" in sizes:

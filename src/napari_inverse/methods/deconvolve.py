@@ -138,6 +138,23 @@ def deconvolve(
     )
 
 
+PSF_SAMPLING_TOLERANCE = 0.05
+"""How far a measured PSF's pixel size or z step may be from the image's (relative)."""
+
+
+def check_psf_sampling(psf_nm: dict[str, float], image_nm: dict[str, float],
+                       psf_name: str = "the PSF") -> None:
+    """Refuse a measured PSF sampled unlike the image (sizes per axis letter, in nm, where both
+    are known): deconvolving with it would undo a blur of the wrong size, with no error."""
+    for axis, theirs in psf_nm.items():
+        mine = image_nm.get(axis)
+        if mine and theirs and abs(theirs - mine) > PSF_SAMPLING_TOLERANCE * mine:
+            raise InvalidInput(
+                f"{psf_name} is sampled at {theirs:g} nm along {axis}, the image at {mine:g} nm: "
+                "deconvolving with it would undo a blur of the wrong size. Measure or resample "
+                "the PSF at the image's sampling")
+
+
 def _refuse_classical_options(method: str, **given) -> None:
     """A learned method given Richardson–Lucy's or Wiener's options would ignore them: say so
     rather than let someone believe they steered the result."""
