@@ -28,8 +28,7 @@ sys.path.insert(0, str(SOURCE))
 from napari_inverse.training import OBJECTIVES, RECIPES, PatchSampler, fit  # noqa: E402
 from napari_inverse.training.fine_tuning import starting_network  # noqa: E402
 from napari_inverse.training.runner import run_recipe  # noqa: E402
-from napari_inverse.training.simulated import (TRAINING_SEED_BASE,  # noqa: E402
-                                               VALIDATION_SEED_BASE, cached_pool)
+from napari_inverse.training.simulated import TRAINING_SEED_BASE, cached_pool  # noqa: E402
 
 FINISHING_S = 45.0
 """Kept back from the deadline for the closing validation, the validation PSNR and saving."""
@@ -57,8 +56,6 @@ def main() -> int:
     workers, pool_dir = os.cpu_count() or 1, Path(args.pool_dir)
     train_in, train_target = cached_pool(recipe.task, recipe.pool_images, recipe.pool_shape,
                                          TRAINING_SEED_BASE, pool_dir, workers, recipe.ranges)
-    cached_pool(recipe.task, recipe.validation_images, recipe.pool_shape, VALIDATION_SEED_BASE,
-                pool_dir, workers, recipe.ranges)
     say(started, f"pools ready ({recipe.pool_images} pairs)")
 
     seconds_per_step = calibrate(recipe, init_from, train_in, train_target, args)

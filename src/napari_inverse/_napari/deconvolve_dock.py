@@ -2,8 +2,8 @@
 
 A trained network (m-rBCR, the default; s-rBCR; CARE) with its model picker and pixel-size check,
 or Richardson–Lucy and Wiener with their own parameters and a PSF computed from the optics or
-measured (a bead image open as a layer); optics fields are pre-filled from the chosen layer. Running, progress, Cancel and the result layer come from :class:`VerbDock`.
-No science lives here.
+measured (a bead image open as a layer); optics fields are pre-filled from the chosen layer.
+Running, progress, Cancel and the result layer come from :class:`VerbDock`. No science lives here.
 """
 from __future__ import annotations
 

@@ -72,10 +72,13 @@ class SpatialLoop:
         self.spatial_shape = tuple(image.shape[i] for i in self._order[-spatial_ndim:])
         check_spatial_size(self.spatial_shape, self.spatial_axes)
         # an array in memory is checked whole before any work, so a NaN in its last frame does
-        # not cost the frames before it; every block is checked again as read (lazy data, dask
-        # or memmap, only then; and values beyond float32's range become infinite on the cast)
-        if type(image) is np.ndarray and image.dtype.kind in "fc":
+        # not cost the frames before it; blocks are checked as read where that cannot be done
+        # (dask, memmap) or where the cast to float32 can overflow to infinity (float64)
+        in_memory = type(image) is np.ndarray
+        if in_memory and image.dtype.kind in "fc":
             check_finite(image)
+        self._check_blocks = not in_memory or (image.dtype.kind in "fc"
+                                               and image.dtype.itemsize > 4)
 
     @property
     def n_blocks(self) -> int:
@@ -86,7 +89,8 @@ class SpatialLoop:
         for index in itertools.product(*(range(n) for n in self.loop_shape)):
             selection = self._selection(index)
             block = np.asarray(self.image[selection], dtype=np.float32)
-            check_finite(block)
+            if self._check_blocks:
+                check_finite(block)
             yield index, block
 
     def run(self, kernel):

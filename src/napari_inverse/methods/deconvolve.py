@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
+from scipy import ndimage
 
 from ..classical import estimate_spectral_balance, richardson_lucy, wiener
 from ..engine.axes import SpatialLoop
@@ -208,9 +209,7 @@ def _centred(psf: np.ndarray) -> np.ndarray:
     which a measured bead's background and noise barely move. The values rolled around the
     array's edge are that background.
     """
-    core = np.where(psf >= 0.5 * psf.max(), psf, 0.0)
-    centroid = [float((core.sum(axis=tuple(a for a in range(psf.ndim) if a != axis))
-                       * np.arange(n)).sum() / core.sum()) for axis, n in enumerate(psf.shape)]
+    centroid = ndimage.center_of_mass(np.where(psf >= 0.5 * psf.max(), psf, 0.0))
     offsets = [round(c - n // 2) for c, n in zip(centroid, psf.shape)]
     if any(abs(o) > n // 4 for o, n in zip(offsets, psf.shape)):
         where = ", ".join(f"{c:.1f}" for c in centroid)

@@ -101,13 +101,20 @@ def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, c
         state.best_loss = _validation_loss(net, objective, validation, device, config)
     started, elapsed_before = time.perf_counter(), state.wall_time_s
     reason = "steps"
+
+    def elapsed() -> float:
+        return elapsed_before + time.perf_counter() - started
+
+    def save() -> None:
+        state.wall_time_s = elapsed()
+        save_checkpoint(checkpoint, _snapshot(state, net, optimiser, sampler, generator))
     try:
         with _cpu_memory_reuse(device):  # every step allocates the same big activations again
             while state.step < config.steps:
                 if cancel is not None and cancel.is_set():
                     reason = "cancelled"
                     break
-                if config.time_budget_s and elapsed_before + time.perf_counter() - started > config.time_budget_s:
+                if config.time_budget_s and elapsed() > config.time_budget_s:
                     reason = "time budget"
                     break
                 _train_mode(net, config.freeze_batch_norm)
@@ -119,30 +126,27 @@ def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, c
                     progress(state.step, config.steps, f"loss {state.running[-1]:.4g}")
                 if state.step % config.validate_every == 0 or state.step == config.steps:
                     record = _validate(net, objective, validation, device, config, state, optimiser,
-                                       elapsed_before + time.perf_counter() - started)
+                                       elapsed())
                     if on_validation is not None:
                         on_validation(record)
                     if config.early_stop_patience and state.bad_validations >= config.early_stop_patience:
                         reason = "early stop"
                         break
                 if checkpoint is not None and state.step % config.checkpoint_every == 0:
-                    state.wall_time_s = elapsed_before + time.perf_counter() - started
-                    save_checkpoint(checkpoint, _snapshot(state, net, optimiser, sampler, generator))
+                    save()
             if state.running:  # stopped between validations: the latest steps may hold the best weights
                 # saved first, so that a resumed run goes on exactly as if it had never stopped
-                state.wall_time_s = elapsed_before + time.perf_counter() - started
                 if checkpoint is not None:
-                    save_checkpoint(checkpoint,
-                                    _snapshot(state, net, optimiser, sampler, generator))
+                    save()
                     checkpoint = None
                 record = _validate(net, objective, validation, device, config, state, optimiser,
-                                   elapsed_before + time.perf_counter() - started, closing=True)
+                                   elapsed(), closing=True)
                 if on_validation is not None:
                     on_validation(record)
     finally:
-        state.wall_time_s = elapsed_before + time.perf_counter() - started
         if checkpoint is not None and state.step > 0:
-            save_checkpoint(checkpoint, _snapshot(state, net, optimiser, sampler, generator))
+            save()
+        state.wall_time_s = elapsed()
         net.load_state_dict(state.best_state)
         net.to("cpu", memory_format=torch.contiguous_format)
         optimiser.state.clear()  # Adam's moments stay on the device until dropped

@@ -79,13 +79,9 @@ def list_models(task: Optional[str] = None, family_name: Optional[str] = None) -
     A remote index that cannot be read (a lab's share offline, a typo in it) is reported with a
     warning and skipped: it must not hide the shipped and saved models from every picker.
     """
-    entries = _entries_in(SHIPPED_DIR, "shipped")
-    remote, problem = _remote_entries()
+    entries, problem = _all_entries()
     if problem:
         warnings.warn(f"remote models are not listed: {problem}", stacklevel=2)
-    entries += remote
-    for folder in _user_folders():
-        entries += _entries_in(folder, "user")
     return [e for e in entries
             if (task is None or e.card.task == task)
             and (family_name is None or e.card.family == family_name)]
@@ -93,24 +89,26 @@ def list_models(task: Optional[str] = None, family_name: Optional[str] = None) -
 
 def find_model(name: str) -> ZooEntry:
     """The entry called ``name`` (a user model shadows nothing: shipped, then remote names win)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # an unreadable remote index is named below if it matters
-        entries = list_models()
+    entries, problem = _all_entries()
     for entry in entries:
         if entry.name == name:
             return entry
     known = ", ".join(e.name for e in entries) or "none"
-    _, problem = _remote_entries()
     hint = f"; remote models could not be listed: {problem}" if problem else ""
     raise ValueError(f"no model called {name!r}; known models: {known}{hint}")
 
 
-def _remote_entries() -> tuple[list[ZooEntry], str]:
-    """The remote index's entries, or none and why the index could not be read."""
+def _all_entries() -> tuple[list[ZooEntry], str]:
+    """Shipped, remote and user entries, and why the remote index could not be read (or "")."""
+    entries = _entries_in(SHIPPED_DIR, "shipped")
     try:
-        return [ZooEntry(m.card, m.weights, "remote", m.url) for m in remote_models()], ""
+        entries += [ZooEntry(m.card, m.weights, "remote", m.url) for m in remote_models()]
+        problem = ""
     except ValueError as error:
-        return [], str(error)
+        problem = str(error)
+    for folder in _user_folders():
+        entries += _entries_in(folder, "user")
+    return entries, problem
 
 
 def load_model(name_or_path: str | Path, device: torch.device | str = "cpu") -> LoadedModel:
