@@ -1,14 +1,18 @@
 """Continue a shipped model's recipe on a lent GPU for as many steps as a deadline allows.
 
-How the shipped m-rBCR's fourth training run was made, on an H200 lent for 15 minutes of device
-time (the machine's start included), in one call:
+How the shipped m-rBCR's GPU continuations were made, on an H200 lent for 15 minutes of device
+time (the machine's start included), each in one call:
 
     python3 scripts/continue_on_gpu.py --recipe mrbcr-widefield --out $OUT/run --deadline 500
 
 The recipe's continuation anneals its rate to zero on a cosine over its steps, so the step count
 must end with the budget: it comes from a short timed calibration on the same machine (the
-continuation's own batch, patches and network, started from the same weights), not from a guess.
-The run itself is exactly ``napari-inverse train --recipe NAME --init-from NAME --steps N``;
+continuation's own batch, patches and network, started from the same weights), not from a
+guess. On a GPU the continuation trains at batch 128 and rate 1e-3 instead of the recipe's CPU
+batch of 32 at 5e-4: on the H200, m-rBCR learns from 837 patches per second at batch 128 in NHWC
+against 498 at batch 32 in NCHW (``scripts/time_gpu_training.py``, docs/benchmarks.md); the rate
+grows with the square root of the batch. The run itself is exactly ``napari-inverse train
+--recipe NAME --init-from NAME --steps N --batch-size 128 --learning-rate 1e-3``;
 ``scripts/ship_model.py OUT/run`` installs it afterwards.
 """
 from __future__ import annotations
@@ -33,9 +37,9 @@ from napari_inverse.training.simulated import TRAINING_SEED_BASE, cached_pool  #
 FINISHING_S = 45.0
 """Kept back from the deadline for the closing validation, the validation PSNR and saving."""
 VALIDATION_SHARE = 0.08
-"""Extra time per step for the validations every 50 steps. Ample on the H200: its run took
-0.084 s per step, validations included, against the calibration's 0.097 s (3,683 steps in 311 s
-of a 386 s budget)."""
+"""Extra time per step for the validations every 50 steps and the run's first look at each pool
+image (its percentiles, ~2 ms each, 8 s for 4000 images). On the H200 at batch 128 the run took
+0.148 s per step, validations included (1,897 steps in 280 s)."""
 
 
 def main() -> int:
@@ -47,18 +51,25 @@ def main() -> int:
                         help="seconds from start by which the model is saved")
     parser.add_argument("--pool-dir", default="/tmp/napari-inverse-pools")
     parser.add_argument("--device", default="cuda")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--calibration-steps", type=int, default=60)
     parser.add_argument("--pool-images", type=int, help="override the recipe's pool size")
+    parser.add_argument("--seconds-per-step", type=float,
+                        help="measured by an earlier run on this machine: skip the calibration")
     args = parser.parse_args()
     started = time.perf_counter()
-    recipe = RECIPES[args.recipe].with_overrides(pool_images=args.pool_images)
+    recipe = RECIPES[args.recipe].with_overrides(pool_images=args.pool_images,
+                                                 batch_size=args.batch_size,
+                                                 learning_rate=args.learning_rate)
     init_from = args.init_from or recipe.name
     workers, pool_dir = os.cpu_count() or 1, Path(args.pool_dir)
     train_in, train_target = cached_pool(recipe.task, recipe.pool_images, recipe.pool_shape,
                                          TRAINING_SEED_BASE, pool_dir, workers, recipe.ranges)
     say(started, f"pools ready ({recipe.pool_images} pairs)")
 
-    seconds_per_step = calibrate(recipe, init_from, train_in, train_target, args)
+    seconds_per_step = (args.seconds_per_step
+                        or calibrate(recipe, init_from, train_in, train_target, args))
     left = args.deadline - (time.perf_counter() - started) - FINISHING_S
     steps = max(1, int(left / (seconds_per_step * (1 + VALIDATION_SHARE))))
     say(started, f"{seconds_per_step:.3f} s per step: {steps} steps in the {left:.0f} s left")
@@ -71,11 +82,19 @@ def main() -> int:
 
 def calibrate(recipe, init_from, train_in, train_target, args) -> float:
     """Seconds per training step of the recipe's continuation on this device, timed after the
-    first third of ``--calibration-steps`` (warm-up: kernel selection, allocator growth)."""
+    first third of ``--calibration-steps`` (warm-up: kernel selection, allocator growth).
+
+    The pool images' percentiles are computed before the timing: a sampler computes each one
+    on first use, which at batch 128 falls largely into a calibration's steps but spreads thinly
+    over a whole run; the likely reason a 30-step calibration without this measured 0.213 s per
+    step on the H200, against 0.148 s in the run that followed.
+    """
     settings = recipe.settings(continuing=True)
     net, _ = starting_network(recipe.family, init_from, recipe.task, settings.seed)
     sampler = PatchSampler([train_in], [train_target], (recipe.patch, recipe.patch),
                            seed=settings.seed)
+    for frame in range(sampler.n_frames):
+        sampler.frame_bounds(frame)
     stamps: dict[int, float] = {}
     first, last = args.calibration_steps // 3, args.calibration_steps
     fit(net, OBJECTIVES[recipe.family], sampler, [],

@@ -12,7 +12,8 @@ from pathlib import Path
 
 
 def add_fine_tune_arguments(group) -> list[argparse.Action]:
-    """The --model options (besides --out, --steps, --time-budget, --device); returns them."""
+    """The --model options (besides --out, --steps, --time-budget, --batch-size,
+    --learning-rate and --device, which recipes take too); returns them."""
     return [
         group.add_argument("--input", metavar="TIF",
                            help="noisy image or stack (T/Z frames train a 2-D model)"),
@@ -24,10 +25,6 @@ def add_fine_tune_arguments(group) -> list[argparse.Action]:
         group.add_argument("--name", help="model name (default: the --out folder's name)"),
         group.add_argument("--patch", type=int,
                            help="patch side in pixels (default: the family's)"),
-        group.add_argument("--batch-size", type=int,
-                           help="patches per step (default: the family's; 16 on a CPU)"),
-        group.add_argument("--learning-rate", type=float,
-                           help="Adam step size (default: the family's)"),
         group.add_argument("--validation-fraction", type=float, default=0.1,
                            help="share of the data held out for validation (default 0.1)"),
         group.add_argument("--axes", help="axes of the input, e.g. TYX (default: from the file)"),

@@ -23,6 +23,10 @@ def add_train_commands(commands) -> None:
                        "the recipe's otherwise)")
     train.add_argument("--time-budget", type=float, metavar="S",
                        help="stop after S seconds of training (the best weights are kept)")
+    train.add_argument("--batch-size", type=int, help="patches per step (default: the "
+                       "family's, 16 on a CPU; a recipe's own)")
+    train.add_argument("--learning-rate", type=float,
+                       help="Adam step size (default: the family's or the recipe's)")
     mine = add_fine_tune_arguments(train.add_argument_group("training on your images (--model)"))
     recipes = train.add_argument_group("training from a recipe (--recipe)")
     recipe_only = [
@@ -56,7 +60,8 @@ def run_train(args: argparse.Namespace, cancel) -> int:
     from .training import recipe
     from .training.runner import run_recipe
 
-    chosen = recipe(args.recipe).with_overrides(args.steps, args.time_budget, args.pool_images)
+    chosen = recipe(args.recipe).with_overrides(args.steps, args.time_budget, args.pool_images,
+                                                args.batch_size, args.learning_rate)
     bar = ProgressBar(label=chosen.name)
     try:
         run_recipe(chosen, Path(args.out), args.device, args.workers,

@@ -39,6 +39,21 @@ def test_models_lists_each_recipe_and_how_it_continues(capsys):
     assert len(lines) == len(RECIPES) + sum(bool(r.continuation) for r in RECIPES.values())
 
 
+def test_train_command_sets_a_recipes_batch_and_rate(monkeypatch, tmp_path):
+    """How a GPU continuation trains at its own batch (continue_on_gpu.py): the flags reach both
+    the first run's and the continuation's settings, and are not refused as --model only."""
+    from napari_inverse.cli import main
+    from napari_inverse.training import runner
+
+    chosen = []
+    monkeypatch.setattr(runner, "run_recipe", lambda recipe, *a, **k: chosen.append(recipe))
+    assert main(["train", "--recipe", "mrbcr-widefield", "--out", str(tmp_path), "--steps",
+                 "7", "--batch-size", "128", "--learning-rate", "0.001"]) == 0
+    for fit in (chosen[0].fit, chosen[0].continuation):
+        assert (fit.steps, fit.batch_size, fit.learning_rate) == (7, 128, 1e-3)
+    assert chosen[0].continuation.schedule == "cosine"  # the rest is the recipe's own
+
+
 def test_a_pool_built_in_process_leaves_the_training_threads_alone():
     """`train --recipe` builds its pool in its own process, then trains there on every core."""
     torch.set_num_threads(2)  # the fixture restores the thread count afterwards

@@ -33,6 +33,10 @@ def _output_conv(in_channels: int) -> nn.Conv2d:
     return SingleChannelOutput(in_channels, OUTPUT_KERNEL)
 
 
+BCR_TRAINING_LAYOUTS = {"cpu": torch.channels_last, "cuda": torch.channels_last}
+"""oneDNN and cuDNN train these thin convolutions fastest on NHWC tensors (see training.loop)."""
+
+
 class MRBCR(nn.Module):
     """Multi-resolution residual BCR network (m-rBCR): three scales, coarse-to-fine inversion.
 
@@ -42,8 +46,7 @@ class MRBCR(nn.Module):
     the input is mirror-padded to a multiple of 4 and each output cropped back.
     """
 
-    cpu_training_layout = torch.channels_last
-    """oneDNN runs these thin convolutions fastest on NHWC tensors (see training.loop)."""
+    training_layouts = BCR_TRAINING_LAYOUTS
 
     def __init__(self) -> None:
         super().__init__()
@@ -102,7 +105,7 @@ class SRBCR(nn.Module):
     conv; no input residual. Every layer keeps the spatial size, so any input size works.
     """
 
-    cpu_training_layout = torch.channels_last
+    training_layouts = BCR_TRAINING_LAYOUTS
 
     def __init__(self) -> None:
         super().__init__()

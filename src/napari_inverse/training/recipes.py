@@ -38,12 +38,16 @@ class Recipe:
         recipe has one, the recipe's own otherwise."""
         return self.continuation if continuing and self.continuation else self.fit
 
-    def with_overrides(self, steps=None, time_budget_s=None, pool_images=None) -> "Recipe":
+    def with_overrides(self, steps=None, time_budget_s=None, pool_images=None, batch_size=None,
+                       learning_rate=None) -> "Recipe":
+        """The recipe with what a run changes; the card records the settings actually used."""
         def overridden(fit: Optional[FitConfig]) -> Optional[FitConfig]:
             if fit is None:
                 return None
             return replace(fit, steps=steps or fit.steps, time_budget_s=(
-                time_budget_s if time_budget_s is not None else fit.time_budget_s))
+                time_budget_s if time_budget_s is not None else fit.time_budget_s),
+                batch_size=batch_size or fit.batch_size,
+                learning_rate=learning_rate or fit.learning_rate)
 
         return replace(self, fit=overridden(self.fit), continuation=overridden(self.continuation),
                        pool_images=pool_images or self.pool_images)
