@@ -120,6 +120,20 @@ def test_a_fresh_run_depends_on_its_seed_alone(tmp_path):
     assert cards[0].sha256 == cards[1].sha256
 
 
+def test_a_stopped_run_records_the_steps_it_planned(tmp_path):
+    """A cosine anneals over the planned steps, so a run stopped early is reproducible only
+    with its plan: the stage records both."""
+    import threading
+
+    stop = threading.Event()
+    tiny = _tiny("srbcr-widefield", 2, steps=5, batch_size=1, validate_every=100)
+    card = run_recipe(tiny, tmp_path / "model", "cpu", pool_dir=tmp_path / "pools",
+                      say=lambda line: None, init_from="srbcr-widefield", cancel=stop,
+                      progress=lambda step, total, message: step == 2 and stop.set())
+    assert card.stages[-1]["steps"] == 2 and card.stages[-1]["planned_steps"] == 5
+    assert card.stages[-1]["stop_reason"] == "cancelled"
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_models_load_and_their_cards_say_how_they_were_made(name):
     entry = next(e for e in list_models() if e.name == name and e.source == "shipped")

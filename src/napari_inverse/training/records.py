@@ -38,7 +38,8 @@ def _cpu_name() -> str:
 
 def record_fit(card: ModelCard, result: FitResult, config: FitConfig, patch: int,
                device: torch.device) -> ModelCard:
-    """Fill ``card`` with what the fit did (steps reached, not planned) and return it.
+    """Fill ``card`` with what the fit did (steps reached; the stage keeps the plan too) and
+    return it.
 
     The card's own fields describe this run; ``card.stages`` (the runs before it, from
     :func:`lineage` of the starting model) gets this run appended.
@@ -49,7 +50,10 @@ def record_fit(card: ModelCard, result: FitResult, config: FitConfig, patch: int
     card.hardware = hardware_description(device)
     card.metrics.update(best_validation_loss=result.best_validation_loss,
                         best_step=result.best_step, stop_reason=result.stop_reason)
-    card.stages = [*card.stages, dict(_stage(card), learning_rate=config.learning_rate,
+    # the steps planned, besides those reached: a cosine anneals over the plan, so a run that
+    # stopped early (time budget, cancel) is reproduced only with its plan
+    card.stages = [*card.stages, dict(_stage(card), planned_steps=config.steps,
+                                      learning_rate=config.learning_rate,
                                       schedule=config.schedule)]
     return card
 
