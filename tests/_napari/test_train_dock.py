@@ -100,6 +100,10 @@ def test_train_stop_save_then_pick_and_predict(open_dock, qtbot, noisy):
     resampled = viewer.layers["fine [dock-n2v]"]
     assert resampled.metadata["napari_inverse"]["resampled_pixel_size_nm"] == pytest.approx(65)
     assert resampled.data.shape == noisy.shape
+    dock.predict_on.value = viewer.add_image(noisy.copy(), name="uncalibrated")
+    assert "does not record its pixel size" in dock.predict_check.warning.value
+    assert "65 nm" in dock.predict_check.warning.value  # what the user can compare with
+    assert dock.predict_check.resample.native.isHidden()  # to nothing known: not offered
     dock.predict_on.value = viewer.layers["noisy"]
     assert dock.predict_check.warning.native.isHidden()
     dock.predict_button.clicked()

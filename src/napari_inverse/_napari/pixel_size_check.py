@@ -31,20 +31,35 @@ class PixelSizeCheck(Container):
         self.warning.visible = self.resample.visible = False
 
     def check(self, card: Optional[ModelCard], optics: Callable[[], Optional[Optics]]) -> None:
-        """Warn when ``optics()`` (None: pixel size unknown) does not fit ``card`` (None: no model).
-
-        ``optics`` may raise ValueError while the fields make no microscope: nothing to say yet.
+        """Warn when ``optics()`` does not fit ``card`` (None: no model), or is None (the layer
+        does not record its pixel size) while the card names one; only a mismatch offers
+        resampling. ``optics`` may raise ValueError while the fields make no microscope:
+        nothing to say yet.
         """
-        try:
-            image = optics() if card is not None else None
-            mismatch = pixel_size_mismatch(card, image) if image is not None else None
-        except ValueError:
-            mismatch = None
+        mismatch, unknown = None, False
+        if card is not None:
+            try:
+                image = optics()
+                unknown = image is None
+                mismatch = pixel_size_mismatch(card, image) if image is not None else None
+            except ValueError:
+                pass
         self._mismatch = bool(mismatch)
-        self.warning.value = f"⚠ {mismatch}" if mismatch else ""
-        self.warning.visible = self.resample.visible = self._mismatch
+        advice = mismatch or (_unknown_pixel_size(card) if unknown else None)
+        self.warning.value = f"⚠ {advice}" if advice else ""
+        self.warning.visible = bool(advice)
+        self.resample.visible = self._mismatch
 
     @property
     def resample_wanted(self) -> bool:
         """The verb's ``resample``: ticked while the warning stands (a hidden tick is void)."""
         return self._mismatch and self.resample.value
+
+
+def _unknown_pixel_size(card: Optional[ModelCard]) -> Optional[str]:
+    """What to say when the layer does not record its pixel size (the Train dock's Predict on an
+    uncalibrated layer): nothing can be checked or resampled, but the user can compare."""
+    if card is None or not card.pixel_size_nm:
+        return None
+    return (f"this layer does not record its pixel size; {card.name} learned from "
+            f"{card.pixel_size_nm:g} nm pixels: predict only on images sampled alike")
