@@ -92,8 +92,8 @@ def test_outside_the_models_pixel_range_warns_with_both_sizes_and_the_fix():
         denoise(image, optics=FINE)
 
 
-def test_resampling_keeps_the_grid_and_helps_a_coarse_image():
-    optics = Optics(na=1.4, wavelength_nm=520, pixel_size_nm=200)  # 2.2× Nyquist
+def test_resampling_keeps_the_grid_and_helps_a_finely_sampled_image():
+    optics = Optics(na=1.4, wavelength_nm=520, pixel_size_nm=50)  # 0.54× Nyquist
     pair = deconvolution_pair(0, (128, 128), "microtubules", optics=optics, photons=500)
     before = pair.input.copy()
     with pytest.warns(PixelSizeWarning):
@@ -105,7 +105,9 @@ def test_resampling_keeps_the_grid_and_helps_a_coarse_image():
     assert resampled.image.shape == pair.input.shape
     expected = load_model("mrbcr-widefield").card.expected_pixel_size_nm(1.4, 520)
     assert resampled.metadata["resampled_pixel_size_nm"] == pytest.approx(expected)
-    assert psnr(pair.target, resampled.image) > psnr(pair.target, plain) + 1.0  # measured 1.8
+    # measured +1.9 dB (seeds 0–3: +1.9 to +2.8); on 200 nm pixels, 2.2× Nyquist, the gain
+    # depends on the structure (docs/architecture.md), so the coarse side is no test of it
+    assert psnr(pair.target, resampled.image) > psnr(pair.target, plain) + 1.0
 
 
 def test_resampling_an_odd_sized_stack_returns_its_exact_shape():
