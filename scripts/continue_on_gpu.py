@@ -21,6 +21,7 @@ import argparse
 import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # pool workers: one thread each
+import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import replace  # noqa: E402
@@ -29,10 +30,11 @@ from pathlib import Path  # noqa: E402
 SOURCE = Path(__file__).resolve().parents[1] / "src"
 sys.path.insert(0, str(SOURCE))
 
-from napari_inverse.training import OBJECTIVES, RECIPES, PatchSampler, fit  # noqa: E402
+from napari_inverse.training import RECIPES, PatchSampler  # noqa: E402
 from napari_inverse.training.fine_tuning import starting_network  # noqa: E402
 from napari_inverse.training.runner import run_recipe  # noqa: E402
 from napari_inverse.training.simulated import TRAINING_SEED_BASE, cached_pool  # noqa: E402
+from time_gpu_training import step_seconds  # noqa: E402 - beside this script
 
 FINISHING_S = 45.0
 """Kept back from the deadline for the closing validation, the validation PSNR and saving."""
@@ -95,12 +97,9 @@ def calibrate(recipe, init_from, train_in, train_target, args) -> float:
                            seed=settings.seed)
     for frame in range(sampler.n_frames):
         sampler.frame_bounds(frame)
-    stamps: dict[int, float] = {}
     first, last = args.calibration_steps // 3, args.calibration_steps
-    fit(net, OBJECTIVES[recipe.family], sampler, [],
-        replace(settings, steps=last, validate_every=10**9, time_budget_s=None), args.device,
-        progress=lambda step, total, message: stamps.setdefault(step, time.perf_counter()))
-    return (stamps[last] - stamps[first]) / (last - first)
+    seconds = step_seconds(net, recipe.family, sampler, replace(settings, steps=last), args.device)
+    return statistics.fmean(seconds[first:])
 
 
 def say(started: float, line: str) -> None:

@@ -64,26 +64,32 @@ def main() -> int:
 
 def time_steps(name: str, layout: str, batch: int, pool, device: str, compiled: bool) -> dict:
     recipe = RECIPES[name]
-    settings = replace(recipe.fit, steps=WARM_UP + TIMED, batch_size=batch,
-                       validate_every=10**9, time_budget_s=None)
+    settings = replace(recipe.fit, steps=WARM_UP + TIMED, batch_size=batch)
     net = fresh_network(recipe.family, recipe.architecture, settings.seed)
     net.training_layouts = {"cuda": LAYOUTS[layout]}
     if compiled:
         net.compile()
     sampler = PatchSampler([pool[0]], [pool[1]], (recipe.patch, recipe.patch), seed=1)
-    stamps = [time.perf_counter()]
     on_gpu = torch.cuda.is_available()
     if on_gpu:
         torch.cuda.reset_peak_memory_stats()
-    fit(net, OBJECTIVES[recipe.family], sampler, [], settings, device,
-        progress=lambda step, total, message: stamps.append(time.perf_counter()))
-    steps = [b - a for a, b in zip(stamps, stamps[1:])]
+    steps = step_seconds(net, recipe.family, sampler, settings, device)
     per_step = statistics.median(steps[WARM_UP:])
     return {"recipe": name, "layout": layout, "batch": batch, "compiled": compiled,
             "first_step_s": round(steps[0], 2), "s_per_step": round(per_step, 4),
             "patches_per_s": round(batch / per_step, 1),
             "peak_gb": round(torch.cuda.max_memory_allocated() / 1e9, 2) if on_gpu else None,
             "gpu": torch.cuda.get_device_name() if on_gpu else "cpu"}
+
+
+def step_seconds(net, family: str, sampler, settings, device: str) -> list[float]:
+    """Seconds of each of ``settings.steps`` training steps as ``fit`` runs them, without
+    validation; the first includes fit's set-up (moving the network, the first kernels)."""
+    stamps = [time.perf_counter()]
+    fit(net, OBJECTIVES[family], sampler, [],
+        replace(settings, validate_every=10**9, time_budget_s=None), device,
+        progress=lambda step, total, message: stamps.append(time.perf_counter()))
+    return [b - a for a, b in zip(stamps, stamps[1:])]
 
 
 def report(row: dict, out: str) -> None:
