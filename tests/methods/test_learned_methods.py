@@ -22,6 +22,7 @@ from napari_inverse.zoo import ModelCard, build_network, load_model, save_model
 pytestmark = pytest.mark.usefixtures("single_thread")
 INSIDE = Optics(na=1.4, wavelength_nm=520, pixel_size_nm=90)  # ~0.97× Nyquist: in range
 FINE = Optics(na=1.4, wavelength_nm=520, pixel_size_nm=45)  # 0.48× Nyquist: outside
+COARSE = Optics(na=1.4, wavelength_nm=520, pixel_size_nm=200)  # 2.2× Nyquist: outside
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +81,7 @@ def test_outside_the_models_pixel_range_warns_with_both_sizes_and_the_fix():
     message = str(caught[0].message)
     assert "45 nm" in message and "mrbcr-widefield" in message and "resample" in message
     expected = load_model("mrbcr-widefield").card.expected_pixel_size_nm(1.4, 520)
-    assert f"{expected:.0f} nm pixels" in message
+    assert f"Resample to the model's {expected:.0f} nm pixels" in message
     assert caught[0].filename == __file__  # points at the caller's line
     assert result.metadata["pixel_size_check"] == message
     with warnings.catch_warnings():
@@ -88,8 +89,19 @@ def test_outside_the_models_pixel_range_warns_with_both_sizes_and_the_fix():
         deconvolve(image, optics=INSIDE)
         denoise(image, optics=INSIDE)
         denoise(image)  # without optics there is nothing to check
-    with pytest.warns(PixelSizeWarning, match="care-denoise"):
+    with pytest.warns(PixelSizeWarning, match="care-denoise") as caught:
         denoise(image, optics=FINE)
+    assert "usually makes denoising worse" in str(caught[0].message)
+
+
+def test_the_advice_on_coarse_pixels_does_not_recommend_resampling():
+    """Measured on 200 nm pixels: resampling helps actin and nuclei but costs CCPs 1.6 dB."""
+    image = np.random.default_rng(0).random((64, 64), np.float32)
+    with pytest.warns(PixelSizeWarning) as caught:
+        deconvolve(image, optics=COARSE)
+    message = str(caught[0].message)
+    assert "200 nm" in message and "compare both" in message
+    assert "Resample to" not in message
 
 
 def test_resampling_keeps_the_grid_and_helps_a_finely_sampled_image():
