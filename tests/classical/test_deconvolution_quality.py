@@ -149,6 +149,20 @@ def test_measured_balance_beats_every_constant_one_on_nuclei():
     assert measured > raw + 5.0  # measured: 39.7 dB
 
 
+def test_richardson_lucy_stopped_early_denoises_smooth_nuclei():
+    """RL starts flat, so its first iterations smooth before they sharpen; started from the noisy
+    image it only sharpened the noise, and no iteration count reached the input on nuclei."""
+    from napari_inverse.methods.deconvolve import psf_for_image
+    from napari_inverse.optics import Optics
+    from napari_inverse.simulate.pairs import deconvolution_pair
+
+    pair = deconvolution_pair(4242, (256, 256), "nuclei")
+    psf = psf_for_image(Optics(**pair.metadata["optics"]), (256, 256), "richards_wolf")
+    raw = psnr(pair.target, pair.input)
+    early = psnr(pair.target, richardson_lucy(pair.input, psf, iterations=2))
+    assert early > raw + 3.0  # measured: 37.8 dB against 30.8 (from the image: 29.8)
+
+
 def test_blank_and_flat_images_stay_blank_and_flat():
     from napari_inverse.methods.deconvolve import psf_for_image
     from napari_inverse.optics import Optics

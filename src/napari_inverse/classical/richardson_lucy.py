@@ -6,6 +6,14 @@ is estimated on a grid larger than the field of view, and pixels outside it coun
 nothing wraps around and the border needs no assumed content. That same property makes a tile's
 result independent of how far its padding reaches, so tiled and untiled runs agree. The TV
 variant (Dey et al. 2006) divides the update by 1 − λ·div(∇x/|∇x|), damping noise.
+
+The estimate starts flat (the image's mean), as in Richardson's and Lucy's papers and
+scikit-image, not from the noisy image: from any constant the first update is Hᵀy / Hᵀ1, the image
+smoothed by the PSF, and later ones add detail back, so stopping early regularises. Started from
+the image, RL holds all the noise at iteration 0 and every update sharpens it: on large smooth
+nuclei, where noise rather than blur is most of the input's error, every iteration was then worse
+than the input (best RL 0.2 dB below it on the benchmark; from flat, +5 dB at 2 iterations).
+Because the first update does not depend on the constant, tiles still agree with one whole run.
 """
 from __future__ import annotations
 
@@ -54,7 +62,7 @@ def richardson_lucy(
         inverse_sensitivity.reciprocal_().masked_fill_(unseen, 0.0)
         del unseen
         floor = _EPS * max(float(estimate.max()), _EPS)
-        estimate.clamp_min_(floor)
+        estimate.fill_(max(float(observed[crop].mean()), floor))
         for _ in range(iterations):
             # In-place steps keep a fixed handful of full-size buffers, whatever the iterations.
             blurred = _convolve(estimate, otf).clamp_min_(floor)
