@@ -6,11 +6,13 @@ from napari_inverse.classical import richardson_lucy, wiener
 from napari_inverse.metrics import psnr
 
 
-@pytest.mark.parametrize("case", ["widefield_2d", "widefield_3d"])
-def test_richardson_lucy_gains_at_least_3_db(case, request):
+@pytest.mark.parametrize("case, gain", [("widefield_2d", 4.5), ("widefield_3d", 2.5)])
+def test_richardson_lucy_gains_on_filaments(case, gain, request):
+    """Measured at 30 iterations: 5.7 dB in 2-D, 3.1 dB in 3-D (the flat start sharpens more
+    slowly: its 3-D gain keeps rising to 7.6 dB at 200 iterations)."""
     pair = request.getfixturevalue(case)
     restored = richardson_lucy(pair.image, pair.psf, iterations=30)
-    assert psnr(pair.truth, restored) >= psnr(pair.truth, pair.image) + 3.0
+    assert psnr(pair.truth, restored) >= psnr(pair.truth, pair.image) + gain
 
 
 @pytest.mark.parametrize("case, gain", [("widefield_2d", 2.5), ("widefield_3d", 2.0)])
@@ -132,15 +134,22 @@ def test_balance_is_the_noise_to_object_power_ratio(widefield_2d):
     assert 3.0 < float((noisy[measured] / quiet[measured]).median()) < 5.0
 
 
-def test_measured_balance_beats_every_constant_one_on_nuclei():
-    """Large smooth objects: a constant λ sharp enough for their edges amplifies noise where they
-    have no power, so no constant λ reaches the raw input; λ(f) measured on the image does."""
+@pytest.fixture(scope="module")
+def nuclei():
+    """A simulated nuclei pair and its PSF: large smooth objects, where noise rather than blur
+    is most of the input's error."""
     from napari_inverse.methods.deconvolve import psf_for_image
     from napari_inverse.optics import Optics
     from napari_inverse.simulate.pairs import deconvolution_pair
 
     pair = deconvolution_pair(4242, (256, 256), "nuclei")
-    psf = psf_for_image(Optics(**pair.metadata["optics"]), (256, 256), "richards_wolf")
+    return pair, psf_for_image(Optics(**pair.metadata["optics"]), (256, 256), "richards_wolf")
+
+
+def test_measured_balance_beats_every_constant_one_on_nuclei(nuclei):
+    """Large smooth objects: a constant λ sharp enough for their edges amplifies noise where they
+    have no power, so no constant λ reaches the raw input; λ(f) measured on the image does."""
+    pair, psf = nuclei
     raw = psnr(pair.target, pair.input)
     best_constant = max(psnr(pair.target, wiener(pair.input, psf, balance))
                         for balance in np.logspace(-5, 0, 11))
@@ -149,15 +158,10 @@ def test_measured_balance_beats_every_constant_one_on_nuclei():
     assert measured > raw + 5.0  # measured: 39.7 dB
 
 
-def test_richardson_lucy_stopped_early_denoises_smooth_nuclei():
+def test_richardson_lucy_stopped_early_denoises_smooth_nuclei(nuclei):
     """RL starts flat, so its first iterations smooth before they sharpen; started from the noisy
     image it only sharpened the noise, and no iteration count reached the input on nuclei."""
-    from napari_inverse.methods.deconvolve import psf_for_image
-    from napari_inverse.optics import Optics
-    from napari_inverse.simulate.pairs import deconvolution_pair
-
-    pair = deconvolution_pair(4242, (256, 256), "nuclei")
-    psf = psf_for_image(Optics(**pair.metadata["optics"]), (256, 256), "richards_wolf")
+    pair, psf = nuclei
     raw = psnr(pair.target, pair.input)
     early = psnr(pair.target, richardson_lucy(pair.input, psf, iterations=2))
     assert early > raw + 3.0  # measured: 37.8 dB against 30.8 (from the image: 29.8)
@@ -169,5 +173,10 @@ def test_blank_and_flat_images_stay_blank_and_flat():
 
     psf = psf_for_image(Optics(na=1.4, wavelength_nm=520, pixel_size_nm=90), (64, 64),
                         "richards_wolf")
-    assert np.all(wiener(np.zeros((64, 64), np.float32), psf) == 0)
-    np.testing.assert_allclose(wiener(np.full((64, 64), 7.0, np.float32), psf), 7.0, rtol=1e-5)
+    flat = np.full((64, 64), 7.0, np.float32)
+    for solver in (wiener, richardson_lucy):
+        assert np.all(solver(np.zeros((64, 64), np.float32), psf) == 0)
+    np.testing.assert_allclose(wiener(flat, psf), 7.0, rtol=1e-5)
+    # RL's border pixels are less bound: light from beyond the border may explain them (0.44 %)
+    np.testing.assert_allclose(richardson_lucy(flat, psf), 7.0, rtol=0.01)
+    np.testing.assert_allclose(richardson_lucy(flat, psf)[16:-16, 16:-16], 7.0, rtol=1e-4)

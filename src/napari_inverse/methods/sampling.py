@@ -39,22 +39,25 @@ def pixel_size_mismatch(card: ModelCard, optics: Optics) -> Optional[str]:
 
 
 def _resampling_advice(card: ModelCard, optics: Optics, finer: bool) -> str:
-    """What resampling is worth here, as measured (docs/architecture.md): for deconvolution on
-    finer pixels it gained +1.1 to +2.8 dB on every structure class; on coarser pixels it helped
-    smooth structures and cost small puncta 1.6 dB; for denoising it mostly cost 0.5–3 dB, as
-    interpolation changes the noise the network learned. So only the first case recommends it.
+    """What resampling is worth here, as measured (docs/architecture.md, docs/benchmarks.md).
+
+    Deconvolution on finer pixels: +1.1 to +2.8 dB on four structure classes at 0.54× Nyquist,
+    and validation chose it on four of five classes at 0.55–0.7× (not on microtubules). On
+    coarser pixels (2.2×) it helped smooth structures and cost small puncta 1.6 dB. Denoising:
+    it mostly cost 0.5–3 dB, as interpolation changes the noise the network learned.
     """
     expected = card.expected_pixel_size_nm(optics.na, optics.wavelength_nm)
-    how = "(resample=True, --resample, or the dock's 'resample' box)"
+    resample = (f"resampling to the model's {expected:.0f} nm pixels (resample=True, --resample, "
+                "or the dock's 'resample' box)")
     own = f"a model trained for {optics.pixel_size_nm:.0f} nm pixels"
-    if card.task != "deconvolution":
-        return (f"Resampling to the model's {expected:.0f} nm pixels {how} changes the noise it "
-                f"learned and usually makes {card.task} worse: prefer {own} (N2V trains on the "
-                f"noisy image itself)")
-    if finer:
-        return f"Resample to the model's {expected:.0f} nm pixels {how} or use {own}"
-    return (f"On pixels this coarse, resampling to the model's {expected:.0f} nm pixels {how} "
-            f"helps smooth structures but can lose small puncta: compare both, or use {own}")
+    if card.task == "denoising":
+        return (f"R{resample[1:]} changes the noise the model learned and usually makes "
+                f"denoising worse: prefer {own}, e.g. N2V trained on this image itself "
+                "(napari-inverse train --model n2v, or the Train dock)")
+    if card.task == "deconvolution" and not finer:
+        return (f"On pixels this coarse, {resample} helps smooth structures but can lose small "
+                f"puncta: compare both, or use {own}")
+    return f"Try {resample}, which usually helps on pixels this fine, or use {own}"
 
 
 def model_zoom(card: ModelCard, optics: Optics) -> float:
