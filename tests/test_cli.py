@@ -180,6 +180,8 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     learned = text.split("<!-- section: learned-speed -->")[1]
     assert "m-rBCR 128×128" in learned and "CARE 128×128" in learned
     assert "against CARE's" in learned and "target: not slower" in learned
+    assert "| seconds, model kept (runs) |" in learned  # a later call: the network built once
+    assert "128×128, first call:" in learned and "128×128, model kept:" in learned
     training = text.split("<!-- section: training -->")[1].split("<!-- end: training -->")[0]
     assert "## Training throughput (quick smoke test" in training
     rows = {line.split("|")[1].strip(): line.split("|") for line in training.splitlines()

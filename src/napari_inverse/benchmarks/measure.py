@@ -23,6 +23,8 @@ class Measurement:
 
     seconds: Optional[float] = None  # the fastest of ``runs`` runs
     runs: Optional[int] = None
+    kept_seconds: Optional[float] = None  # a trained model's, already built: see worker.py
+    kept_runs: Optional[int] = None
     peak_rss: Optional[int] = None  # bytes, including the interpreter's own baseline
     baseline_rss: Optional[int] = None  # bytes right after the imports, before any work
     threads: Optional[int] = None

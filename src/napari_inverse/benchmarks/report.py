@@ -60,11 +60,15 @@ def _code_version() -> str:
 
 
 def results_table(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]]]) -> str:
-    """One markdown row per case: our seconds and peak RSS, scikit-image's, and the speed-up."""
+    """One markdown row per case: our seconds and peak RSS, scikit-image's, and the speed-up;
+    with the seconds of a trained model already built when any case has them."""
+    kept = any(ours.kept_seconds is not None for _, ours, _ in rows)
     lines = [
-        "| case | PSF | device (threads) | tiles | seconds (runs) | MP/s | peak RSS | load "
-        "| scikit-image seconds (runs) | scikit-image peak RSS | load | speed-up |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| case | PSF | device (threads) | tiles | seconds (runs) | MP/s "
+        + ("| seconds, model kept (runs) " if kept else "")
+        + "| peak RSS | load | scikit-image seconds (runs) | scikit-image peak RSS | load "
+        "| speed-up |",
+        "|---|---|---|---:|---:|---:|" + ("---:|" if kept else "") + "---:|---:|---:|---:|---:|---:|",
     ]
     for case, ours, theirs in rows:
         psf = ("—" if case.learned else
@@ -79,7 +83,8 @@ def results_table(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]
         lines.append(
             f"| {case.label} | {psf} | {ours.device} ({ours.threads}) | {ours.tiles} "
             f"| {ours.seconds:.2f} ({ours.runs}) | {_megapixels(case) / ours.seconds:.3f} "
-            f"| {mib(ours.peak_rss)} | {ours.load:.1f} "
+            + (f"| {_seconds(ours.kept_seconds, ours.kept_runs)} " if kept else "")
+            + f"| {mib(ours.peak_rss)} | {ours.load:.1f} "
             f"| {sk_seconds} | {sk_rss} | {sk_load} | {speedup} |"
         )
     return "\n".join(lines)
@@ -88,15 +93,8 @@ def results_table(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]
 def target_lines(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]]]) -> list[str]:
     """Plain statements of whether each case met its speed or memory target."""
     lines = []
-    seconds = {(case.method, case.shape): ours.seconds for case, ours, _ in rows if ours.seconds}
     for case, ours, theirs in rows:
-        rival = seconds.get((case.not_slower_than, case.shape))
-        if rival is not None and ours.seconds:
-            verdict = "met" if ours.seconds <= rival else "NOT met"
-            lines.append(f"- {case.label}: {ours.seconds:.2f} s against "
-                         f"{LEARNED_TITLES[case.not_slower_than]}'s {rival:.2f} s "
-                         f"({rival / ours.seconds:.2f}× its speed; target: not slower): "
-                         f"**{verdict}**")
+        lines += _not_slower_lines(case, ours, rows)
         if case.speedup_target and theirs is not None and not theirs.skipped:
             ratio = theirs.seconds / ours.seconds
             verdict = "met" if ratio >= case.speedup_target else "NOT met"
@@ -121,6 +119,28 @@ def target_lines(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]]
             lines.append(f"- {case.label}: peak RSS {peak_gb:.2f} GB "
                          f"(limit {case.memory_limit_gb:g} GB): **{verdict}**")
     return lines
+
+
+def _not_slower_lines(case: BenchCase, ours: Measurement, rows) -> list[str]:
+    """Whether ``case`` was as fast as its rival of the same shape: as a session's first call
+    and, where both were timed so, with the model already built (every later call)."""
+    rival = next((m for c, m, _ in rows
+                  if (c.method, c.shape) == (case.not_slower_than, case.shape)), None)
+    if rival is None:
+        return []
+    lines = []
+    for what, mine, theirs in (("first call", ours.seconds, rival.seconds),
+                               ("model kept", ours.kept_seconds, rival.kept_seconds)):
+        if mine and theirs:
+            verdict = "met" if mine <= theirs else "NOT met"
+            lines.append(f"- {case.label}, {what}: {mine:.2f} s against "
+                         f"{LEARNED_TITLES[case.not_slower_than]}'s {theirs:.2f} s "
+                         f"({theirs / mine:.2f}× its speed; target: not slower): **{verdict}**")
+    return lines
+
+
+def _seconds(seconds: Optional[float], runs: Optional[int]) -> str:
+    return "—" if seconds is None else f"{seconds:.2f} ({runs})"
 
 
 def markdown_report(command: str, machine: dict[str, str], rows, quick: bool,
@@ -153,8 +173,13 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool,
             "TF 2.12.1)."] if learned else []),
         "- Each case is one fresh Python process; seconds are the deconvolution call alone "
         "(PSF given, image already on disk), the fastest of the runs in brackets (up to 3, "
-        "within 20 s), each as a first call: the model a verb shares between calls is built and "
-        "the heap it keeps for 3 s is returned before every run. scikit-image is "
+        "within 20 s), each as a session's first call: the model a verb shares between calls is "
+        "built and the heap it keeps for 3 s is returned before every run. "
+        + ("'Model kept' times a trained model's later calls, as every click after a session's "
+           "first: the shared network kept, the heap still returned before each run (not timed "
+           "where one call takes over 20 s: building the model is then under 1 % of it). "
+           if learned else "")
+        + "scikit-image is "
         "`skimage.restoration.richardson_lucy(image, psf, num_iter=30, clip=False)`, which runs "
         "its FFTs on one thread.",
         f"- Peak RSS is the process's absolute high-water mark (VmHWM), including the idle "

@@ -69,19 +69,29 @@ def run_ours(spec: dict) -> dict:
         options = {"psf": np.load(spec["psf"]), "iterations": spec["iterations"],
                    "tile_shape": spec["tile_shape"]}
     def as_a_first_call() -> None:
-        """Every run builds its model and faults its memory in again, as a user's click after a
-        pause does: the network a verb shares and the heap kept for 3 s would flatter runs 2–3."""
+        """Every run builds its model and faults its memory in again, as a session's first
+        click does: the network a verb shares and the heap kept for 3 s would flatter runs 2–3."""
         forget_shared_models()
         return_freed_memory()
 
     results = []
-    seconds, runs = best_time(lambda: results.append(deconvolve(
-        image, spec["method"], device=spec["device"], **options)), spec["max_runs"],
-        prepare=as_a_first_call)
+
+    def call() -> None:
+        results.append(deconvolve(image, spec["method"], device=spec["device"], **options))
+
+    seconds, runs = best_time(call, spec["max_runs"], prepare=as_a_first_call)
+    kept = {}
+    if spec["method"] in LEARNED_TITLES and seconds < REPEAT_BUDGET_S:
+        # Every later click of a session: the verb's shared network is kept (built once per
+        # session, ~0.1 s for m-rBCR's 148 modules, 0.03 s for CARE), the heap returned after
+        # a pause. Where one call outlasts the budget the build is under 1 % of it: not timed.
+        kept_seconds, kept_runs = best_time(call, spec["max_runs"], prepare=return_freed_memory)
+        kept = {"kept_seconds": kept_seconds, "kept_runs": kept_runs}
     result = results[-1]
     return {
         "seconds": seconds,
         "runs": runs,
+        **kept,
         "peak_rss": peak_rss_bytes(),
         "baseline_rss": baseline,
         "threads": torch.get_num_threads(),
