@@ -68,7 +68,8 @@ def results_table(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]
         + ("| seconds, model kept (runs) " if kept else "")
         + "| peak RSS | load | scikit-image seconds (runs) | scikit-image peak RSS | load "
         "| speed-up |",
-        "|---|---|---|---:|---:|---:|" + ("---:|" if kept else "") + "---:|---:|---:|---:|---:|---:|",
+        "|---|---|---|---:|---:|---:|" + ("---:|" if kept else "")
+        + "---:|---:|---:|---:|---:|---:|",
     ]
     for case, ours, theirs in rows:
         psf = ("—" if case.learned else
@@ -166,8 +167,9 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool,
         f"{PIXEL_SIZE_NM:g} nm pixels, {Z_STEP_NM:g} nm between planes in 3-D; the same image "
         "and PSF go to both libraries.",
         *(["- Learned models: the shipped m-rBCR, s-rBCR and CARE through `deconvolve(image, "
-            "method, optics=…)`, which normalises, tiles (balanced tiles of at most 768², 32-pixel halo) and maps "
-            "back. The TensorFlow reference m-rBCR (debcr 0.1.0) is quoted at 2048² in 14.7 s "
+            "method, optics=…)`, which normalises, tiles (balanced tiles of at most 768², "
+            "32-pixel halo) and maps back. The TensorFlow reference m-rBCR (debcr 0.1.0) is "
+            "quoted at 2048² in 14.7 s "
             f"(0.28 MP/s) with 6.4 GB; on this project's 2-core AMD EPYC it ran 2048² at "
             f"{MEASURED_REFERENCE_MRBCR_MP_S} MP/s with 4.5 GB (`scripts/time_tf_reference.py`, "
             "TF 2.12.1)."] if learned else []),
