@@ -20,6 +20,7 @@ from napari_inverse.benchmarks.datasets import deconvolution_sets
 from napari_inverse.benchmarks.real_image import RealImageSet
 from napari_inverse.methods import deconvolve
 from napari_inverse.metrics import psnr
+from napari_inverse.metrics._fourier import radial_frequency
 from napari_inverse.optics import Optics
 
 RINGS = (0.0, 0.05, 0.15, 0.3, 0.5, 0.75, 1.0, np.inf)  # × the OTF cutoff
@@ -28,9 +29,8 @@ METHODS = ("input", "wiener", "mrbcr")
 
 def error_power_by_ring(error: np.ndarray, optics: Optics) -> np.ndarray:
     power = np.abs(np.fft.fft2(error)) ** 2
-    fy = np.fft.fftfreq(error.shape[0])[:, None]
-    fx = np.fft.fftfreq(error.shape[1])[None, :]
-    radius = np.hypot(fy, fx) / optics.pixel_size_nm / (2 * optics.na / optics.wavelength_nm)
+    # the cutoff 2NA/λ in cycles per pixel is 0.5 (Nyquist) × pixel / Nyquist pixel
+    radius = radial_frequency(error.shape) / (0.5 * optics.pixel_size_nm / optics.nyquist_pixel_nm)
     return np.array([power[(radius >= low) & (radius < high)].sum()
                      for low, high in zip(RINGS[:-1], RINGS[1:])])
 

@@ -56,10 +56,10 @@ class PixelSizeCheck(Container):
         return self._mismatch and self.resample.value
 
 
-def _unknown_pixel_size(card: Optional[ModelCard]) -> Optional[str]:
+def _unknown_pixel_size(card: ModelCard) -> Optional[str]:
     """What to say when the layer does not record its pixel size (the Train dock's Predict on an
     uncalibrated layer): nothing can be checked or resampled, but the user can compare."""
-    if card is None or not card.pixel_size_nm:
+    if not card.pixel_size_nm:
         return None
     return (f"this layer does not record its pixel size; {card.name} learned from "
             f"{card.pixel_size_nm:g} nm pixels: predict only on images sampled alike")

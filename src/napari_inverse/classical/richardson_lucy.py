@@ -64,7 +64,7 @@ def richardson_lucy(
         inverse_sensitivity.reciprocal_().masked_fill_(unseen, 0.0)
         del unseen
         floor = _EPS * max(float(clipped.max()), _EPS)
-        estimate.fill_(max(float(observed[crop].mean()), floor))
+        estimate.fill_(max(float(clipped.mean()), floor))
         for _ in range(iterations):
             # In-place steps keep a fixed handful of full-size buffers, whatever the iterations.
             blurred = _convolve(estimate, otf).clamp_min_(floor)

@@ -47,17 +47,17 @@ def _resampling_advice(card: ModelCard, optics: Optics, finer: bool) -> str:
     it mostly cost 0.5–3 dB, as interpolation changes the noise the network learned.
     """
     expected = card.expected_pixel_size_nm(optics.na, optics.wavelength_nm)
-    resample = (f"resampling to the model's {expected:.0f} nm pixels (resample=True, --resample, "
-                "or the dock's 'resample' box)")
+    pixels = (f"the model's {expected:.0f} nm pixels (resample=True, --resample, or the dock's "
+              "'resample' box)")
     own = f"a model trained for {optics.pixel_size_nm:.0f} nm pixels"
     if card.task == "denoising":
-        return (f"R{resample[1:]} changes the noise the model learned and usually makes "
+        return (f"Resampling to {pixels} changes the noise the model learned and usually makes "
                 f"denoising worse: prefer {own}, e.g. N2V trained on this image itself "
                 "(napari-inverse train --model n2v, or the Train dock)")
     if card.task == "deconvolution" and not finer:
-        return (f"On pixels this coarse, {resample} helps smooth structures but can lose small "
-                f"puncta: compare both, or use {own}")
-    return f"Try {resample}, which usually helps on pixels this fine, or use {own}"
+        return (f"On pixels this coarse, resampling to {pixels} helps smooth structures but can "
+                f"lose small puncta: compare both, or use {own}")
+    return f"Try resampling to {pixels}, which usually helps on pixels this fine, or use {own}"
 
 
 def model_zoom(card: ModelCard, optics: Optics) -> float:
