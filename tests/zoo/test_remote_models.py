@@ -76,8 +76,12 @@ def test_remote_model_is_listed_before_download(hosted, isolated_zoo):
 def test_remote_model_downloads_once_and_matches(hosted, server, image):
     net, card, folder = hosted
     loaded = load_model(card.name)
+    served = net.state_dict()
+    assert all(torch.equal(t, served[k]) for k, t in loaded.net.state_dict().items())
     with torch.no_grad():
-        assert torch.equal(loaded.predict(image)[0], net.eval()(image))
+        # the loaded network runs channels-last, so oneDNN may pick other kernels (it does on
+        # AVX-512): the same weights give the same numbers to float rounding, not bit for bit
+        torch.testing.assert_close(loaded.predict(image)[0], net.eval()(image))
     assert find_model(card.name).weights.is_file()
     (folder / "tiny-care.safetensors").unlink()  # a second load must come from the cache
     assert load_model(card.name).card == card
