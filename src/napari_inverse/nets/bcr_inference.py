@@ -68,9 +68,30 @@ def _forward_model(net: nn.Module, x0: torch.Tensor, x2: torch.Tensor,
 
 
 def srbcr_restore(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The s-rBCR output for an (N, 1, H, W) tensor, as `net(x)`."""
-    features = _linear(net.lift, _pixel_mlp(net.encoder, _channels_last(x)))
-    return net.output(_inverse(net.inverse, features))
+    """The s-rBCR output for an (N, 1, H, W) tensor, as `net(x)`.
+
+    The linear 1x1 lift to 128 channels and the first row convolution compose into one
+    32 -> 32 row convolution (see `_lifted_row_conv`): 5,120 multiply-adds per pixel instead
+    of 4,096 + 20,480, the 128-channel map never made.
+    """
+    features = _pixel_mlp(net.encoder, _channels_last(x))
+    first, *rest = [layer for layer in net.inverse.rows if isinstance(layer, nn.Conv2d)]
+    rows = _lifted_row_conv(net.lift, first, features).relu_()
+    return net.output(_inverse(net.inverse, rows, rest))
+
+
+def _lifted_row_conv(lift: nn.Conv2d, conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """`conv(lift(x))` for a 1x1 `lift` and a (1, k) row `conv`, as one row convolution of x.
+
+    The weights compose exactly; the lift's bias does not, where the row convolution's zero
+    padding meets it: it adds conv(lift.bias · 1) over the image's own columns only, a term
+    that depends on the column alone (the same convolution of a row of ones).
+    """
+    weight = torch.einsum("omht,mc->ocht", conv.weight, lift.weight[:, :, 0, 0])
+    bias_kernel = torch.einsum("omht,m->oht", conv.weight, lift.bias).unsqueeze(1)
+    ones = x.new_ones((1, 1, 1, x.shape[-1]))
+    by_column = F.conv2d(ones, bias_kernel, conv.bias, padding=conv.padding)  # (1, C, 1, W)
+    return F.conv2d(x, weight, padding=conv.padding).add_(by_column)
 
 
 def _channels_last(x: torch.Tensor) -> torch.Tensor:
@@ -188,10 +209,13 @@ def _fusion_upsampled(fusion: Fusion, y: torch.Tensor, coarse: torch.Tensor) -> 
     return fusion.smooth(_fusion_mixed(fusion, y, coarse))
 
 
-def _inverse(inverse: InverseProcess, x: torch.Tensor) -> torch.Tensor:
-    for layer in inverse.rows:
-        if isinstance(layer, nn.Conv2d):
-            x = layer(x).relu_()  # every row conv is followed by a ReLU
+def _inverse(inverse: InverseProcess, x: torch.Tensor,
+             rows: list[nn.Conv2d] | None = None) -> torch.Tensor:
+    """The inverse path on `x`; `rows`, when given, are the row convolutions still to run."""
+    if rows is None:
+        rows = [layer for layer in inverse.rows if isinstance(layer, nn.Conv2d)]
+    for layer in rows:
+        x = layer(x).relu_()  # every row conv is followed by a ReLU
     return _dense_blocks(list(inverse.blocks), x)
 
 
