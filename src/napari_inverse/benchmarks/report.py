@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Optional
 
-from .cases import (LEARNED_TITLES, MEASURED_REFERENCE_MRBCR_MP_S, NA, PIXEL_SIZE_NM,
+from .cases import (LEARNED_TITLES, MEASURED_REFERENCE_MRBCR, NA, PIXEL_SIZE_NM,
                     REFERENCE_SPEEDUP, WAVELENGTH_NM, Z_STEP_NM, BenchCase)
 from .measure import Measurement
 
@@ -30,12 +30,37 @@ def machine_description() -> dict[str, str]:
     versions = {name: _version(name) for name in ("torch", "numpy", "scipy", "scikit-image")}
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": f"{cpu}, {os.cpu_count()} logical cores",
+        "cpu": f"{cpu}{_cpu_family()}, {os.cpu_count()} logical cores, "
+               f"torch CPU capability {cpu_capability()}",
         "python": platform.python_version(),
         "code": _code_version(),
         "load": load_average(),
         **versions,
     }
+
+
+def _cpu_family() -> str:
+    """' (family F, model M)' from /proc/cpuinfo: "AMD EPYC" alone names every Zen generation."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            fields = dict(line.split(":", 1) for line in info.read().split("\n\n")[0].splitlines()
+                          if ":" in line)
+        fields = {k.strip(): v.strip() for k, v in fields.items()}
+        return f" (family {fields['cpu family']}, model {fields['model']})"
+    except (OSError, KeyError, ValueError):
+        return ""
+
+
+def cpu_capability() -> str:
+    """The vector instruction set torch's kernels use here (AVX2, AVX512, …)."""
+    import torch
+
+    return torch.backends.cpu.get_cpu_capability()
+
+
+def reference_timing():
+    """The TensorFlow reference's timing on this kind of CPU, or None where it was never timed."""
+    return MEASURED_REFERENCE_MRBCR.get(cpu_capability())
 
 
 def load_average() -> str:
@@ -107,12 +132,16 @@ def target_lines(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]]
             lines.append(f"- {case.label}: {rate:.3f} MP/s (target ≥ "
                          f"{case.throughput_target_mp_s:.2f} MP/s, {REFERENCE_SPEEDUP:g}× the "
                          f"reference's quoted throughput): **{verdict}**")
-        if case.reference_mp_s and ours.seconds:
-            ratio = _megapixels(case) / ours.seconds / case.reference_mp_s
+        reference = reference_timing()
+        if case.compare_reference and ours.seconds and reference is None:
+            lines.append(f"- {case.label}: the TensorFlow reference was never timed on this kind "
+                         "of CPU (`scripts/time_tf_reference.py`), so no ratio to it")
+        elif case.compare_reference and ours.seconds:
+            ratio = _megapixels(case) / ours.seconds / reference.mp_s
             verdict = "met" if ratio >= REFERENCE_SPEEDUP else "NOT met"
-            lines.append(f"- {case.label}: {ratio:.1f}× the throughput of the TensorFlow "
-                         f"reference as timed on the project's 2-core AMD EPYC "
-                         f"({case.reference_mp_s:.4f} MP/s; target ≥ {REFERENCE_SPEEDUP:g}×): "
+            lines.append(f"- {case.label}: {ratio:.2f}× the throughput of the TensorFlow "
+                         f"reference as timed on the same kind of CPU, a {reference.cpu} "
+                         f"({reference.mp_s:.4f} MP/s; target ≥ {REFERENCE_SPEEDUP:g}×): "
                          f"**{verdict}**")
         if case.memory_limit_gb:
             peak_gb = ours.peak_rss / 1e9
@@ -169,10 +198,10 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool,
         *(["- Learned models: the shipped m-rBCR, s-rBCR and CARE through `deconvolve(image, "
             "method, optics=…)`, which normalises, tiles (balanced tiles of at most 768², "
             "32-pixel halo) and maps back. The TensorFlow reference m-rBCR (debcr 0.1.0) is "
-            "quoted at 2048² in 14.7 s "
-            f"(0.28 MP/s) with 6.4 GB; on this project's 2-core AMD EPYC it ran 2048² at "
-            f"{MEASURED_REFERENCE_MRBCR_MP_S} MP/s with 4.5 GB (`scripts/time_tf_reference.py`, "
-            "TF 2.12.1)."] if learned else []),
+            "quoted at 2048² in 14.7 s (0.28 MP/s) with 6.4 GB; timed here "
+            "(`scripts/time_tf_reference.py`, TF 2.12.1) it ran 2048² at "
+            + "; ".join(f"{t.mp_s} MP/s with {t.peak_gb:g} GB on a {t.cpu} ({t.date})"
+                        for t in MEASURED_REFERENCE_MRBCR.values()) + "."] if learned else []),
         "- Each case is one fresh Python process; seconds are the deconvolution call alone "
         "(PSF given, image already on disk), the fastest of the runs in brackets (up to 3, "
         "within 20 s), each as a session's first call: the model a verb shares between calls is "
