@@ -1,4 +1,5 @@
 """The command line: a real deconvolution keeps the calibration, bad input gets one clear line."""
+import re
 import signal
 import subprocess
 import sys
@@ -74,15 +75,17 @@ def test_learned_deconvolution_is_the_default_and_warns_about_the_pixel_size(tmp
     assert "warning" not in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("method, model", [("care", "care-denoise"), ("n2v", "n2v-fluorescence")])
-def test_denoise_command_writes_the_restoration(method, model, tmp_path, capsys):
+@pytest.mark.parametrize("method, model, precision", [("care", "care-denoise", "float32"),
+                                                     ("n2v", "n2v-fluorescence", "bfloat16")])
+def test_denoise_command_writes_the_restoration(method, model, precision, tmp_path, capsys):
     pair = denoising_pair(0, (64, 64), "microtubules")
     path, _, _ = _imagej_file(tmp_path / "noisy.tif", pair)
-    assert main(["denoise", path, "--method", method]) == 0
+    assert main(["denoise", path, "--method", method, "--precision", precision]) == 0
     assert model in capsys.readouterr().out
     result = read_tiff(tmp_path / f"noisy_{method}.ome.tif")
     assert result.data.shape == pair.input.shape
     assert result.pixel_size_nm["X"] == pytest.approx(pair.metadata["optics"]["pixel_size_nm"])
+    assert f'"precision": "{precision}"' in result.metadata["description"]
 
 
 def test_an_unknown_model_exits_2_with_the_known_ones(blurred, capsys):
@@ -179,6 +182,7 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     assert sum("(mrbcr-widefield)" in row and "236,630" in row for row in rows) == 2
     learned = text.split("<!-- section: learned-speed -->")[1]
     assert "m-rBCR 128×128" in learned and "CARE 128×128" in learned
+    assert re.search(r"\| cpu \(\d+\), (bfloat16|float32) \|", learned)  # the format it ran in
     assert "against CARE's" in learned and "target: not slower" in learned
     assert "| seconds, model kept (runs) |" in learned  # a later call: the network built once
     assert "128×128, first call:" in learned and "128×128, model kept:" in learned

@@ -122,6 +122,9 @@ def _add_image_arguments(command, verb: str) -> None:
     command.add_argument("--axes",
                          help="axes of the input, e.g. ZYX or TCYX (default: from the file)")
     command.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    command.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16"],
+                         help="number format of a trained method: auto (default) is bfloat16 "
+                         "where the CPU computes it natively, float32 elsewhere")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -25,8 +25,8 @@ def run_deconvolve(args: argparse.Namespace, cancel) -> int:
         return deconvolve(
             image.data, args.method, axes=image.axes, optics=optics, psf=psf,
             iterations=args.iterations, tv_weight=args.tv, regularization=args.regularization,
-            model=args.model, resample=args.resample, device=args.device, progress=bar,
-            cancel=cancel,
+            model=args.model, resample=args.resample, device=args.device,
+            precision=args.precision, progress=bar, cancel=cancel,
         )
 
     return restore_file(args, run, use_optics=psf is None)

@@ -10,6 +10,7 @@ from .methods import denoise
 def run_denoise(args: argparse.Namespace, cancel) -> int:
     def run(image, optics, bar):
         return denoise(image.data, args.method, model=args.model, axes=image.axes, optics=optics,
-                       resample=args.resample, device=args.device, progress=bar, cancel=cancel)
+                       resample=args.resample, device=args.device, precision=args.precision,
+                       progress=bar, cancel=cancel)
 
     return restore_file(args, run)

@@ -19,7 +19,8 @@ from .engine import InvalidInput
 from .io import ImageFile, optics_from_image_file, read_tiff, write_ome_tiff
 
 _TIFF_SUFFIXES = (".ome.tiff", ".ome.tif", ".tiff", ".tif")
-_RECORDED = ("method", "model", "model_sha256", "parameters", "optics", "psf_source", "device")
+_RECORDED = ("method", "model", "model_sha256", "parameters", "optics", "psf_source", "device",
+             "precision")
 
 # verb(image file, optics or None, progress) -> Result
 VerbCall = Callable[[ImageFile, Optional[object], ProgressBar], object]

@@ -61,15 +61,15 @@ def _run_speed_suite(quick: bool, device: str, command: str, learned: bool = Fal
 
     ``learned`` times the shipped networks instead of the classical solvers.
     """
-    from .cases import (FULL_CASES, LEARNED_CASES, QUICK_CASES, QUICK_LEARNED_CASES,
-                        SKIMAGE_TIME_LIMIT_S)
+    from .cases import (FULL_CASES, QUICK_CASES, QUICK_LEARNED_CASES, SKIMAGE_TIME_LIMIT_S,
+                        learned_cases)
     from .measure import measure, prepare_inputs
     from .report import (
         load_average, machine_description, markdown_report, results_table, target_lines,
     )
 
     if learned:
-        cases = QUICK_LEARNED_CASES if quick else LEARNED_CASES
+        cases = QUICK_LEARNED_CASES if quick else learned_cases(device)
     else:
         cases = QUICK_CASES if quick else FULL_CASES
     runs = 1 if quick else 3  # the smoke test checks that everything runs, not how fast

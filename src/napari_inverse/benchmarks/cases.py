@@ -32,6 +32,7 @@ class BenchCase:
     throughput_target_mp_s: Optional[float] = None  # megapixels per second, at least
     compare_reference: bool = False  # be REFERENCE_SPEEDUP× the reference timed on this CPU
     not_slower_than: Optional[str] = None  # the method whose case of the same shape it must match
+    precision: str = "auto"  # a trained network's number format (engine.precision)
 
     @property
     def learned(self) -> bool:
@@ -40,7 +41,8 @@ class BenchCase:
     @property
     def label(self) -> str:
         if self.learned:
-            return f"{LEARNED_TITLES[self.method]} {_dims(self.shape)}"
+            forced = f", {self.precision}" if self.precision != "auto" else ""
+            return f"{LEARNED_TITLES[self.method]} {_dims(self.shape)}{forced}"
         name = "RL" if self.method == "richardson_lucy" else "Wiener"
         if self.method == "richardson_lucy":
             name += f" ({self.iterations} it.)"
@@ -95,19 +97,35 @@ FULL_CASES = (
 _HEADLINE = ("mrbcr", (2048, 2048))  # the case the reference's figures describe
 
 
-def _learned_case(method: str, shape: tuple[int, int]) -> BenchCase:
-    headline = (method, shape) == _HEADLINE
+def _learned_case(method: str, shape: tuple[int, int], precision: str = "auto") -> BenchCase:
+    headline = (method, shape) == _HEADLINE and precision == "auto"  # what a user gets
     return BenchCase(
         method, shape, psf_shape=None,
         throughput_target_mp_s=REFERENCE_SPEEDUP * QUOTED_REFERENCE_MRBCR_MP_S if headline else None,
         compare_reference=headline,
         memory_limit_gb=2.0 if headline else None,
-        not_slower_than="care" if method == "mrbcr" else None)
+        not_slower_than="care" if method == "mrbcr" else None, precision=precision)
 
 
 LEARNED_CASES = tuple(_learned_case(method, shape)
                       for shape in ((512, 512), (2048, 2048), (8192, 8192))
                       for method in ("mrbcr", "srbcr", "care"))
+FLOAT32_TWINS = tuple(_learned_case(method, shape, "float32")
+                      for shape in ((512, 512), (2048, 2048)) for method in ("mrbcr", "care"))
+"""Where "auto" means bfloat16, m-rBCR and CARE are timed in float32 too: the format that gives
+the same numbers on every CPU, and the comparison earlier tables made."""
+
+
+def learned_cases(device: str) -> tuple[BenchCase, ...]:
+    """The learned suite for ``device``: with the float32 twins where "auto" is not float32."""
+    import torch
+
+    from ..engine.device import select_device
+    from ..engine.precision import inference_dtype
+
+    if inference_dtype("auto", select_device(device)) == torch.float32:
+        return LEARNED_CASES
+    return LEARNED_CASES + FLOAT32_TWINS
 QUICK_LEARNED_CASES = (BenchCase("mrbcr", (128, 128), psf_shape=None, not_slower_than="care"),
                        BenchCase("care", (128, 128), psf_shape=None))
 

@@ -29,6 +29,7 @@ class Measurement:
     baseline_rss: Optional[int] = None  # bytes right after the imports, before any work
     threads: Optional[int] = None
     device: Optional[str] = None
+    precision: Optional[str] = None  # a trained network's number format, as the verb chose it
     tiles: Optional[int] = None
     load: Optional[float] = None  # 1-minute load average when the worker finished
     skipped: Optional[str] = None
@@ -72,7 +73,7 @@ def measure(
     spec = {
         "tool": tool, "method": case.method, "iterations": case.iterations,
         "tile_shape": case.tile_shape, "device": device, "image": str(image), "psf": str(psf),
-        "max_runs": max_runs,
+        "max_runs": max_runs, "precision": case.precision,
     }
     try:
         answer = run_worker("napari_inverse.benchmarks.worker", spec, f"{case.label} ({tool})",

@@ -55,7 +55,8 @@ def _deconvolve(method: str):
 
         result = deconvolve(image, method, optics=optics, device=params.pop("device", "auto"),
                             **params)
-        return result.image, result.metadata["device"]
+        precision = result.metadata.get("precision")  # a trained network's number format
+        return result.image, result.metadata["device"] + (f", {precision}" if precision else "")
     return restore
 
 

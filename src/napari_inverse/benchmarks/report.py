@@ -107,7 +107,7 @@ def results_table(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]
             sk_load = f"{theirs.load:.1f}"
             speedup = f"{theirs.seconds / ours.seconds:.1f}×"
         lines.append(
-            f"| {case.label} | {psf} | {ours.device} ({ours.threads}) | {ours.tiles} "
+            f"| {case.label} | {psf} | {_device(ours)} | {ours.tiles} "
             f"| {ours.seconds:.2f} ({ours.runs}) | {_megapixels(case) / ours.seconds:.3f} "
             + (f"| {_seconds(ours.kept_seconds, ours.kept_runs)} " if kept else "")
             + f"| {mib(ours.peak_rss)} | {ours.load:.1f} "
@@ -154,8 +154,8 @@ def target_lines(rows: list[tuple[BenchCase, Measurement, Optional[Measurement]]
 def _not_slower_lines(case: BenchCase, ours: Measurement, rows) -> list[str]:
     """Whether ``case`` was as fast as its rival of the same shape: as a session's first call
     and, where both were timed so, with the model already built (every later call)."""
-    rival = next((m for c, m, _ in rows
-                  if (c.method, c.shape) == (case.not_slower_than, case.shape)), None)
+    rival = next((m for c, m, _ in rows if (c.method, c.shape, c.precision)
+                  == (case.not_slower_than, case.shape, case.precision)), None)
     if rival is None:
         return []
     lines = []
@@ -167,6 +167,12 @@ def _not_slower_lines(case: BenchCase, ours: Measurement, rows) -> list[str]:
                          f"{LEARNED_TITLES[case.not_slower_than]}'s {theirs:.2f} s "
                          f"({theirs / mine:.2f}× its speed; target: not slower): **{verdict}**")
     return lines
+
+
+def _device(run: Measurement) -> str:
+    """'cpu (2)', and the number format a trained network ran in: 'cpu (2), bfloat16'."""
+    precision = f", {run.precision}" if run.precision else ""
+    return f"{run.device} ({run.threads}){precision}"
 
 
 def _seconds(seconds: Optional[float], runs: Optional[int]) -> str:
@@ -197,7 +203,9 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool,
         "and PSF go to both libraries.",
         *(["- Learned models: the shipped m-rBCR, s-rBCR and CARE through `deconvolve(image, "
             "method, optics=…)`, which normalises, tiles (balanced tiles of at most 768², "
-            "32-pixel halo) and maps back. The TensorFlow reference m-rBCR (debcr 0.1.0) is "
+            "32-pixel halo) and maps back, in the number format `precision=\"auto\"` picks "
+            "(bfloat16 on a CPU with AVX512-BF16 or AMX, float32 elsewhere; the device column "
+            "names it); rows marked float32 force that format. The TensorFlow reference m-rBCR (debcr 0.1.0) is "
             "quoted at 2048² in 14.7 s (0.28 MP/s) with 6.4 GB; timed here "
             "(`scripts/time_tf_reference.py`, TF 2.12.1) it ran 2048² at "
             + "; ".join(f"{t.mp_s} MP/s with {t.peak_gb:g} GB on a {t.cpu} ({t.date})"

@@ -64,7 +64,8 @@ def run_ours(spec: dict) -> dict:
     image = np.load(spec["image"], mmap_mode="r")
     if spec["method"] in LEARNED_TITLES:  # a trained network: no PSF, its own tiling
         warnings.simplefilter("ignore")  # the pixel-size advice is beside the point here
-        options = {"optics": Optics(NA, WAVELENGTH_NM, PIXEL_SIZE_NM)}
+        options = {"optics": Optics(NA, WAVELENGTH_NM, PIXEL_SIZE_NM),
+                   "precision": spec["precision"]}
     else:
         options = {"psf": np.load(spec["psf"]), "iterations": spec["iterations"],
                    "tile_shape": spec["tile_shape"]}
@@ -96,6 +97,7 @@ def run_ours(spec: dict) -> dict:
         "baseline_rss": baseline,
         "threads": torch.get_num_threads(),
         "device": result.metadata["device"],
+        "precision": result.metadata.get("precision"),
         "tiles": result.metadata.get("tiles", "—"),
     }
 

@@ -51,6 +51,7 @@ def deconvolve(
     model: Optional[str | Path] = None,
     resample: bool = False,
     device: str = "auto",
+    precision: str = "auto",
     progress: Optional[ProgressCallback] = None,
     cancel: Optional[CancelLike] = None,
 ) -> Result:
@@ -60,7 +61,8 @@ def deconvolve(
     zoo name, model folder or .safetensors path; default the shipped widefield model of the
     method). They need no PSF; ``optics`` only lets them check that the pixel size fits the
     model (:class:`PixelSizeWarning` if not, or ``resample=True`` to resample to the model's
-    pixel size and back).
+    pixel size and back). ``precision`` is their number format: "auto" (bfloat16 where the CPU
+    computes it natively, float32 elsewhere), "float32" or "bfloat16" (`engine.precision`).
 
     Classical methods need either ``optics`` (a widefield PSF is computed for the image's
     sampling) or a measured ``psf`` (2-D for YX work, 3-D for ZYX work). With a 3-D PSF or
@@ -84,9 +86,10 @@ def deconvolve(
                                   tile_shape=tile_shape)
         return restore_with_model(
             image, method, "deconvolution", model or LEARNED_METHODS[method], axes=axes,
-            optics=optics, resample=resample, device=device, progress=progress, cancel=cancel)
-    if model is not None or resample:
-        raise InvalidInput(f"model= and resample= belong to the learned methods "
+            optics=optics, resample=resample, device=device, precision=precision,
+            progress=progress, cancel=cancel)
+    if model is not None or resample or precision != "auto":
+        raise InvalidInput(f"model=, resample= and precision= belong to the learned methods "
                            f"({', '.join(LEARNED_METHODS)}), not to '{method}'")
     started = time.perf_counter()
     check_image(image)

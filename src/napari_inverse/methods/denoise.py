@@ -23,6 +23,7 @@ def denoise(
     optics: Optional[Optics] = None,
     resample: bool = False,
     device: str = "auto",
+    precision: str = "auto",
     progress: Optional[ProgressCallback] = None,
     cancel: Optional[CancelLike] = None,
 ) -> Result:
@@ -33,11 +34,12 @@ def denoise(
     .safetensors path (default: the method's shipped fluorescence model). Every YX plane is
     restored on its own. ``optics`` only serves the pixel-size check: outside the model's range a
     :class:`PixelSizeWarning` is raised, or with ``resample=True`` the image is resampled to the
-    model's pixel size and the result back to the image's grid.
+    model's pixel size and the result back to the image's grid. ``precision``: the network's
+    number format, "auto" (bfloat16 where the CPU computes it natively), "float32" or "bfloat16".
     """
     method = METHOD_ALIASES.get(method.lower(), method.lower())
     if method not in METHODS:
         raise InvalidInput(f"unknown denoising method {method!r}; available: {', '.join(METHODS)}")
     return restore_with_model(
         image, method, "denoising", model or METHODS[method], axes=axes, optics=optics,
-        resample=resample, device=device, progress=progress, cancel=cancel)
+        resample=resample, device=device, precision=precision, progress=progress, cancel=cancel)

@@ -34,10 +34,12 @@ def tile_count(shape: tuple[int, ...]) -> int:
 
 
 def apply_model(model: LoadedModel, image: np.ndarray,
-                reporter: Optional[ProgressReporter] = None
+                reporter: Optional[ProgressReporter] = None,
+                dtype: torch.dtype = torch.float32
                 ) -> tuple[np.ndarray, Optional[np.ndarray]]:
     """(restored, uncertainty or None) for one spatial block (Y, X) or (Z, Y, X).
 
+    The network computes in ``dtype`` (`engine.precision`); the outputs are float32 either way.
     ``reporter`` gets one step per tile (see :func:`tile_count`) and may cancel between tiles.
     A job of many calls runs them inside :func:`~napari_inverse.engine.memory.reuse_freed_memory`
     (the verbs do), so each call reuses the memory the previous one freed.
@@ -48,7 +50,7 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     def process(block: np.ndarray) -> np.ndarray:
         x = torch.from_numpy(np.ascontiguousarray(block))[None, None].to(model.device)
         with torch.inference_mode():
-            loc, scale = model.predict(x)
+            loc, scale = model.predict(x, dtype)
         if reporter is not None:
             reporter.step(model.card.name)
         loc = loc[0, 0].float().cpu().numpy()

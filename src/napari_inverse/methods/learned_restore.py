@@ -16,6 +16,7 @@ import numpy as np
 from ..engine.axes import SpatialLoop
 from ..engine.device import device_job, select_device
 from ..engine.memory import reuse_freed_memory
+from ..engine.precision import inference_dtype, precision_name
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.validation import InvalidInput, check_image
 from ..optics import Optics
@@ -36,6 +37,7 @@ def restore_with_model(
     optics: Optional[Optics],
     resample: bool,
     device: str,
+    precision: str,
     progress: Optional[ProgressCallback],
     cancel: Optional[CancelLike],
 ) -> Result:
@@ -44,13 +46,15 @@ def restore_with_model(
     The model's card must be of family ``method`` and trained for ``task``. ``optics`` serves
     only the pixel-size check: outside the card's range a :class:`PixelSizeWarning` is raised,
     unless ``resample`` asks to resample each plane to the model's pixel size and back. A 2-D
-    model runs plane by plane; a 3-D one on every ZYX stack.
+    model runs plane by plane; a 3-D one on every ZYX stack. ``precision`` is the network's
+    number format (`engine.precision`: "auto" is bfloat16 where the CPU computes it natively).
     """
     started = time.perf_counter()
     check_image(image)
     if resample and optics is None:
         raise InvalidInput("resample=True needs optics=Optics(...) to know the pixel size")
     torch_device = select_device(device)
+    dtype = inference_dtype(precision, torch_device)
     with device_job(torch_device):
         loaded = _load(model, method, task, torch_device)
         try:
@@ -65,10 +69,10 @@ def restore_with_model(
 
             def restore_block(block: np.ndarray):
                 if zoom == 1.0:
-                    restored, uncertainty = apply_model(loaded, block, reporter)
+                    restored, uncertainty = apply_model(loaded, block, reporter, dtype)
                 else:
                     restored, uncertainty = apply_model(loaded, to_model_grid(block, zoom),
-                                                        reporter)
+                                                        reporter, dtype)
                     restored = to_image_grid(restored, block.shape)
                     if uncertainty is not None:
                         uncertainty = to_image_grid(uncertainty, block.shape)
@@ -96,6 +100,7 @@ def restore_with_model(
             "pixel_size_check": mismatch or ("ok" if optics is not None else "not done: no optics"),
             "resampled_pixel_size_nm": (optics.pixel_size_nm / zoom) if zoom != 1.0 else None,
             "device": str(torch_device),
+            "precision": precision_name(dtype),
             "seconds": time.perf_counter() - started,
         },
     )
