@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from napari_inverse.training.fine_tuning import starting_network
-from napari_inverse.zoo import ModelFileError, load_model_for_inference, save_model
+from napari_inverse.zoo import (ModelCard, ModelFileError, build_network, load_model_for_inference,
+                               save_model)
 
 from .test_weight_files import flip_bytes
 
@@ -60,3 +61,17 @@ def test_a_card_without_its_weights_is_a_model_file_error(small_care):
     entry.weights.unlink()
     with pytest.raises(ModelFileError, match="does not exist"):
         load_model_for_inference(entry.weights)
+
+
+def test_a_3d_network_runs_channels_last_on_a_cpu_with_the_same_numbers(tmp_path):
+    card = ModelCard(name="tiny-3d", family="care", task="denoising",
+                     architecture={"ndim": 3, "depth": 1, "first_filters": 8})
+    torch.manual_seed(3)
+    net = build_network(card.family, card.architecture).eval()
+    entry = save_model(net, card, tmp_path / "tiny-3d")
+    loaded = load_model_for_inference(entry.weights)
+    widest = max((p for p in loaded.net.parameters() if p.ndim == 5), key=lambda p: p.shape[1])
+    assert widest.shape[1] > 1 and widest.is_contiguous(memory_format=torch.channels_last_3d)
+    x = torch.rand(1, 1, 12, 40, 36)
+    with torch.inference_mode():
+        torch.testing.assert_close(loaded.predict(x)[0], net(x))
