@@ -48,6 +48,7 @@ def test_mrbcr_is_the_default_and_its_result_sits_on_the_source(open_dock, qtbot
     assert psnr(blurred.target, result.data) > psnr(blurred.target, blurred.input) + 2.0
     assert result.metadata["napari_inverse"]["model"] == "mrbcr-widefield"
     assert "done on cpu" in dock.message.value
+    assert f"({result.metadata['napari_inverse']['precision']})" in dock.message.value
     dock.method.value = "richardson_lucy"
     assert dock.models.native.isHidden() and not dock.iterations.native.isHidden()
 

@@ -168,7 +168,7 @@ class VerbDock(Container):
         if metadata.get("optics") is not None:
             layer_metadata["optics"] = metadata["optics"]
         show_result(self._viewer, source, result.image, name, layer_metadata)
-        precision = f" in {metadata['precision']}" if "precision" in metadata else ""
+        precision = f" ({metadata['precision']})" if "precision" in metadata else ""
         self.message.value = (f"done on {metadata['device']}{precision} in "
                               f"{metadata['seconds']:.1f} s")
 
