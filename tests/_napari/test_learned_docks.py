@@ -49,6 +49,10 @@ def test_mrbcr_is_the_default_and_its_result_sits_on_the_source(open_dock, qtbot
     assert result.metadata["napari_inverse"]["model"] == "mrbcr-widefield"
     assert "done on cpu" in dock.message.value
     assert f"({result.metadata['napari_inverse']['precision']})" in dock.message.value
+    dock.models.precision.value = "float32"
+    run_and_wait(qtbot, dock)
+    assert viewer.layers[-1].metadata["napari_inverse"]["precision"] == "float32"
+    assert "(float32)" in dock.message.value
     dock.method.value = "richardson_lucy"
     assert dock.models.native.isHidden() and not dock.iterations.native.isHidden()
 
