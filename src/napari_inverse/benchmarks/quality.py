@@ -155,6 +155,7 @@ def run_quality_suite(quick: bool, device: str, command: str, say=print,
     """
     from .datasets import BenchmarkSet, deconvolution_sets, oversampled_sets
     from .real_image import RealImageSet
+    from .report import machine_description
 
     sets = (tuple(BenchmarkSet("deconvolution", s, 2, (64, 64), 1000 * (k + 1))
                   for k, s in enumerate(("microtubules", "ccp")))
@@ -163,6 +164,7 @@ def run_quality_suite(quick: bool, device: str, command: str, say=print,
         sets += (RealImageSet(real_image),)
     throughput = pair_throughput((64, 64) if quick else (256, 256), seconds=2.0 if quick else 20.0)
     say(f"pair builder: {throughput:.1f} pairs/s")
+    machine = machine_description()
     rows, methods = [], CLASSICAL_METHODS + learned_methods()
     for dataset in sets:
         for method in methods:
@@ -171,7 +173,9 @@ def run_quality_suite(quick: bool, device: str, command: str, say=print,
     return "\n".join([
         "## Restoration quality" + (" (quick smoke test, not representative)" if quick else ""),
         "",
-        f"Measured with `{command}`. Each set is simulated from fixed seeds "
+        f"Measured with `{command}` on {machine['date']} (CPU: {machine['cpu']}; "
+        f"napari-inverse {machine['code']}, torch {machine['torch']}). Each set is simulated "
+        "from fixed seeds "
         "(`napari_inverse.benchmarks.datasets`): widefield images of one structure class, each "
         "through its own microscope drawn from NA 0.8–1.49, 450–650 nm, pixels 0.9–1.2× "
         "Nyquist, 100–1000 photons at the brightest point, Poisson and 1.6 e⁻ read noise; the "
@@ -181,7 +185,9 @@ def run_quality_suite(quick: bool, device: str, command: str, say=print,
         "means over the images; resolution is decorrelation analysis (Descloux et al. 2019) of "
         "the output, in nm; s / MP counts the restoration call only. Learned models are the "
         "shipped ones (`napari_inverse.zoo`), run through the same `deconvolve` call a user "
-        "makes; they were trained on pools from other seeds of the same simulator. The real-"
+        "makes, in the number format it picks (the device column names it: bfloat16 on a CPU "
+        "that computes it natively); they were trained on pools from other seeds of the same "
+        "simulator. The real-"
         "image set, when present, takes stardist's img2d.tif nuclei as the object and images "
         "it through three drawn microscopes (`benchmarks/real_image.py`). The sets marked "
         "0.55–0.7× Nyquist have pixels finer than the models were trained on (65 nm at NA 1.4 "
