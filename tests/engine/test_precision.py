@@ -34,7 +34,8 @@ def test_auto_is_bfloat16_only_on_a_cpu_that_computes_it(monkeypatch, native, ex
     assert inference_dtype("auto", torch.device("cuda")) == torch.float32  # never measured
 
 
-@pytest.mark.parametrize("name, dtype", [("float32", torch.float32), (" BFloat16 ", torch.bfloat16)])
+@pytest.mark.parametrize("name, dtype",
+                         [("float32", torch.float32), (" BFloat16 ", torch.bfloat16)])
 def test_an_explicit_precision_is_kept_on_every_device(monkeypatch, name, dtype):
     monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
     assert inference_dtype(name, torch.device("cpu")) == dtype

@@ -126,6 +126,8 @@ def learned_cases(device: str) -> tuple[BenchCase, ...]:
     if inference_dtype("auto", select_device(device)) == torch.float32:
         return LEARNED_CASES
     return LEARNED_CASES + FLOAT32_TWINS
+
+
 QUICK_LEARNED_CASES = (BenchCase("mrbcr", (128, 128), psf_shape=None, not_slower_than="care"),
                        BenchCase("care", (128, 128), psf_shape=None))
 

@@ -205,8 +205,8 @@ def markdown_report(command: str, machine: dict[str, str], rows, quick: bool,
             "method, optics=…)`, which normalises, tiles (balanced tiles of at most 768², "
             "32-pixel halo) and maps back, in the number format `precision=\"auto\"` picks "
             "(bfloat16 on a CPU with AVX512-BF16 or AMX, float32 elsewhere; the device column "
-            "names it); rows marked float32 force that format. The TensorFlow reference m-rBCR (debcr 0.1.0) is "
-            "quoted at 2048² in 14.7 s (0.28 MP/s) with 6.4 GB; timed here "
+            "names it); rows marked float32 force that format. The TensorFlow reference "
+            "m-rBCR (debcr 0.1.0) is quoted at 2048² in 14.7 s (0.28 MP/s) with 6.4 GB; timed here "
             "(`scripts/time_tf_reference.py`, TF 2.12.1) it ran 2048² at "
             + "; ".join(f"{t.mp_s} MP/s with {t.peak_gb:g} GB on a {t.cpu} ({t.date})"
                         for t in MEASURED_REFERENCE_MRBCR.values()) + "."] if learned else []),
