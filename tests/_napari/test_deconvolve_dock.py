@@ -155,6 +155,7 @@ def test_settings_persist_when_the_dock_is_reopened(open_dock, make_napari_viewe
     dock.iterations.value = 77
     dock.tv_weight.value = 0.002
     dock.device.value = "cpu"
+    dock.models.precision.value = "float32"
     viewer.window.remove_dock_widget(dock.native.parent())
     _, reopened = open_dock(make_napari_viewer())
     values = {k: getattr(reopened, k).value for k in
@@ -163,6 +164,7 @@ def test_settings_persist_when_the_dock_is_reopened(open_dock, make_napari_viewe
     assert values == {"method": "wiener", "na": 1.2, "wavelength_nm": 610,
                       "refractive_index": 1.33, "iterations": 77, "tv_weight": 0.002,
                       "device": "cpu"}
+    assert reopened.models.precision.value == "float32"
 
 
 def test_fields_are_prefilled_from_the_layer(open_dock):

@@ -29,7 +29,7 @@ class DeconvolveDock(VerbDock):
 
     settings_name = "deconvolve"
     persisted = ("method", "na", "wavelength_nm", "refractive_index", "iterations", "tv_weight",
-                 "regularization", "device")
+                 "regularization", "device", "models.precision")
 
     def _parameters(self) -> list:
         self.method = ComboBox(label="method", choices=METHODS)

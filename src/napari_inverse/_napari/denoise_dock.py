@@ -20,7 +20,8 @@ class DenoiseDock(VerbDock):
     """Dock widget for denoising; napari passes the viewer as ``napari_viewer``."""
 
     settings_name = "denoise"
-    persisted = ("method", "na", "wavelength_nm", "refractive_index", "device")
+    persisted = ("method", "na", "wavelength_nm", "refractive_index", "device",
+                 "models.precision")
 
     def _parameters(self) -> list:
         self.method = ComboBox(label="method", choices=METHODS)

@@ -7,6 +7,8 @@ result layer on the source's grid ("<source> [<model or method>]") are the same 
 """
 from __future__ import annotations
 
+import functools
+
 from typing import Callable
 
 from magicgui.widgets import ComboBox, Container, FloatSpinBox, Label, ProgressBar, PushButton
@@ -29,8 +31,9 @@ PIXEL_SIZE_UNKNOWN_LABEL = "pixel size (nm) ⚠ not in the file"
 class VerbDock(Container):
     """Base of the docks; napari passes the viewer as ``napari_viewer``.
 
-    Subclasses set ``settings_name`` and ``persisted`` (attribute names of widgets whose values
-    are saved) and implement ``_parameters`` and ``_job``.
+    Subclasses set ``settings_name`` and ``persisted`` (attribute paths of widgets whose values
+    are saved, "models.precision" reaching into a child container) and implement
+    ``_parameters`` and ``_job``.
     """
 
     settings_name = ""
@@ -71,7 +74,7 @@ class VerbDock(Container):
         self._prefill()
         self.image.changed.connect(self._prefill)
         for key in self.persisted:
-            getattr(self, key).changed.connect(self._save_settings)
+            self._persisted_widget(key).changed.connect(self._save_settings)
         self.run_button.changed.connect(self._run)
         self.cancel_button.changed.connect(self.runner.cancel)
 
@@ -183,10 +186,14 @@ class VerbDock(Container):
         saved = load_settings(self.settings_name)
         for key in self.persisted:
             if key in saved:
-                set_if_valid(getattr(self, key), saved[key])
+                set_if_valid(self._persisted_widget(key), saved[key])
 
     def _save_settings(self) -> None:
-        save_settings(self.settings_name, {key: getattr(self, key).value for key in self.persisted})
+        save_settings(self.settings_name,
+                      {key: self._persisted_widget(key).value for key in self.persisted})
+
+    def _persisted_widget(self, path: str):
+        return functools.reduce(getattr, path.split("."), self)
 
 
 def full_resolution(layer: Image):
