@@ -8,7 +8,6 @@ result layer on the source's grid ("<source> [<model or method>]") are the same 
 from __future__ import annotations
 
 import functools
-
 from typing import Callable
 
 from magicgui.widgets import ComboBox, Container, FloatSpinBox, Label, ProgressBar, PushButton
