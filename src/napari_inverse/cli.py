@@ -106,6 +106,8 @@ def _add_denoise(commands) -> None:
 
 def _add_image_arguments(command, verb: str) -> None:
     """The arguments every image-to-image command shares: files, sampling, model, device."""
+    from .engine.precision import PRECISIONS  # imports neither torch nor numpy
+
     command.add_argument("input", help="TIFF, ImageJ hyperstack or OME-TIFF")
     command.add_argument("-o", "--output",
                          help="output OME-TIFF (default: INPUT_<method>.ome.tif beside the input)")
@@ -122,7 +124,7 @@ def _add_image_arguments(command, verb: str) -> None:
     command.add_argument("--axes",
                          help="axes of the input, e.g. ZYX or TCYX (default: from the file)")
     command.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    command.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16"],
+    command.add_argument("--precision", default="auto", choices=PRECISIONS,
                          help="number format of a trained method: auto (default) is bfloat16 "
                          "where the CPU computes it natively, float32 elsewhere")
 

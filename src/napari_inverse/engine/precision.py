@@ -8,37 +8,40 @@ The benchmark test images lose at most 0.031 dB of PSNR (every class, all three 
 `scripts/bfloat16_accuracy.py`), far below any model's own error. Elsewhere
 bfloat16 is emulated and slower, so "auto" keeps float32; on a GPU "auto" keeps float32 too
 (bfloat16 inference there was never measured by this project). ``"float32"`` gives the same
-numbers on every CPU, to float rounding.
+numbers on every CPU, to float rounding. The names are torch's dtype names; torch (and numpy)
+load only when a dtype is asked for, so the command line's choices cost no import.
 """
 from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-
-from .validation import InvalidInput
+if TYPE_CHECKING:
+    import torch
 
 PRECISIONS = ("auto", "float32", "bfloat16")
-_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 _NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 
 
 def inference_dtype(precision: str, device: torch.device) -> torch.dtype:
     """The dtype ``precision`` ("auto", "float32" or "bfloat16") means on ``device``."""
+    import torch
+
+    from .validation import InvalidInput
+
     name = str(precision).strip().lower()
     if name not in PRECISIONS:
         raise InvalidInput(f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)} "
                            "('auto': bfloat16 on CPUs that compute it natively, else float32)")
     if name == "auto":
-        native = device.type == "cpu" and cpu_has_native_bf16()
-        return torch.bfloat16 if native else torch.float32
-    return _DTYPES[name]
+        name = "bfloat16" if device.type == "cpu" and cpu_has_native_bf16() else "float32"
+    return getattr(torch, name)
 
 
 def precision_name(dtype: torch.dtype) -> str:
     """"float32" or "bfloat16": how results record the format they were computed in."""
-    return next(name for name, d in _DTYPES.items() if d == dtype)
+    return str(dtype).removeprefix("torch.")
 
 
 @functools.lru_cache(maxsize=1)

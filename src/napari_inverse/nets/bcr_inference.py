@@ -273,7 +273,7 @@ def _dense_blocks(blocks: list[ResidualDenseBlock], r: torch.Tensor) -> torch.Te
         first = g * depth * b
         for i, step in enumerate(block.steps):
             pre = steps_acc[:, first + g * i:first + g * (i + 1)]
-            growth = step[2](_copy_of_slice(pre).relu_())
+            growth = step[2](_relu_of_slice(pre))
             later = w.g_conv[b][i]
             if later is not None:
                 _add_to_slice(steps_acc[:, first + g * (i + 1):first + g * depth],
@@ -292,6 +292,14 @@ def _copy_of_slice(piece: torch.Tensor) -> torch.Tensor:
     out = _empty(piece, piece.shape[1])
     _write_rows(_pixels(out), _pixels(piece))
     return out
+
+
+def _relu_of_slice(piece: torch.Tensor) -> torch.Tensor:
+    """`relu(piece)` as a new channels-last map, `piece` a channel slice of one: in float32 in
+    one pass; in bfloat16 copied as `_write_rows` does, then rectified in place."""
+    if piece.dtype != torch.bfloat16:
+        return torch.clamp_min(piece, 0, out=_empty(piece, piece.shape[1]))
+    return _copy_of_slice(piece).relu_()
 
 
 def _add_to_slice(target: torch.Tensor, values: torch.Tensor) -> None:
