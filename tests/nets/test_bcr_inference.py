@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from napari_inverse.nets import MRBCR, SRBCR
-from napari_inverse.nets.bcr_inference import (_add_to_slice, _copy_of_slice, mrbcr_restore,
-                                               srbcr_restore)
+from napari_inverse.nets.bcr_inference import (_add_to_every_channel, _add_to_slice,
+                                               _copy_of_slice, mrbcr_restore, srbcr_restore)
 from napari_inverse.zoo import load_model
 
 CASES = [(MRBCR, mrbcr_restore, lambda out: out[0]), (SRBCR, srbcr_restore, lambda out: out)]
@@ -65,7 +65,6 @@ def test_bfloat16_evaluation_stays_within_bfloat16_rounding(name, full_resolutio
     assert error.mean() <= 0.005 * reference.abs().max()
 
 
-
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
 def test_channel_slice_copies_and_adds_are_exact(dtype):
     """In bfloat16 they run as products with the identity: the same numbers, bit for bit."""
@@ -80,3 +79,16 @@ def test_channel_slice_copies_and_adds_are_exact(dtype):
     expected[:, 8:16] += values
     _add_to_slice(piece, values)
     assert torch.equal(accumulator, expected)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_residual_added_to_every_channel_is_exact(dtype):
+    """m-rBCR's one-channel residual over 48 channels: in bfloat16 a product with a row of
+    ones, the same numbers as the broadcast add, bit for bit."""
+    torch.manual_seed(3)
+    nhwc = torch.channels_last
+    features = torch.randn(2, 48, 9, 7, dtype=dtype).contiguous(memory_format=nhwc)
+    residual = torch.randn(2, 1, 9, 7, dtype=dtype).contiguous(memory_format=nhwc)
+    expected = features + residual
+    out = _add_to_every_channel(features, residual)
+    assert out.data_ptr() == features.data_ptr() and torch.equal(out, expected)

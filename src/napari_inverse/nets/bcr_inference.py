@@ -45,7 +45,7 @@ def mrbcr_restore(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
     del xi4  # each scale's features are freed once used: less memory to page in per call
     xi0 = _inverse(net.inverses[0], _fusion_upsampled(net.fusion_b, y0, xi2))
     del xi2
-    z0 = net.outputs[0](xi0.add_(y0))  # the input residual, on every channel
+    z0 = net.outputs[0](_add_to_every_channel(xi0, y0))  # the input residual
     return crop_to(z0, size)
 
 
@@ -305,6 +305,20 @@ def _relu_of_slice(piece: torch.Tensor) -> torch.Tensor:
 def _add_to_slice(target: torch.Tensor, values: torch.Tensor) -> None:
     """`target += values` for a channel slice `target` of a channels-last map."""
     _write_rows(_pixels(target), _pixels(values), accumulate=True)
+
+
+def _add_to_every_channel(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """`x += y` for a one-channel map `y` broadcast over the channels of `x`, in place.
+
+    In bfloat16 a rank-one product (y times a row of ones), for the reason `_write_rows` gives:
+    the broadcast add of m-rBCR's residual (48 channels at 768²) took 11.7 ms, the product
+    2.5 ms. In float32 the elementwise add is the faster (1.7 ms).
+    """
+    if x.dtype != torch.bfloat16:
+        return x.add_(y)
+    ones = torch.ones((1, x.shape[1]), dtype=x.dtype, device=x.device)
+    _pixels(x).addmm_(_pixels(y), ones)
+    return x
 
 
 def _write_rows(target: torch.Tensor, values: torch.Tensor, accumulate: bool = False) -> None:
