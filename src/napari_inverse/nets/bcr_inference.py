@@ -45,7 +45,8 @@ def mrbcr_restore(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
     del xi4  # each scale's features are freed once used: less memory to page in per call
     xi0 = _inverse(net.inverses[0], _fusion_upsampled(net.fusion_b, y0, xi2))
     del xi2
-    z0 = net.outputs[0](_add_to_every_channel(xi0, y0))  # the input residual
+    _write_rows(_pixels(xi0), _pixels(y0), accumulate=True)  # the input residual, every channel
+    z0 = net.outputs[0](xi0)
     return crop_to(z0, size)
 
 
@@ -307,35 +308,25 @@ def _add_to_slice(target: torch.Tensor, values: torch.Tensor) -> None:
     _write_rows(_pixels(target), _pixels(values), accumulate=True)
 
 
-def _add_to_every_channel(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """`x += y` for a one-channel map `y` broadcast over the channels of `x`, in place.
-
-    In bfloat16 a rank-one product (y times a row of ones), for the reason `_write_rows` gives:
-    the broadcast add of m-rBCR's residual (48 channels at 768²) took 11.7 ms, the product
-    2.5 ms. In float32 the elementwise add is the faster (1.7 ms).
-    """
-    if x.dtype != torch.bfloat16:
-        return x.add_(y)
-    ones = torch.ones((1, x.shape[1]), dtype=x.dtype, device=x.device)
-    _pixels(x).addmm_(_pixels(y), ones)
-    return x
-
-
 def _write_rows(target: torch.Tensor, values: torch.Tensor, accumulate: bool = False) -> None:
-    """`target = values` (or `+=`) for (pixels, channels) matrices whose rows may be strided.
+    """`target = values` (or `+=`) for (pixels, channels) matrices whose rows may be strided;
+    a one-column `values` is broadcast over every column of `target`, as `add_` would.
 
-    In bfloat16 this is a product with the identity, which BLAS reads and writes through the
-    row stride, rounded once as the sum is: the elementwise kernels walk a slice's short rows
-    of channels one element at a time, converting each. With it m-rBCR's 768² tile took
-    0.42-0.44 s instead of 0.47-0.50 s (2-core Zen 5, memory reused as in the verbs). In
-    float32 the elementwise kernels are the faster (4 of 64 channels at 768²: 2.2 ms against
-    3.9), so they stay.
+    In bfloat16 this is a product with the identity (with a row of ones for one column), which
+    BLAS reads and writes through the row stride, rounded once as the sum is: the elementwise
+    kernels walk a slice's short rows of channels one element at a time, converting each.
+    With it m-rBCR's 768² tile took 0.42-0.44 s instead of 0.47-0.50 s (2-core Zen 5, memory
+    reused as in the verbs), and its residual's broadcast over 48 channels 2.5 ms instead of
+    11.7. In float32 the elementwise kernels are the faster (4 of 64 channels at 768²: 2.2 ms
+    against 3.9; the broadcast 1.7 ms), so they stay.
     """
     if values.dtype != torch.bfloat16:
         target.add_(values) if accumulate else target.copy_(values)
         return
-    identity = torch.eye(values.shape[1], dtype=values.dtype, device=values.device)
-    target.addmm_(values, identity, beta=1 if accumulate else 0)  # beta 0: target unread
+    like = {"dtype": values.dtype, "device": values.device}
+    spread = (torch.ones((1, target.shape[1]), **like) if values.shape[1] == 1
+              else torch.eye(values.shape[1], **like))
+    target.addmm_(values, spread, beta=1 if accumulate else 0)  # beta 0: target unread
 
 
 def _block_output(squeezes: torch.Tensor, r: torch.Tensor, n_blocks: int,
