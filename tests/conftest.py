@@ -11,6 +11,16 @@ from napari_inverse.zoo.registry import MODELS_DIR_ENV
 from napari_inverse.zoo.remote import CACHE_DIR_ENV, REMOTE_INDEX_ENV
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``cuda`` skip, with the reason, where torch sees no CUDA GPU."""
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU (run `pytest -m cuda` where one is lent)")
+    for item in items:
+        if "cuda" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def isolated_zoo(tmp_path_factory, monkeypatch):
     """Every test gets its own models folder, download cache and (empty) remote index, so it sees

@@ -42,9 +42,7 @@ def test_the_optimiser_state_is_dropped_before_device_memory_is_released(image, 
     assert len(optimisers) == 1 and moments_at_release == [0]
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(),
-                    reason="needs a CUDA GPU (none on CI); what the release depends on is checked "
-                    "on the CPU by test_the_optimiser_state_is_dropped_before_device_memory_...")
+@pytest.mark.cuda  # on the CPU: test_the_optimiser_state_is_dropped_before_device_memory_...
 def test_a_cuda_run_gives_all_its_memory_back(image):
     torch.cuda.synchronize()
     allocated, reserved = torch.cuda.memory_allocated(), torch.cuda.memory_reserved()
