@@ -1,6 +1,9 @@
 """reuse_freed_memory: big blocks come from the reusable heap inside a job, and go back after it."""
 import ctypes
+import os
 import resource
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -44,7 +47,9 @@ def _resident_bytes() -> int:
 
 @pytest.fixture
 def quick_return(monkeypatch):
-    """Memory goes back 50 ms after the last job, and each test starts with nothing kept."""
+    """Tuning allowed; memory goes back 50 ms after the last job; each test starts with nothing
+    kept."""
+    monkeypatch.setattr(memory, "_tuning_allowed", True)
     memory.return_freed_memory()
     monkeypatch.setattr(memory, "RETURN_DELAY_S", 0.05)
     yield
@@ -103,3 +108,47 @@ def test_without_glibc_nothing_is_changed_or_scheduled(monkeypatch, quick_return
     with reuse_freed_memory():
         pass
     assert memory._pending_return is None and not memory._keeping
+
+
+def test_a_process_that_did_not_opt_in_is_left_as_it_was(quick_return, monkeypatch):
+    monkeypatch.setattr(memory, "_tuning_allowed", False)
+    with reuse_freed_memory():
+        assert _is_mapped_separately()
+    assert memory._pending_return is None and not memory._keeping
+
+
+_PROBE = """
+import ctypes, sys, warnings
+import numpy as np
+import napari_inverse as ni
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = MallInfo2
+warnings.simplefilter("ignore")
+ni.deconvolve(np.random.default_rng(0).random((64, 64), np.float32), "care")
+if sys.argv[1] == "tuned":
+    ni.engine.memory.return_freed_memory()
+
+def mapped_separately(n):
+    before = libc.mallinfo2().hblkhd
+    block = np.ones(n // 8)
+    return libc.mallinfo2().hblkhd - before >= n
+
+# glibc's dynamic threshold: a first block of a new size is mapped, and once freed, the
+# threshold rises to it, so the same size comes from the heap next time.
+print(mapped_separately(30 << 20), mapped_separately(30 << 20))
+"""
+
+
+@pytest.mark.parametrize("opt_in, expected", [("", "True False"), ("1", "False False")])
+def test_a_learned_job_leaves_glibc_dynamic_threshold_unless_opted_in(opt_in, expected):
+    """Read back in a fresh process after a learned job: the dynamic threshold still works
+    (napari's case), and only a process that opted in loses it."""
+    env = {**os.environ, memory.TUNING_ENV: opt_in}
+    run = subprocess.run([sys.executable, "-c", _PROBE, "tuned" if opt_in else "default"],
+                         env=env, capture_output=True, text=True, check=True)
+    assert run.stdout.split()[-2:] == expected.split()

@@ -6,6 +6,7 @@ alone, not the simulation that made the image.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..engine.memory import TUNING_ENV
 from .cases import NA, PHOTONS, PIXEL_SIZE_NM, WAVELENGTH_NM, Z_STEP_NM, BenchCase
 
 
@@ -87,10 +89,12 @@ def run_worker(module: str, spec: dict, what: str, timeout_s: Optional[float] = 
     """Run ``python -m module SPEC`` in a fresh interpreter; the JSON of its last output line.
 
     Raises ``subprocess.TimeoutExpired`` past ``timeout_s``, and RuntimeError (with the worker's
-    last error line) when it fails.
+    last error line) when it fails. Workers are batch processes, so they tune the allocator as
+    the command line does (`engine.memory`).
     """
     command = [sys.executable, "-m", module, json.dumps(spec)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+    env = {**os.environ, TUNING_ENV: "1"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, env=env)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"benchmark worker for {what} failed: {last}")

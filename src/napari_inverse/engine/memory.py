@@ -1,26 +1,16 @@
 """Reuse freed memory during heavy CPU work, then hand it back to the system (glibc only).
 
-Why: glibc serves every allocation above its mmap threshold (at most 32 MiB — one 512² map of
-32 float channels) with a fresh mapping, so each layer output of a network is page-faulted in,
-zeroed by the kernel and unmapped again. On an m-rBCR forward of 512² on one core that was 40 %
-of the time (3.47 s -> 2.05 s with the mappings turned off; in a worker thread 1.99 -> 1.40 s
-for the fast evaluator). PyTorch's CPU tuning guide recommends swapping the allocator
-(jemalloc/tcmalloc) for this; a plugin cannot do that in the user's napari, but it can tell
-glibc, for the length of a job, to keep freed blocks (no mmap, no trimming) and afterwards
-restore mmap and return the free memory with ``malloc_trim``.
-
-The return waits ``RETURN_DELAY_S`` after the last job: a script that calls a verb in a loop, or
-a user who clicks again, then reuses the pages instead of having the kernel fault in and zero
-them anew (on a 2-core CPU 0.23 s of a 1.1 s m-rBCR deconvolution of 512², 0.16 s of CARE's).
-
-Setting any of these parameters switches off glibc's dynamic threshold for good, so the return
-sets the values it converges to (mmap above 32 MiB, trim above 64 MiB). Concurrent or nested
-jobs share one setting: the first to enter sets it, the return after the last one restores it. On other C
-libraries (macOS, Windows, musl) nothing is changed.
+glibc serves every block above its mmap threshold with a fresh mapping, so each layer output of
+a network is page-faulted in, zeroed and unmapped again; keeping freed blocks for the length of a
+job saves that time (figures in ``docs/benchmarks.md``). Changing any of these settings switches
+off glibc's dynamic threshold for the life of the process, so nothing is changed unless the
+process opts in: the command line and the benchmarks do (batch processes of their own), a script
+may (:func:`allow_allocator_tuning` or ``NAPARI_INVERSE_TUNE_ALLOCATOR=1``), napari never does.
 """
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 from contextlib import contextmanager
 from typing import Iterator, Optional
@@ -31,6 +21,8 @@ _DYNAMIC_MMAP_THRESHOLD_MAX = 32 << 20  # glibc's DEFAULT_MMAP_THRESHOLD_MAX on 
 _DEFAULT_MMAP_MAX = 65536
 _KEEP_EVERYTHING = 2**31 - 1  # the largest trim threshold mallopt's int takes (2 GiB)
 
+TUNING_ENV = "NAPARI_INVERSE_TUNE_ALLOCATOR"
+
 RETURN_DELAY_S = 3.0
 """Seconds after the last job ends before the kept memory goes back to the system."""
 
@@ -38,6 +30,7 @@ _lock = threading.Lock()
 _active_jobs = 0
 _keeping = False  # the job settings are in force (from a job's start to the return)
 _pending_return: Optional[threading.Timer] = None  # the one scheduled return still wanted
+_tuning_allowed = os.environ.get(TUNING_ENV) == "1"
 
 
 def _glibc() -> Optional[ctypes.CDLL]:
@@ -52,10 +45,26 @@ def _glibc() -> Optional[ctypes.CDLL]:
 _LIBC = _glibc()
 
 
+def allow_allocator_tuning(allowed: bool = True) -> None:
+    """Let this process's jobs tune glibc's allocator (batch use: the CLI, scripts, benchmarks).
+
+    Jobs are then faster on a CPU, but glibc's dynamic mmap threshold stays off for good; a
+    process that hosts other software (napari) leaves this off.
+    """
+    global _tuning_allowed
+    _tuning_allowed = allowed
+
+
 @contextmanager
 def reuse_freed_memory() -> Iterator[None]:
-    """Within the block, freed memory is reused instead of unmapped; afterwards it is returned."""
+    """Within the block, freed memory is reused instead of unmapped; afterwards it is returned.
+
+    Only where the process opted in (:func:`allow_allocator_tuning`); otherwise it changes nothing.
+    """
     global _active_jobs, _keeping, _pending_return
+    if not _tuning_allowed:
+        yield
+        return
     with _lock:
         _active_jobs += 1
         if _pending_return is not None:
