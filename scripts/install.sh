@@ -17,6 +17,15 @@ fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-# The CPU build of torch first, so the project's bare `torch` requirement never pulls CUDA.
-.venv/bin/python -m pip install -q torch==2.13.0
+# torch before the project, so its bare `torch` requirement is already met: the default build
+# (CUDA) where an NVIDIA GPU answers, else the CPU build from PyTorch's CPU index, or from the
+# default index where that index cannot be reached (a mirror, or a machine offline).
+torch_spec="torch==2.13.0"
+if command -v nvidia-smi >/dev/null && nvidia-smi >/dev/null 2>&1; then
+  .venv/bin/python -m pip install -q "$torch_spec"
+elif ! .venv/bin/python -m pip install -q --retries 1 --timeout 30 \
+       --index-url https://download.pytorch.org/whl/cpu "$torch_spec" 2>/dev/null; then
+  echo "PyTorch's CPU index unreachable: torch from the default index" >&2
+  .venv/bin/python -m pip install -q "$torch_spec"
+fi
 .venv/bin/python -m pip install -q -e ".[${extra}]"
