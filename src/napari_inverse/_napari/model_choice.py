@@ -2,7 +2,8 @@
 
 Both the Deconvolve and the Denoise dock offer the zoo's models of their task and the chosen
 method's family (shipped, remote and the user's own), and say before a run when the layer's
-pixel size is outside what the chosen model was trained for (:class:`PixelSizeCheck`). A model
+pixel size is outside what the chosen model was trained for (:class:`PixelSizeCheck`); the
+picker's tooltip shows the chosen model's card (what it was trained for, its figures). A model
 saved in this session (the Train dock announces it through :func:`announce_saved_model`) is
 listed at once by every open picker; one saved by another program appears when the dock is shown
 again or on "refresh".
@@ -18,6 +19,7 @@ from qtpy.QtCore import QEvent, QObject, Signal, Slot
 from ..engine.precision import PRECISIONS
 from ..optics import Optics
 from ..zoo import ModelCard, list_models
+from ..zoo.card_summary import card_summary
 from .pixel_size_check import PixelSizeCheck
 
 
@@ -72,8 +74,21 @@ class ModelChoice(Container):
         return [(f"{e.name} ({e.source})", model_reference(e)) for e in entries]
 
     def check(self, *_) -> None:
-        """Show the pixel-size warning and the resample box when the chosen model does not fit."""
-        self.pixel_check.check(self._cards.get(self.model.value), self._optics)
+        """Show the pixel-size warning and the resample box when the chosen model does not fit,
+        and the chosen model's card as the picker's tooltip."""
+        card = self._cards.get(self.model.value)
+        self.pixel_check.check(card, self._optics)
+        self.model.tooltip = self._summary(card) if card is not None else None
+
+    def _summary(self, card: ModelCard) -> str:
+        """The card's text, with its pixel range in nm for the microscope the fields describe."""
+        try:
+            optics = self._optics()
+        except ValueError:  # fields that make no microscope yet: the range stays relative
+            optics = None
+        if optics is None:
+            return card_summary(card)
+        return card_summary(card, na=optics.na, wavelength_nm=optics.wavelength_nm)
 
     @property
     def options(self) -> dict:
