@@ -202,7 +202,7 @@ def test_an_uncalibrated_layer_is_flagged_at_the_pixel_size_field(open_dock):
     assert dock.pixel_size_nm.label == "pixel size (nm) ⚠ not in the file"
     assert "'raw' records no pixel size" in dock.pixel_size_nm.tooltip
     dock.image.value = viewer.add_image(np.zeros((16, 16), np.float32), scale=(0.1, 0.1))
-    assert dock.pixel_size_nm.label == "pixel size (nm)" and not dock.pixel_size_nm.tooltip
+    assert dock.pixel_size_nm.label == "pixel size (nm) from the layer scale"
 
 
 def test_a_measured_psf_layer_deconvolves_and_a_mis_sampled_one_is_refused(

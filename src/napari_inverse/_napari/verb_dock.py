@@ -17,14 +17,12 @@ from napari.utils.notifications import show_error
 from ..engine.device import available_devices
 from ..optics import Optics
 from .job_runner import Job, JobRunner
-from .layer_optics import layer_axes, optics_from_layer
+from .layer_optics import PIXEL_SIZE_LABEL, layer_axes, optics_from_layer, pixel_size_caption
 from .result_layers import show_result
 from .settings import load_settings, save_settings
 
 # Fields a layer may fill, when the dock has them (see layer_optics.optics_from_layer).
 _LAYER_FIELDS = ("pixel_size_nm", "z_step_nm", "na", "wavelength_nm", "refractive_index")
-PIXEL_SIZE_LABEL = "pixel size (nm)"
-PIXEL_SIZE_UNKNOWN_LABEL = "pixel size (nm) ⚠ not in the file"
 
 
 class VerbDock(Container):
@@ -116,13 +114,8 @@ class VerbDock(Container):
             widget = getattr(self, key, None)
             if key in fields and widget is not None:
                 set_if_valid(widget, fields[key])
-        # an uncalibrated layer keeps the field's value, which is then a guess: say so where it
-        # is read, since models and PSFs are computed from it
-        uncalibrated = layer is not None and "pixel_size_nm" not in fields
-        self.pixel_size_nm.label = PIXEL_SIZE_UNKNOWN_LABEL if uncalibrated else PIXEL_SIZE_LABEL
-        self.pixel_size_nm.tooltip = (f"'{layer.name}' records no pixel size: enter your camera "
-                                      "pixel size divided by the magnification"
-                                      if uncalibrated else None)
+        # where the pixel size came from, or that it is a guess: models and PSFs depend on it
+        self.pixel_size_nm.label, self.pixel_size_nm.tooltip = pixel_size_caption(layer)
         self._update_visibility()
 
     def _run(self) -> None:

@@ -5,14 +5,16 @@ size read from a file reaches the verbs' Optics and napari's layer scale the sam
 """
 from .calibration import layer_scale, optics_from_image_file, pixel_size_from_scale
 from .image_file import ImageFile
-from .tiff_reader import read_tiff
+from .tiff_reader import TiffHeader, read_tiff, read_tiff_header
 from .tiff_writer import write_ome_tiff
 
 __all__ = [
     "ImageFile",
+    "TiffHeader",
     "layer_scale",
     "optics_from_image_file",
     "pixel_size_from_scale",
     "read_tiff",
+    "read_tiff_header",
     "write_ome_tiff",
 ]

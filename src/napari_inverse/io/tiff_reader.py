@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import struct
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import tifffile
@@ -103,3 +104,32 @@ def _map_axes(original: str, shape: tuple[int, ...], path: Path) -> tuple[str, t
         )
     axes = "".join(free.pop(0) if a == "?" else a for a in letters)
     return axes, tuple(kept)
+
+
+class TiffHeader(NamedTuple):
+    """What a TIFF states about its first series without its pixels: axes and shape as
+    :func:`read_tiff` would give them, and the pixel sizes in nm of the axes it calibrates."""
+
+    axes: str
+    shape: tuple[int, ...]
+    pixel_size_nm: dict[str, float]
+
+
+def read_tiff_header(path) -> TiffHeader:
+    """The axes, shape and calibration of the TIFF at ``path``, reading no pixel data.
+
+    For a layer another napari reader opened without its calibration: only the header is read,
+    so a large stack costs nothing. Raises OSError when the file is gone and InvalidInput when
+    it cannot be parsed as a TIFF.
+    """
+    path = Path(path)
+    try:
+        with tifffile.TiffFile(path) as tif:
+            series = tif.series[0]
+            axes, shape = _map_axes(series.axes, series.shape, path)
+            pixel_size_nm, _ = read_calibration(tif, axes)
+    except InvalidInput:
+        raise
+    except (ValueError, struct.error, EOFError, IndexError, KeyError) as error:
+        raise InvalidInput(f"cannot read '{path}' as a TIFF ({error}); {_SAVE_HINT}") from error
+    return TiffHeader(axes, shape, pixel_size_nm)
