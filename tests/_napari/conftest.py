@@ -1,4 +1,5 @@
-"""Fixtures for the napari face: isolated settings, recorded notifications, an opened dock."""
+"""Fixtures for the napari face: isolated settings (the plugin's and napari's own), recorded
+notifications, an opened dock."""
 from __future__ import annotations
 
 import pytest
@@ -12,6 +13,20 @@ def config_dir(tmp_path, monkeypatch):
     folder = tmp_path / "config"
     monkeypatch.setenv(CONFIG_DIR_ENV, str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def napari_settings(tmp_path_factory, monkeypatch):
+    """napari's own settings live in a folder of this test's (beside ``tmp_path``, as the zoo's
+    do), so a test that changes them (a reader preference) never writes the user's napari
+    configuration."""
+    from napari import settings
+
+    folder = tmp_path_factory.mktemp("napari-settings")
+    isolated = settings.NapariSettings(config_path=folder / "settings.yaml")
+    isolated._connect_events()
+    monkeypatch.setattr(settings, "_SETTINGS", isolated)
+    return isolated
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from ..engine.device import available_devices
 from ..optics import Optics
 from .job_runner import Job, JobRunner
 from .layer_optics import PIXEL_SIZE_LABEL, layer_axes, optics_from_layer, pixel_size_caption
+from .reader_preference import ReaderOffer
 from .result_layers import show_result
 from .settings import load_settings, save_settings
 
@@ -40,6 +41,7 @@ class VerbDock(Container):
         super().__init__()
         self._viewer = napari_viewer
         self.image = self._layer_picker()
+        self.reader_offer = ReaderOffer()
         self.na = FloatSpinBox(label="NA", value=1.4, min=0.05, max=1.7, step=0.05)
         self.wavelength_nm = FloatSpinBox(
             label="emission λ (nm)", value=520, min=150, max=2000, step=5
@@ -57,8 +59,8 @@ class VerbDock(Container):
         self.message = Label(value="")
         buttons = Container(widgets=[self.run_button, self.cancel_button], layout="horizontal",
                             labels=False)
-        self.extend([self.image, *self._parameters(), self.device, buttons, self.progress,
-                     self.message])
+        self.extend([self.image, self.reader_offer, *self._parameters(), self.device, buttons,
+                     self.progress, self.message])
 
         self.runner = JobRunner()
         self.runner.progressed.connect(self._on_progress)
@@ -116,6 +118,7 @@ class VerbDock(Container):
                 set_if_valid(widget, fields[key])
         # where the pixel size came from, or that it is a guess: models and PSFs depend on it
         self.pixel_size_nm.label, self.pixel_size_nm.tooltip = pixel_size_caption(layer)
+        self.reader_offer.offer_for(layer)
         self._update_visibility()
 
     def _run(self) -> None:
