@@ -1,4 +1,5 @@
-"""What every image-to-image command shares: read a TIFF, run a verb, write an OME-TIFF.
+"""What every image-to-image command shares: its arguments, and read a TIFF, run a verb, write
+an OME-TIFF.
 
 Calibration flows from the file into Optics and back into the output, so the result keeps the
 input's pixel size; flags given on the command line override the file. Warnings (a pixel size
@@ -8,22 +9,47 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 import warnings
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
-from . import __version__
-from .cli_progress import ProgressBar
-from .engine import InvalidInput
-from .io import ImageFile, optics_from_image_file, read_tiff, write_ome_tiff
+from .. import __version__
+from ._common import ProgressBar, warn
+
+if TYPE_CHECKING:
+    from ..io import ImageFile
 
 _TIFF_SUFFIXES = (".ome.tiff", ".ome.tif", ".tiff", ".tif")
 _RECORDED = ("method", "model", "model_sha256", "parameters", "optics", "psf_source", "device",
              "precision")
 
 # verb(image file, optics or None, progress) -> Result
-VerbCall = Callable[[ImageFile, Optional[object], ProgressBar], object]
+VerbCall = Callable[["ImageFile", Optional[object], ProgressBar], object]
+
+
+def add_image_arguments(command: argparse.ArgumentParser, verb: str) -> None:
+    """The arguments every image-to-image command shares: files, sampling, model, device."""
+    from ..engine.precision import PRECISIONS  # imports neither torch nor numpy
+
+    command.add_argument("input", help="TIFF, ImageJ hyperstack or OME-TIFF")
+    command.add_argument("-o", "--output",
+                         help="output OME-TIFF (default: INPUT_<method>.ome.tif beside the input)")
+    command.add_argument("--pixel-size", type=float, metavar="NM",
+                         help="pixel size in nm; overrides the file's calibration")
+    command.add_argument("--refractive-index", type=float, default=1.518,
+                         help="immersion medium (default 1.518, oil)")
+    command.add_argument("--model", metavar="NAME|PATH",
+                         help="zoo model name, model folder or .safetensors file for a trained "
+                         "method (default: the method's shipped model; see 'models')")
+    command.add_argument("--resample", action="store_true",
+                         help=f"when the pixel size is outside the model's range, {verb} at the "
+                         "model's pixel size and resample back")
+    command.add_argument("--axes",
+                         help="axes of the input, e.g. ZYX or TCYX (default: from the file)")
+    command.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    command.add_argument("--precision", default="auto", choices=PRECISIONS,
+                         help="number format of a trained method: auto (default) is bfloat16 "
+                         "where the CPU computes it natively, float32 elsewhere")
 
 
 def restore_file(args: argparse.Namespace, run: VerbCall, use_optics: bool = True) -> int:
@@ -32,6 +58,9 @@ def restore_file(args: argparse.Namespace, run: VerbCall, use_optics: bool = Tru
     With ``use_optics``, Optics are built from --na and --wavelength (both or neither) and the
     file's or the flags' sampling; ``run`` gets None without them or when ``use_optics`` is off.
     """
+    from ..engine import InvalidInput
+    from ..io import optics_from_image_file, read_tiff, write_ome_tiff
+
     source = Path(args.input)
     output = _output_path(source, args.output, args.method)
     if use_optics and (args.na is None) != (args.wavelength is None):
@@ -54,8 +83,7 @@ def restore_file(args: argparse.Namespace, run: VerbCall, use_optics: bool = Tru
     finally:
         bar.close(completed)
     for warning in caught:
-        print(f"napari-inverse: warning: {' '.join(str(warning.message).split())}",
-              file=sys.stderr)
+        warn(str(warning.message))
     sizes = _output_pixel_size(image, optics, args.pixel_size, getattr(args, "z_step", None))
     metadata = {
         "software": f"napari-inverse {__version__}",
@@ -72,6 +100,8 @@ def restore_file(args: argparse.Namespace, run: VerbCall, use_optics: bool = Tru
 
 
 def _output_path(source: Path, output, method: str) -> Path:
+    from ..engine import InvalidInput
+
     if output is None:
         name = source.name
         stem = next((name[: -len(s)] for s in _TIFF_SUFFIXES if name.lower().endswith(s)), name)
