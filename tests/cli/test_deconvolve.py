@@ -50,8 +50,6 @@ def test_learned_deconvolution_is_the_default_and_warns_about_the_pixel_size(
 def _bad_input(kind, tmp_path, good):
     """Arguments of a deconvolve command that must fail with exit status 2, and the reason."""
     optics = ["--na", "1.4", "--wavelength", "520"]
-    if kind == "missing file":
-        return [str(tmp_path / "nope.tif"), *optics], "no such file"
     if kind == "text file":
         (tmp_path / "notes.txt").write_text("hello\n")
         return [str(tmp_path / "notes.txt"), "-o", str(tmp_path / "o.tif"), *optics], "notes.txt"
@@ -77,12 +75,19 @@ def _bad_input(kind, tmp_path, good):
         tifffile.imwrite(tmp_path / "small.tif", np.ones((32, 32), np.float32))
         tifffile.imwrite(tmp_path / "psf.tif", np.ones((65, 65), np.float32))
         return [str(tmp_path / "small.tif"), "--psf", str(tmp_path / "psf.tif")], "larger than"
-    return [str(good), "-o", str(tmp_path / "no" / "out.tif"), *optics], "does not exist"
+    if kind == "bad number":
+        return [str(good), "--na", "1,4", "--wavelength", "520"], "argument --na: invalid float"
+    if kind == "fractional iterations":
+        return [str(good), *optics, "--iterations", "2.5"], "argument --iterations: invalid int"
+    if kind == "negative NA":
+        return [str(good), "--na", "-1.4", "--wavelength", "520"], "-1.4"
+    return [str(good), *optics, "--method", "lucy"], "argument --method: invalid choice: 'lucy'"
 
 
-@pytest.mark.parametrize("kind", ["missing file", "text file", "6-D", "NaN", "missing NA",
+@pytest.mark.parametrize("kind", ["text file", "6-D", "NaN", "missing NA",
                                   "RL option for m-rBCR", "PSF at another sampling",
-                                  "PSF larger than image", "missing output folder"])
+                                  "PSF larger than image", "bad number", "fractional iterations",
+                                  "negative NA", "unknown method"])
 def test_bad_input_exits_2_with_one_line(kind, tmp_path, blurred, error_line):
     args, reason = _bad_input(kind, tmp_path, blurred[0])
     assert main(["deconvolve", *args]) == 2

@@ -3,8 +3,10 @@ a cancelled or failed run, each with one line on stderr."""
 import signal
 import subprocess
 import sys
+import zlib
 
 import grimp
+import pytest
 import torch
 
 from napari_inverse.cli import COMMANDS, main
@@ -40,6 +42,12 @@ def test_no_module_of_the_package_imports_it_back():
             assert not graph.chain_exists(importer=other, imported=module), (module, other)
 
 
+def test_no_command_is_one_line_with_status_2(error_line):
+    assert main([]) == 2
+    line = error_line()
+    assert line.startswith("napari-inverse: error: ") and "required: command" in line
+
+
 def test_ctrl_c_cancels_with_status_130_and_writes_nothing(blurred, tmp_path, monkeypatch,
                                                            error_line):
     def interrupt(self, done, total, message=""):
@@ -52,6 +60,18 @@ def test_ctrl_c_cancels_with_status_130_and_writes_nothing(blurred, tmp_path, mo
     assert not out.exists()
 
 
+def test_an_interrupt_inside_the_verb_exits_130_with_one_line(blurred, tmp_path, monkeypatch,
+                                                              error_line):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("napari_inverse.methods.deconvolve", interrupted)
+    out = tmp_path / "never.ome.tif"
+    assert main(["deconvolve", str(blurred[0]), "-o", str(out), *OPTICS]) == 130
+    assert error_line() == "napari-inverse: cancelled"
+    assert not out.exists()
+
+
 def test_a_gpu_out_of_memory_is_one_line_with_the_fix(blurred, monkeypatch, error_line):
     def exhausted(*args, **kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
@@ -61,3 +81,22 @@ def test_a_gpu_out_of_memory_is_one_line_with_the_fix(blurred, monkeypatch, erro
     line = error_line()
     assert "out of memory" in line and "--device cpu" in line
 
+
+def test_a_decoder_error_outside_the_reader_names_the_input(blurred, monkeypatch, error_line):
+    """A damaged file read lazily, after the reader returned, is still one line naming it."""
+    def damaged(*args, **kwargs):
+        raise zlib.error("Error -3 while decompressing data: invalid block type")
+
+    monkeypatch.setattr("napari_inverse.methods.deconvolve", damaged)
+    assert main(["deconvolve", str(blurred[0]), *OPTICS]) == 2
+    line = error_line()
+    assert f"cannot read '{blurred[0]}'" in line and "zlib.error: Error -3" in line
+
+
+def test_a_bug_keeps_its_traceback(blurred, monkeypatch):
+    def broken(*args, **kwargs):
+        raise AttributeError("'NoneType' object has no attribute 'shape'")
+
+    monkeypatch.setattr("napari_inverse.methods.deconvolve", broken)
+    with pytest.raises(AttributeError):
+        main(["deconvolve", str(blurred[0]), *OPTICS])

@@ -18,11 +18,14 @@ from . import bench, deconvolve, demo, denoise, models, train
 from ._common import (
     EXIT_BAD_INPUT,
     EXIT_CANCELLED,
+    FILE_ARGUMENTS,
     PROG,
     Parser,
     UsageError,
     error_message,
     fail,
+    held_log_records,
+    warn,
 )
 
 COMMANDS = (deconvolve, denoise, demo, bench, train, models)
@@ -30,7 +33,8 @@ COMMANDS = (deconvolve, denoise, demo, bench, train, models)
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog=PROG, description="Computational microscopy from the command line.")
-    commands = parser.add_subparsers(dest="command", title="commands", parser_class=Parser)
+    commands = parser.add_subparsers(dest="command", title="commands", parser_class=Parser,
+                                     required=True)
     for command in COMMANDS:
         command.add_parser(commands)
     return parser
@@ -46,19 +50,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return fail(str(error), EXIT_BAD_INPUT)
     except SystemExit as done:  # --help
         return int(done.code or 0)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return EXIT_BAD_INPUT
     args.command_line = " ".join([PROG, *argv])
-    try:
-        return _run(args)
-    except KeyboardInterrupt:
-        return fail("cancelled", EXIT_CANCELLED)
-    except Exception as error:
-        failure = error_message(error)
-        if failure is None:
-            raise
-        return fail(*failure)
+    with held_log_records("tifffile") as records:
+        try:
+            status = _run(args)
+        except KeyboardInterrupt:
+            return fail("cancelled", EXIT_CANCELLED)
+        except Exception as error:
+            files = [getattr(args, name) for name in FILE_ARGUMENTS if getattr(args, name, None)]
+            failure = error_message(error, files)
+            if failure is None:
+                raise
+            return fail(*failure)
+    for record in records:
+        warn(record.getMessage())
+    return status
 
 
 def _run(args: argparse.Namespace) -> int:

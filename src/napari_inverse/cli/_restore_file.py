@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 from .. import __version__
-from ._common import ProgressBar, warn
+from ._common import ProgressBar, read_image, warn
 
 if TYPE_CHECKING:
     from ..io import ImageFile
@@ -59,13 +60,13 @@ def restore_file(args: argparse.Namespace, run: VerbCall, use_optics: bool = Tru
     file's or the flags' sampling; ``run`` gets None without them or when ``use_optics`` is off.
     """
     from ..engine import InvalidInput
-    from ..io import optics_from_image_file, read_tiff, write_ome_tiff
+    from ..io import optics_from_image_file, write_ome_tiff
 
     source = Path(args.input)
     output = _output_path(source, args.output, args.method)
     if use_optics and (args.na is None) != (args.wavelength is None):
         raise InvalidInput("give both --na and --wavelength, or neither")
-    image = read_tiff(source)
+    image = read_image(source)
     if args.axes:
         image = dataclasses.replace(image, axes=args.axes.upper())
     optics = None
@@ -74,25 +75,21 @@ def restore_file(args: argparse.Namespace, run: VerbCall, use_optics: bool = Tru
             image, args.na, args.wavelength, args.refractive_index,
             pixel_size_nm=args.pixel_size, z_step_nm=getattr(args, "z_step", None),
         )
-    bar = ProgressBar(label=Path(output).name)
-    completed = False
-    try:
+    sizes = _output_pixel_size(image, optics, args.pixel_size, getattr(args, "z_step", None))
+    # The bar completes with the file written: a failed write leaves logs only its error line.
+    with ProgressBar(label=Path(output).name) as bar:
         with warnings.catch_warnings(record=True) as caught:
             result = run(image, optics, bar)
-        completed = True
-    finally:
-        bar.close(completed)
+        metadata = {
+            "software": f"napari-inverse {__version__}",
+            "source": str(source),
+            **{k: result.metadata[k] for k in _RECORDED if k in result.metadata},
+        }
+        if "channel_names" in image.metadata:
+            metadata["channel_names"] = image.metadata["channel_names"]
+        write_ome_tiff(output, result.image, result.metadata["axes"], sizes, metadata)
     for warning in caught:
         warn(str(warning.message))
-    sizes = _output_pixel_size(image, optics, args.pixel_size, getattr(args, "z_step", None))
-    metadata = {
-        "software": f"napari-inverse {__version__}",
-        "source": str(source),
-        **{k: result.metadata[k] for k in _RECORDED if k in result.metadata},
-    }
-    if "channel_names" in image.metadata:
-        metadata["channel_names"] = image.metadata["channel_names"]
-    write_ome_tiff(output, result.image, result.metadata["axes"], sizes, metadata)
     pixel = f", {sizes['X']:g} nm pixels" if "X" in sizes else ""
     done_with = result.metadata.get("model", result.metadata["method"])
     print(f"wrote {output} ({done_with}, {result.metadata['seconds']:.1f} s{pixel})")
@@ -100,6 +97,7 @@ def restore_file(args: argparse.Namespace, run: VerbCall, use_optics: bool = Tru
 
 
 def _output_path(source: Path, output, method: str) -> Path:
+    """The output file, checked before the run: a TIFF name, in a folder that can be written."""
     from ..engine import InvalidInput
 
     if output is None:
@@ -111,6 +109,11 @@ def _output_path(source: Path, output, method: str) -> Path:
         raise InvalidInput(f"output '{output}' must end in .tif or .tiff, e.g. result.ome.tif")
     if not output.parent.is_dir():
         raise InvalidInput(f"cannot write '{output}': the folder '{output.parent}' does not exist")
+    if not os.access(output.parent, os.W_OK | os.X_OK):
+        raise InvalidInput(f"cannot write '{output}': the folder '{output.parent}' is not "
+                           "writable; choose another place with -o")
+    if output.is_dir():
+        raise InvalidInput(f"cannot write '{output}': it is a folder; give a file name with -o")
     if output.exists() and source.exists() and output.samefile(source):
         raise InvalidInput(f"output '{output}' is the input file; choose another -o")
     return output

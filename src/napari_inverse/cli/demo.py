@@ -49,12 +49,9 @@ def run(args: argparse.Namespace, cancel) -> int:
     calibration = {"X": PIXEL_SIZE_NM, "Y": PIXEL_SIZE_NM}
     images = {"input": (pair.image, None)}
     for method in _METHODS:
-        bar = ProgressBar(label=method)
         started = time.perf_counter()
-        try:
+        with ProgressBar(label=method) as bar:
             result = deconvolve(pair.image, method, optics=optics, progress=bar, cancel=cancel)
-        finally:
-            bar.close()  # the bar's line ends also on Ctrl-C
         images[method] = (result.image, time.perf_counter() - started)
     for name, image in (("truth", pair.truth), *((k, v[0]) for k, v in images.items())):
         write_ome_tiff(folder / f"demo_{name}.ome.tif", image, "YX", calibration,

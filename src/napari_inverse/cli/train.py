@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import EXIT_CANCELLED, ProgressBar, say
+from ._common import EXIT_CANCELLED, ProgressBar, read_image, say
 
 
 def add_parser(commands) -> None:
@@ -92,30 +92,25 @@ def _train_recipe(args: argparse.Namespace, cancel) -> int:
 
     chosen = recipe(args.recipe).with_overrides(args.steps, args.time_budget, args.pool_images,
                                                 args.batch_size, args.learning_rate)
-    bar = ProgressBar(label=chosen.name)
-    try:
+    with ProgressBar(label=chosen.name) as bar:
         run_recipe(chosen, Path(args.out), args.device, args.workers,
                    Path(args.pool_dir) if args.pool_dir else None, progress=bar, cancel=cancel,
                    say=say, init_from=args.init_from)
-    finally:
-        bar.close()
     return 0
 
 
 def _train_on_user_data(args: argparse.Namespace, cancel) -> int:
     """Train or fine-tune with :func:`napari_inverse.fine_tune` on --input (and --target)."""
     from ..engine import InvalidInput
-    from ..io import read_tiff
     from ..methods.fine_tune import fine_tune
     from ..training.fine_tuning import SHIPPED
 
     if not args.input:
         raise InvalidInput("--model needs --input TIF: the images to learn from")
-    image = read_tiff(args.input)
-    target = read_tiff(args.target).data if args.target else None
+    image = read_image(args.input)
+    target = read_image(args.target).data if args.target else None
     name = args.name or Path(args.out).resolve().name
-    bar = ProgressBar(label=name)
-    try:
+    with ProgressBar(label=name) as bar:
         result = fine_tune(
             image.data, target, family=args.model,
             start=None if args.start == "new" else (args.start or SHIPPED), name=name,
@@ -126,8 +121,6 @@ def _train_on_user_data(args: argparse.Namespace, cancel) -> int:
             progress=bar, cancel=cancel, time_budget_s=args.time_budget,
             on_validation=lambda r: say(f"{name}: step {r['step']} train {r['train_loss']:.4g} "
                                         f"validation {r['validation_loss']:.4g}"))
-    finally:
-        bar.close()
     card = result.card
     say(f"{name}: {card.steps} steps ({result.stop_reason}) in {card.wall_time_s:.0f} s on "
         f"{card.hardware}; best weights → {result.entry.weights}")
