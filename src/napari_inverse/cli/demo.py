@@ -10,26 +10,36 @@ import argparse
 import time
 from pathlib import Path
 
-
-from .cli_progress import ProgressBar
-from .engine import InvalidInput
+from ._common import ProgressBar
 
 PIXEL_SIZE_NM = 65.0
 _METHODS = ("wiener", "richardson_lucy")
 _SEED = 7
 
 
-def run_demo(args: argparse.Namespace, cancel) -> int:
+def add_parser(commands) -> None:
+    demo = commands.add_parser("demo", help="simulate a blurred image and restore it")
+    demo.add_argument("--headless", action="store_true",
+                      help="no napari: write images and print PSNR/SSIM instead")
+    demo.add_argument("--output", default="demo-output", metavar="DIR",
+                      help="folder for the headless demo's OME-TIFFs (default: ./demo-output)")
+    demo.add_argument("--size", type=int, default=512, help="image side in pixels (default 512)")
+    demo.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, cancel) -> int:
+    from ..engine import InvalidInput
+
     if not args.headless:
         return _launch_napari()
     if args.size < 64:
         raise InvalidInput(f"--size must be at least 64 pixels, got {args.size}")
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-    from .io import write_ome_tiff
-    from .methods import deconvolve
-    from .optics import Optics
-    from .simulate import filaments, simulate_widefield
+    from ..io import write_ome_tiff
+    from ..methods import deconvolve
+    from ..optics import Optics
+    from ..simulate import filaments, simulate_widefield
 
     folder = Path(args.output)
     folder.mkdir(parents=True, exist_ok=True)
@@ -39,12 +49,9 @@ def run_demo(args: argparse.Namespace, cancel) -> int:
     calibration = {"X": PIXEL_SIZE_NM, "Y": PIXEL_SIZE_NM}
     images = {"input": (pair.image, None)}
     for method in _METHODS:
-        bar = ProgressBar(label=method)
         started = time.perf_counter()
-        try:
+        with ProgressBar(label=method) as bar:
             result = deconvolve(pair.image, method, optics=optics, progress=bar, cancel=cancel)
-        finally:
-            bar.close()  # the bar's line ends also on Ctrl-C
         images[method] = (result.image, time.perf_counter() - started)
     for name, image in (("truth", pair.truth), *((k, v[0]) for k, v in images.items())):
         write_ome_tiff(folder / f"demo_{name}.ome.tif", image, "YX", calibration,
@@ -61,8 +68,10 @@ def run_demo(args: argparse.Namespace, cancel) -> int:
 
 
 def _launch_napari() -> int:
+    from ..engine import InvalidInput
+
     try:
-        from ._napari.demo import launch_demo
+        from .._napari.demo import launch_demo
     except ImportError as error:
         raise InvalidInput(
             f"the interactive demo needs napari ({error}); install napari-inverse[all], "

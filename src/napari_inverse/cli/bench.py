@@ -1,0 +1,31 @@
+"""``napari-inverse bench``: score and time every method on the fixed simulated benchmark sets."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(commands) -> None:
+    bench = commands.add_parser(
+        "bench", help="score and time every method on the fixed simulated benchmark sets")
+    bench.add_argument("--quick", action="store_true",
+                       help="tiny cases only (a smoke test, < 30 s)")
+    bench.add_argument("--output", metavar="FILE.md",
+                       help="markdown report (default: docs/benchmarks.md; none with --quick)")
+    bench.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    bench.add_argument("--suite", default="all",
+                       choices=["all", "quality", "speed", "learned-speed", "training"],
+                       help="quality (PSNR/SSIM/resolution per set), speed (seconds, memory), "
+                       "learned-speed (the shipped networks), training (steps per second of "
+                       "each recipe) or all (default); each rewrites only its own section of "
+                       "the report")
+    bench.add_argument("--real-image", metavar="TIF",
+                       help="stardist's img2d.tif: adds a set made from a real micrograph")
+    bench.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, cancel) -> int:
+    from ..benchmarks import SUITES, run_benchmarks
+
+    suites = SUITES if args.suite == "all" else (args.suite,)
+    return run_benchmarks(quick=args.quick, output=args.output, device=args.device,
+                          command=args.command_line, suites=suites, real_image=args.real_image)

@@ -1,0 +1,38 @@
+"""``napari-inverse bench``: the quick suites write their sections of a markdown report."""
+import re
+
+from napari_inverse.cli import main
+from napari_inverse.training import RECIPES
+
+
+def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
+    report = tmp_path / "b.md"
+    assert main(["bench", "--quick", "--output", str(report)]) == 0
+    text = report.read_text()
+    assert "| case |" in text and "|---|" in text and "RL (30 it.) 128×128" in text
+    assert "peak RSS" in capsys.readouterr().out
+    quality = text.split("<!-- section: quality -->")[1].split("<!-- end: quality -->")[0]
+    rows = [line for line in quality.splitlines() if line.startswith("| deconvolution/")]
+    assert len(rows) == 12  # two sets × (input, Wiener, RL, m-rBCR, s-rBCR, CARE)
+    assert all("iterations" in row for row in rows if "Richardson" in row)
+    assert sum("(mrbcr-widefield)" in row and "236,630" in row for row in rows) == 2
+    learned = text.split("<!-- section: learned-speed -->")[1]
+    assert "m-rBCR 128×128" in learned and "CARE 128×128" in learned
+    assert re.search(r"\| cpu \(\d+\), (bfloat16|float32) \|", learned)  # the format it ran in
+    assert "against CARE's" in learned and "target: not slower" in learned
+    assert "| seconds, model kept (runs) |" in learned  # a later call: the network built once
+    assert "128×128, first call:" in learned and "128×128, model kept:" in learned
+    training = text.split("<!-- section: training -->")[1].split("<!-- end: training -->")[0]
+    assert "## Training throughput (quick smoke test" in training
+    rows = {line.split("|")[1].strip(): line.split("|") for line in training.splitlines()
+            if line.startswith("| ") and not line.startswith("| recipe |")}
+    assert set(rows) == set(RECIPES)
+    assert all(float(row[6]) > 0 and "MiB" in row[8] for row in rows.values())
+
+
+def test_each_suite_rewrites_only_its_own_section(tmp_path):
+    report = tmp_path / "b.md"
+    report.write_text("# Benchmarks\n\n<!-- section: speed -->\nold speed\n<!-- end: speed -->\n")
+    assert main(["bench", "--quick", "--suite", "quality", "--output", str(report)]) == 0
+    text = report.read_text()
+    assert "old speed" in text and text.count("<!-- section: quality -->") == 1
