@@ -77,7 +77,7 @@ def test_a_gpu_out_of_memory_is_one_line_with_the_fix(blurred, monkeypatch, erro
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     monkeypatch.setattr("napari_inverse.methods.deconvolve", exhausted)
-    assert main(["deconvolve", str(blurred[0]), *OPTICS]) == 1
+    assert main(["deconvolve", str(blurred[0]), *OPTICS]) == 2
     line = error_line()
     assert "out of memory" in line and "--device cpu" in line
 
@@ -100,3 +100,18 @@ def test_a_bug_keeps_its_traceback(blurred, monkeypatch):
     monkeypatch.setattr("napari_inverse.methods.deconvolve", broken)
     with pytest.raises(AttributeError):
         main(["deconvolve", str(blurred[0]), *OPTICS])
+
+
+def test_a_command_tunes_the_allocator_for_its_run_only(blurred, monkeypatch):
+    from napari_inverse.engine import InvalidInput, memory
+
+    seen = []
+
+    def verb(*args, **kwargs):
+        seen.append(memory._tuning_allowed)
+        raise InvalidInput("stop here")
+
+    monkeypatch.setattr(memory, "_tuning_allowed", False)
+    monkeypatch.setattr("napari_inverse.methods.deconvolve", verb)
+    assert main(["deconvolve", str(blurred[0]), *OPTICS]) == 2
+    assert seen == [True] and memory._tuning_allowed is False

@@ -69,10 +69,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from ..engine import CancelToken
+    from ..engine.memory import allow_allocator_tuning
 
     cancel = CancelToken()
-    with _interrupt_cancels(cancel):
-        return args.run(args, cancel)
+    tuned_before = allow_allocator_tuning()  # a command is a batch job: see engine.memory
+    try:
+        with _interrupt_cancels(cancel):
+            return args.run(args, cancel)
+    finally:
+        allow_allocator_tuning(tuned_before)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,6 @@ from typing import Iterator, Optional, Sequence, TextIO
 
 PROG = "napari-inverse"
 EXIT_BAD_INPUT = 2
-EXIT_FAILED = 1
 EXIT_CANCELLED = 130
 # Arguments that name files a command reads, for messages about a file that cannot be decoded.
 FILE_ARGUMENTS = ("input", "target", "psf", "real_image")
@@ -71,7 +70,7 @@ def error_message(error: Exception, files: Sequence[str]) -> Optional[tuple[str,
     if isinstance(error, OSError):
         return os_error_message(error), EXIT_BAD_INPUT
     if _out_of_memory(error):
-        return _MEMORY_HINT, EXIT_FAILED
+        return _MEMORY_HINT, EXIT_BAD_INPUT
     return None
 
 

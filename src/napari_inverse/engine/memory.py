@@ -45,14 +45,16 @@ def _glibc() -> Optional[ctypes.CDLL]:
 _LIBC = _glibc()
 
 
-def allow_allocator_tuning(allowed: bool = True) -> None:
-    """Let this process's jobs tune glibc's allocator (batch use: the CLI, scripts, benchmarks).
+def allow_allocator_tuning(allowed: bool = True) -> bool:
+    """Let this process's jobs tune glibc's allocator (batch use: the CLI, scripts, benchmarks);
+    returns the previous choice.
 
     Jobs are then faster on a CPU, but glibc's dynamic mmap threshold stays off for good; a
     process that hosts other software (napari) leaves this off.
     """
     global _tuning_allowed
-    _tuning_allowed = allowed
+    previous, _tuning_allowed = _tuning_allowed, allowed
+    return previous
 
 
 @contextmanager
