@@ -2,6 +2,7 @@
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from napari_inverse.benchmarks.datasets import (VALIDATION_SEED_OFFSET, BenchmarkSet,
                                                 deconvolution_sets)
@@ -19,6 +20,7 @@ def test_sets_are_fixed_and_validation_is_disjoint():
         range(SMALL.seed, SMALL.seed + SMALL.n_images))
 
 
+@pytest.mark.slow
 def test_richardson_lucy_beats_the_raw_input_and_reports_its_chosen_iterations():
     raw, _, rl = (evaluate(m, SMALL, measure_resolution=False) for m in CLASSICAL_METHODS)
     assert rl.parameters["iterations"] in (1, 2, 3, 5, 10, 20, 30, 50, 80)
@@ -42,6 +44,7 @@ def test_oversampled_sets_have_pixels_the_shipped_models_do_not_take():
                                            optics["wavelength_nm"])
 
 
+@pytest.mark.slow
 def test_learned_models_choose_resampling_on_validation_and_keep_the_plain_call_in_range():
     mrbcr = next(m for m in learned_methods() if m.model == "mrbcr-widefield")
     assert mrbcr.candidates == ({}, {"resample": True})

@@ -1,10 +1,13 @@
 """``napari-inverse bench``: the quick suites write their sections of a markdown report."""
 import re
 
+import pytest
+
 from napari_inverse.cli import main
 from napari_inverse.training import RECIPES
 
 
+@pytest.mark.slow
 def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     report = tmp_path / "b.md"
     assert main(["bench", "--quick", "--output", str(report)]) == 0
@@ -30,6 +33,7 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     assert all(float(row[6]) > 0 and "MiB" in row[8] for row in rows.values())
 
 
+@pytest.mark.slow
 def test_each_suite_rewrites_only_its_own_section(tmp_path):
     report = tmp_path / "b.md"
     report.write_text("# Benchmarks\n\n<!-- section: speed -->\nold speed\n<!-- end: speed -->\n")

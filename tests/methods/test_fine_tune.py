@@ -50,6 +50,7 @@ def _denoised(result, noisy):
     return apply_model(result.model, noisy)[0]
 
 
+@pytest.mark.slow
 def test_n2v_from_scratch_denoises_without_seeing_a_clean_image(noisy_actin):
     noisy, clean = noisy_actin
     result = fine_tune(noisy, start=None, patch=32, batch_size=16, steps=100, device="cpu")

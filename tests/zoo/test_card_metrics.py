@@ -8,6 +8,7 @@ from napari_inverse.benchmarks.quality import evaluate, learned_methods
 from napari_inverse.zoo import find_model
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", learned_methods(), ids=lambda m: m.name)
 def test_reloaded_model_reproduces_its_card(method):
     stated = find_model(method.model).card.metrics["benchmark_psnr_db"]
