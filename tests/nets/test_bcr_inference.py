@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from napari_inverse.nets import MRBCR, SRBCR
-from napari_inverse.nets.bcr_inference import (ComposedMRBCR, ComposedSRBCR, _add_to_slice,
-                                               _copy_of_slice, _pixels, _write_rows)
+from napari_inverse.nets.bcr_inference import (ComposedMRBCR, ComposedSRBCR, _add_rows,
+                                               _add_to_slice, _copy_of_slice, _pixels)
 from napari_inverse.zoo import forget_shared_models, load_model, load_model_for_inference
 
 CASES = [(MRBCR, ComposedMRBCR, lambda out: out[0]), (SRBCR, ComposedSRBCR, lambda out: out)]
@@ -175,7 +175,7 @@ def test_residual_added_to_every_channel_is_exact(dtype):
     features = torch.randn(2, 48, 9, 7, dtype=dtype).contiguous(memory_format=nhwc)
     residual = torch.randn(2, 1, 9, 7, dtype=dtype).contiguous(memory_format=nhwc)
     expected = features + residual
-    _write_rows(_pixels(features), _pixels(residual), accumulate=True)
+    _add_rows(_pixels(features), _pixels(residual))
     assert torch.equal(features, expected)
 
 

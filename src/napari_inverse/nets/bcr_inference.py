@@ -71,7 +71,7 @@ class ComposedMRBCR:
         del xi4  # each scale's features are freed once used: less memory to page in per call
         xi0 = self.inverses[0](self._fusion_b(y0, xi2))
         del xi2
-        _write_rows(_pixels(xi0), _pixels(y0), accumulate=True)  # the input residual, every channel
+        _add_rows(_pixels(xi0), _pixels(y0))  # the input residual, to every channel
         return crop_to(self.output(xi0), size)
 
     def _forward_model(self, x0: torch.Tensor, x2: torch.Tensor,
@@ -345,42 +345,60 @@ def _fusion_mixed(mix: _Dense, y: torch.Tensor, coarse: torch.Tensor) -> torch.T
 def _copy_of_slice(piece: torch.Tensor) -> torch.Tensor:
     """A channels-last copy of `piece`, a channel slice of a channels-last map."""
     out = _empty(piece, piece.shape[1])
-    _write_rows(_pixels(out), _pixels(piece))
+    _copy_rows(_pixels(out), _pixels(piece))
     return out
 
 
 def _relu_of_slice(piece: torch.Tensor) -> torch.Tensor:
     """`relu(piece)` as a new channels-last map, `piece` a channel slice of one: in float32 in
-    one pass; in bfloat16 copied as `_write_rows` does, then rectified in place."""
-    if piece.dtype != torch.bfloat16:
+    one pass; in bfloat16 copied as `_copy_rows` does, then rectified in place."""
+    if not _through_blas(piece):
         return torch.clamp_min(piece, 0, out=_empty(piece, piece.shape[1]))
     return _copy_of_slice(piece).relu_()
 
 
 def _add_to_slice(target: torch.Tensor, values: torch.Tensor) -> None:
     """`target += values` for a channel slice `target` of a channels-last map."""
-    _write_rows(_pixels(target), _pixels(values), accumulate=True)
+    _add_rows(_pixels(target), _pixels(values))
 
 
-def _write_rows(target: torch.Tensor, values: torch.Tensor, accumulate: bool = False) -> None:
-    """`target = values` (or `+=`) for (pixels, channels) matrices whose rows may be strided;
-    a one-column `values` is broadcast over every column of `target`, as `add_` would.
+def _copy_rows(target: torch.Tensor, values: torch.Tensor) -> None:
+    """`target[:] = values` for (pixels, channels) matrices whose rows may be strided.
 
-    In bfloat16 this is a product with the identity (with a row of ones for one column), which
-    BLAS reads and writes through the row stride, rounded once as the sum is: the elementwise
-    kernels walk a slice's short rows of channels one element at a time, converting each.
-    With it m-rBCR's 768² tile took 0.42-0.44 s instead of 0.47-0.50 s (2-core Zen 5, memory
-    reused as in the verbs), and its residual's broadcast over 48 channels 2.5 ms instead of
-    11.7. In float32 the elementwise kernels are the faster (4 of 64 channels at 768²: 2.2 ms
-    against 3.9; the broadcast 1.7 ms), so they stay.
+    In bfloat16 as the product with the identity (`_through_blas`), `target` unread.
     """
-    if values.dtype != torch.bfloat16:
-        target.add_(values) if accumulate else target.copy_(values)
+    if _through_blas(values):
+        target.addmm_(values, torch.eye(values.shape[1], dtype=values.dtype,
+                                        device=values.device), beta=0)
+    else:
+        target.copy_(values)
+
+
+def _add_rows(target: torch.Tensor, values: torch.Tensor) -> None:
+    """`target += values` for (pixels, channels) matrices whose rows may be strided; a
+    one-column `values` is added to every column, as `add_` broadcasts it.
+
+    In bfloat16 as a product (`_through_blas`) with the identity, or with a row of ones to
+    spread one column over all.
+    """
+    if not _through_blas(values):
+        target.add_(values)
         return
     like = {"dtype": values.dtype, "device": values.device}
     spread = (torch.ones((1, target.shape[1]), **like) if values.shape[1] == 1
               else torch.eye(values.shape[1], **like))
-    target.addmm_(values, spread, beta=1 if accumulate else 0)  # beta 0: target unread
+    target.addmm_(values, spread)
+
+
+def _through_blas(values: torch.Tensor) -> bool:
+    """Whether copies and sums of `values`' strided rows run as matrix products: in bfloat16.
+
+    BLAS reads and writes through the row stride and rounds once, as the elementwise sum does,
+    so the numbers are the same bit for bit; the elementwise kernels walk a slice's short rows
+    one element at a time, converting each, which in bfloat16 is the slower (in float32 the
+    faster) of the two.
+    """
+    return values.dtype == torch.bfloat16
 
 
 def _block_output(squeezes: torch.Tensor, r: torch.Tensor, n_blocks: int,
@@ -391,6 +409,6 @@ def _block_output(squeezes: torch.Tensor, r: torch.Tensor, n_blocks: int,
     out = _empty(r, n_blocks * growth + r.shape[1])
     for b in range(n_blocks):
         first = growth * (n_blocks - 1 - b)
-        _write_rows(_pixels(out[:, first:first + growth]), squeezes[:, growth * b:growth * (b + 1)])
-    _write_rows(_pixels(out[:, n_blocks * growth:]), _pixels(r))
+        _copy_rows(_pixels(out[:, first:first + growth]), squeezes[:, growth * b:growth * (b + 1)])
+    _copy_rows(_pixels(out[:, n_blocks * growth:]), _pixels(r))
     return out
