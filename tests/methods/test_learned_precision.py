@@ -44,9 +44,11 @@ def test_the_shared_network_stays_float32_beside_its_bfloat16_copy(blurred):
     deconvolve(pair.input, "mrbcr", optics=optics, precision="bfloat16")
     model = load_model_for_inference("mrbcr-widefield", "cpu")
     assert {p.dtype for p in model.net.parameters()} == {torch.float32}
-    copy = model._network_in(torch.bfloat16)
-    assert {p.dtype for p in copy.parameters()} == {torch.bfloat16}
-    assert copy is load_model_for_inference("mrbcr-widefield", "cpu")._network_in(torch.bfloat16)
+    in_bfloat16 = model._predictor_in(torch.bfloat16)  # runs a bfloat16 copy, kept and shared
+    restored, _ = in_bfloat16(torch.rand(1, 1, 16, 16, dtype=torch.bfloat16))
+    assert restored.dtype == torch.bfloat16
+    shared = load_model_for_inference("mrbcr-widefield", "cpu")
+    assert shared._predictor_in(torch.bfloat16) is in_bfloat16
 
 
 @pytest.mark.parametrize("method", ["care", "n2v"])

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from napari_inverse.nets import MRBCR, SRBCR, mrbcr_loss
 from napari_inverse.nets.bcr_blocks import SingleChannelOutput
+from napari_inverse.nets.bcr_inference import ComposedMRBCR
 from napari_inverse.zoo.families import parameter_count
 
 
@@ -34,10 +35,10 @@ def test_mrbcr_outputs_match_the_strided_scales_of_an_odd_sized_input():
     assert z4.shape == x[..., ::4, ::4].shape == (1, 1, 33, 25)
 
 
-def test_predict_returns_the_full_resolution_output():
+def test_composed_inference_returns_the_full_resolution_output():
     model, x = MRBCR(), torch.rand(2, 1, 20, 24)
-    with torch.no_grad():  # the fast evaluator (tests/nets/test_bcr_inference.py): same values
-        torch.testing.assert_close(model.predict(x), model(x)[0], rtol=1e-5, atol=1e-8)
+    with torch.no_grad():  # more cases in tests/nets/test_bcr_inference.py
+        torch.testing.assert_close(ComposedMRBCR(model)(x), model(x)[0], rtol=1e-5, atol=1e-8)
 
 
 def test_srbcr_keeps_any_size():

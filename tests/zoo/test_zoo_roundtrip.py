@@ -34,9 +34,9 @@ def test_saved_model_loads_with_identical_outputs(family_name, image):
     assert not loaded.net.training
     family = FAMILIES[family_name]
     with torch.no_grad():
-        expected = family.predict(net.eval(), image)
+        expected = family.predictor(net.eval())(image)
         got = loaded.predict(image)
-        untrained = family.predict(build_network(family_name, card.architecture).eval(), image)
+        untrained = family.predictor(build_network(family_name, card.architecture).eval())(image)
     saved = net.state_dict()
     assert all(torch.equal(v, saved[k]) for k, v in loaded.net.state_dict().items())
     # loading lays 2-D networks out channels-last (faster kernels): same maths, other rounding

@@ -2,7 +2,9 @@
 back when the job ends."""
 from __future__ import annotations
 
+import contextlib
 import traceback
+from collections.abc import Iterator
 
 import torch
 
@@ -63,33 +65,30 @@ def available_devices() -> list[str]:
     return names
 
 
-class device_job:  # noqa: N801 — used like a function: ``with device_job(device):``
-    """The block's device memory goes back when it ends, also when it fails or is cancelled.
+@contextlib.contextmanager
+def device_job(device: torch.device) -> Iterator[None]:
+    """Run the block, then give ``device``'s cached memory back, also when it fails or is cancelled.
 
     Why: an exception's traceback keeps alive every frame it passed through, their locals hold
     device tensors (a tile, an OTF), and each frame its function, whose closure may hold the
-    network; the napari dock keeps the exception to report it. A cancel is expected and its inner
-    frames tell nothing, so they are dropped; an error keeps them for its report (code and line
-    numbers) with their locals cleared. Measured on an H200 with the exception kept: a cancelled
-    m-rBCR or CARE job held its network's weights (1.0 and 3.7 MB) until the frames were dropped.
+    network; the napari dock keeps the exception to report it. On an accelerator a cancel's
+    inner frames, which tell nothing, are dropped; an error keeps them for its report (code and
+    line numbers) with their locals cleared.
     """
-
-    def __init__(self, device: torch.device) -> None:
-        self.device = device
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, error, trace) -> bool:
-        try:
-            if trace is not None and self.device.type != "cpu":
-                if isinstance(error, Cancelled):
-                    trace.tb_next = None  # only the frame of the ``with`` stays
-                else:
-                    traceback.clear_frames(trace)
-        finally:
-            release_device_memory(self.device)
-        return False
+    try:
+        yield
+    except Cancelled as cancel:
+        if device.type != "cpu":
+            # the traceback starts at this generator's frame, then the ``with`` statement's:
+            # only those stay
+            cancel.__traceback__.tb_next.tb_next = None
+        raise
+    except BaseException as error:
+        if device.type != "cpu":
+            traceback.clear_frames(error.__traceback__)
+        raise
+    finally:
+        release_device_memory(device)
 
 
 def release_device_memory(device: torch.device) -> None:

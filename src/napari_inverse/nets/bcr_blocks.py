@@ -36,25 +36,34 @@ ROW_BLOCK = 16
 
 def row_split_conv(weight: torch.Tensor, bias: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """A k x k same-size convolution to one channel (`weight` (1, C, k, k), `bias` (1,)) as a
-    1 x k convolution per kernel row, shifted, summed.
+    1 x k convolution per kernel row, shifted and summed (`row_kernels`, `sum_row_responses`).
 
-    Why: a convolution to a single output channel is the worst case for oneDNN, which vectorises
-    over output channels; m-rBCR's 48 -> 1 9x9 output ran at 2.4 GFLOP/s on a 2-core Zen 3 and
-    took 12 % of a training step. As nine 1 x 9 rows it is one ordinary 48 -> 16 convolution
-    (43 instead of 220 ms at 512² on one core). Row j of the kernel sees input row y + j - k//2,
-    so output row y sums row j's response at row y + j - k//2 (zero beyond the image, the padding
-    the k x k convolution uses). The rows' responses are summed straight from the channels-last
-    map the convolution writes: padding it or making it NCHW first cost more than the
-    convolution on a 2-core Zen 5 (29 ms against 16 ms for 3 rows at 768²; the sums take 2 ms).
-    Every step is differentiable, so CPU training uses it too.
+    Why: a convolution to a single output channel is oneDNN's worst case (it vectorises over
+    output channels); as k rows it is one ordinary C -> k convolution. Every step is
+    differentiable, so CPU training uses it too.
     """
     k = weight.shape[-1]
-    half, height = k // 2, x.shape[-2]
-    rows = weight[0].transpose(0, 1).unsqueeze(2)  # (k, C, 1, k): kernel row j -> channel j
-    # oneDNN vectorises output channels in blocks of 8 (16 with AVX-512): 9 outputs cost more
-    # than 16, so the rows are padded with zero kernels (measured 73 -> 43 ms at 512², 48 ch)
-    rows = F.pad(rows, (0, 0, 0, 0, 0, 0, 0, -k % ROW_BLOCK))
-    per_row = F.conv2d(x, rows, padding=(0, half))
+    return sum_row_responses(F.conv2d(x, row_kernels(weight), padding=(0, k // 2)), k, bias)
+
+
+def row_kernels(weight: torch.Tensor) -> torch.Tensor:
+    """The rows of a (1, C, k, k) kernel as k (1, k) kernels, output channel j = kernel row j,
+    padded with zero kernels to a multiple of `ROW_BLOCK` (oneDNN vectorises output channels
+    in blocks: 9 outputs cost more than 16)."""
+    k = weight.shape[-1]
+    rows = weight[0].transpose(0, 1).unsqueeze(2)  # (k, C, 1, k)
+    return F.pad(rows, (0, 0, 0, 0, 0, 0, 0, -k % ROW_BLOCK))
+
+
+def sum_row_responses(per_row: torch.Tensor, k: int, bias: torch.Tensor) -> torch.Tensor:
+    """The k x k convolution's output from its rows' responses `per_row` (channel j: row j).
+
+    Row j of the kernel sees input row y + j - k//2, so output row y sums row j's response at
+    row y + j - k//2 (zero beyond the image, the k x k convolution's padding). The sums read
+    the channels-last map the convolution writes in place: padding it or making it NCHW first
+    cost more than the convolution.
+    """
+    half, height = k // 2, per_row.shape[-2]
     out = per_row[:, half:half + 1].clone()  # the centre row sees the output's own row
     for j in range(k):
         shift = j - half
@@ -83,6 +92,26 @@ class SingleChannelOutput(nn.Conv2d):
         return super().forward(x)
 
 
+def _layers_of_kinds(layers: nn.Sequential, kinds: tuple[type, ...]) -> list[nn.Module]:
+    """The layers of `layers`, checked to be exactly of `kinds`, in order.
+
+    The accessors below name the layers that `bcr_inference` composes into its own operations;
+    a block built differently must fail there, not make the inference path silently compute
+    another function.
+    """
+    found = tuple(type(layer) for layer in layers)
+    if found != kinds:
+        names = ", ".join(kind.__name__ for kind in found)
+        raise TypeError(f"expected layers {', '.join(k.__name__ for k in kinds)}; got {names}: "
+                        "update the accessor and nets/bcr_inference.py with the block")
+    return list(layers)
+
+
+def _convs_each_followed_by_relu(layers: nn.Sequential) -> list[nn.Conv2d]:
+    """The convolutions of `layers`, which must alternate convolution and ReLU."""
+    return _layers_of_kinds(layers, (nn.Conv2d, nn.ReLU) * (len(layers) // 2))[::2]
+
+
 class PixelMLP(nn.Sequential):
     """`depth` per-pixel dense layers with ReLU (Keras `Dense` on the channel axis): BCR's core."""
 
@@ -91,6 +120,11 @@ class PixelMLP(nn.Sequential):
         for i in range(depth):
             layers += [nn.Conv2d(in_channels if i == 0 else width, width, 1), nn.ReLU()]
         super().__init__(*layers)
+
+    @property
+    def dense_layers(self) -> list[nn.Conv2d]:
+        """The 1x1 convolutions, in order; each is followed by a ReLU."""
+        return _convs_each_followed_by_relu(self)
 
 
 class Fusion(nn.Module):
@@ -129,6 +163,14 @@ class ResidualDenseBlock(nn.Module):
         self.squeeze = nn.Conv2d(in_channels + depth * growth, growth, 1)
         self.out_channels = in_channels + growth
 
+    @property
+    def step_convs(self) -> list[tuple[nn.Conv2d, nn.Conv2d]]:
+        """Each step's (3x3 convolution of the running tensor, followed by a ReLU; linear 3x3
+        convolution to the step's `growth` new channels)."""
+        kinds = (nn.Conv2d, nn.ReLU, nn.Conv2d)
+        return [(first, second) for first, _, second in
+                (_layers_of_kinds(step, kinds) for step in self.steps)]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         running = x
         for step in self.steps:
@@ -162,6 +204,11 @@ class InverseProcess(nn.Module):
         blocks = [ResidualDenseBlock(width + i * growth, growth) for i in range(n_blocks)]
         self.blocks = nn.Sequential(*blocks)
         self.out_channels = blocks[-1].out_channels
+
+    @property
+    def row_convs(self) -> list[nn.Conv2d]:
+        """The row-wise (1, k) convolutions, in order; each is followed by a ReLU."""
+        return _convs_each_followed_by_relu(self.rows)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.blocks(self.rows(x))

@@ -11,7 +11,6 @@ from torch import nn
 
 from .bcr_blocks import (SCALES, Fusion, InverseProcess, PixelMLP, SingleChannelOutput, resize,
                          subsample_scales)
-from .bcr_inference import mrbcr_restore, srbcr_restore
 from .keras_init import keras_init_
 from .padding import crop_to, pad_to_multiple
 
@@ -21,7 +20,8 @@ OUTPUT_KERNEL = 9
 """Side of the last convolution that maps the inverse path to one channel (w2)."""
 
 
-def _check_image_batch(x: torch.Tensor, name: str) -> None:
+def check_image_batch(x: torch.Tensor, name: str) -> None:
+    """Refuse anything but an (N, 1, H, W) tensor, saying how to make one."""
     if x.ndim != 4 or x.shape[1] != 1:
         raise ValueError(
             f"{name} expects a (batch, 1, height, width) tensor, got shape {tuple(x.shape)}; "
@@ -42,8 +42,9 @@ class MRBCR(nn.Module):
 
     `forward(x)` returns `(z0, z2, z4)`, the restored image at full resolution and at the
     `[::2, ::2]` and `[::4, ::4]` subsamplings of the input; training needs all three
-    (`nets.losses.mrbcr_loss`), inference only `predict(x)`. Any height and width are accepted:
-    the input is mirror-padded to a multiple of 4 and each output cropped back.
+    (`nets.losses.mrbcr_loss`), inference only the first (`bcr_inference.ComposedMRBCR`).
+    Any height and width are accepted: the input is mirror-padded to a multiple of 4 and each
+    output cropped back.
     """
 
     training_layouts = BCR_TRAINING_LAYOUTS
@@ -66,7 +67,7 @@ class MRBCR(nn.Module):
         keras_init_(self)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        _check_image_batch(x, "MRBCR")
+        check_image_batch(x, "MRBCR")
         targets = [tuple(s.shape[-2:]) for s in subsample_scales(x)]
         inputs = subsample_scales(pad_to_multiple(x, SCALES[-1], 2))
         full, half = inputs[0].shape[-2:], inputs[1].shape[-2:]
@@ -88,15 +89,6 @@ class MRBCR(nn.Module):
         z0, z2, z4 = (crop_to(z, size) for z, size in zip(zs, targets))
         return z0, z2, z4
 
-    def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """The full-resolution restoration only (the coarser outputs serve training).
-
-        Without gradients it runs the same function through `bcr_inference`, which skips the
-        coarse outputs and most of the memory traffic (see there for why and how much).
-        """
-        _check_image_batch(x, "MRBCR")
-        return self(x)[0] if torch.is_grad_enabled() else mrbcr_restore(self, x)
-
 
 class SRBCR(nn.Module):
     """Single-resolution residual BCR network (s-rBCR), the one-scale baseline of the paper.
@@ -116,10 +108,5 @@ class SRBCR(nn.Module):
         keras_init_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _check_image_batch(x, "SRBCR")
+        check_image_batch(x, "SRBCR")
         return self.output(self.inverse(self.lift(self.encoder(x))))
-
-    def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """Same as `forward`, through `bcr_inference` when no gradients are needed."""
-        _check_image_batch(x, "SRBCR")
-        return self(x) if torch.is_grad_enabled() else srbcr_restore(self, x)

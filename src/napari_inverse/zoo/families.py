@@ -1,8 +1,10 @@
 """Network families the zoo can rebuild from a card: how to build one and how it predicts.
 
 A card names its family and the builder's keyword arguments, so weights load into exactly the
-network they were trained in. ``predict`` hides each family's output convention (m-rBCR returns
-three scales, a probabilistic CARE a location and a scale) behind one ``(loc, scale | None)``.
+network they were trained in. A family's ``predictor`` turns a loaded network into the function
+inference calls, hiding its output convention (m-rBCR returns three scales, a probabilistic CARE
+a location and a scale) behind one ``(loc, scale | None)``: the BCR families name their composed
+inference path (`nets.bcr_inference`), the U-Nets run ``forward``.
 """
 from __future__ import annotations
 
@@ -13,6 +15,34 @@ import torch
 from torch import nn
 
 from ..nets import MRBCR, SRBCR, UNet
+from ..nets.bcr_inference import ComposedMRBCR, ComposedSRBCR
+
+Predictor = Callable[[torch.Tensor], tuple[torch.Tensor, Optional[torch.Tensor]]]
+"""(restored, per-pixel scale or None) for a normalised (batch, 1, …) tensor."""
+
+
+def forward_predictor(net: nn.Module) -> Predictor:
+    """The network's own ``forward``: its output, or a probabilistic U-Net's (loc, scale)."""
+
+    def predict(x: torch.Tensor) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+        output = net(x)
+        if isinstance(output, tuple):
+            return output[0], output[1]
+        return output, None
+
+    return predict
+
+
+def composed_predictor(composed: Callable[[nn.Module], Callable[[torch.Tensor], torch.Tensor]]
+                       ) -> Callable[[nn.Module], Predictor]:
+    """A predictor that composes the network's weights once (``composed(net)``), then runs
+    that on every call: the BCR networks' full-resolution output, without gradients."""
+
+    def predictor(net: nn.Module) -> Predictor:
+        restore = composed(net)
+        return lambda x: (restore(x), None)
+
+    return predictor
 
 
 @dataclass(frozen=True)
@@ -21,21 +51,15 @@ class Family:
     title: str
     build: Callable[..., nn.Module]
     multiple: int  # input sizes the network pads to internally (any size is accepted)
-
-    def predict(self, net: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
-        """(restored, per-pixel scale or None) for a normalised (batch, 1, …) tensor."""
-        predict = getattr(net, "predict", None)
-        if predict is not None:  # the BCR networks: their full-resolution output, fast
-            return predict(x), None
-        output = net(x)
-        if isinstance(output, tuple):
-            return output[0], output[1]
-        return output, None
+    predictor: Callable[[nn.Module], Predictor] = forward_predictor
+    """Made once per loaded network and number format (`zoo.LoadedModel`), called per tile."""
 
 
 FAMILIES: dict[str, Family] = {
-    "mrbcr": Family("mrbcr", "m-rBCR", lambda **kw: MRBCR(**kw), 4),
-    "srbcr": Family("srbcr", "s-rBCR", lambda **kw: SRBCR(**kw), 4),
+    "mrbcr": Family("mrbcr", "m-rBCR", lambda **kw: MRBCR(**kw), 4,
+                    predictor=composed_predictor(ComposedMRBCR)),
+    "srbcr": Family("srbcr", "s-rBCR", lambda **kw: SRBCR(**kw), 4,
+                    predictor=composed_predictor(ComposedSRBCR)),
     "care": Family("care", "CARE", lambda **kw: UNet(**kw), 4),
     "n2v": Family("n2v", "Noise2Void", lambda **kw: UNet(**kw), 4),
 }

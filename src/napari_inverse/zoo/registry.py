@@ -23,14 +23,14 @@ import torch
 from torch import nn
 
 from .card import CARD_SUFFIX, WEIGHTS_SUFFIX, ModelCard, check_model_name
-from .families import build_network, family, parameter_count
+from .families import Predictor, build_network, family, parameter_count
 from .remote import fetch_weights, remote_models
 from .weights import ModelFileError, load_weights, require_weight_file, save_weights
 
 SHIPPED_DIR = Path(__file__).parent / "shipped"
 MODELS_DIR_ENV = "NAPARI_INVERSE_MODELS_DIR"
 _EXTRA_FOLDERS_FILE = "folders.json"
-_conversion_lock = threading.Lock()
+_predictor_lock = threading.Lock()
 
 
 @dataclass
@@ -63,25 +63,26 @@ class LoadedModel:
             # (`apply_model`), 5.2 -> 3.4 s in float32, 2.0 -> 1.25 s in bfloat16.
             self.net = self.net.to(memory_format=torch.channels_last_3d)
 
-    # copies of `net` in other number formats, shared by the shallow copies callers get
-    _converted: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # the family's predictor per number format, shared by the shallow copies callers get
+    _predictors: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def predict(self, x: torch.Tensor, dtype: torch.dtype = torch.float32):
         """(restored, scale or None) for a normalised (batch, 1, …) tensor on ``device``.
 
-        With a ``dtype`` other than float32 (see `engine.precision`) the input and a copy of
-        the network in that format compute it, the copy made once and kept with the model
-        (m-rBCR's weights: 1 MB); the outputs are then in that format too.
+        The family's predictor (`zoo.families`: for the BCRs their weights composed for
+        inference) is made on the first call in each ``dtype`` and kept with the model, so
+        ``net`` must not change after it has predicted. A ``dtype`` other than float32 (see
+        `engine.precision`) runs a copy of the network in that format (m-rBCR's weights:
+        1 MB) on the input cast to it; the outputs are then in that format too.
         """
-        return family(self.card.family).predict(self._network_in(dtype), x.to(dtype))
+        return self._predictor_in(dtype)(x.to(dtype))
 
-    def _network_in(self, dtype: torch.dtype) -> nn.Module:
-        if dtype == torch.float32:
-            return self.net
-        with _conversion_lock:
-            if dtype not in self._converted:
-                self._converted[dtype] = copy.deepcopy(self.net).to(dtype)
-            return self._converted[dtype]
+    def _predictor_in(self, dtype: torch.dtype) -> Predictor:
+        with _predictor_lock:
+            if dtype not in self._predictors:
+                net = self.net if dtype == torch.float32 else copy.deepcopy(self.net).to(dtype)
+                self._predictors[dtype] = family(self.card.family).predictor(net)
+            return self._predictors[dtype]
 
 
 def user_models_dir() -> Path:
