@@ -1,5 +1,6 @@
 """reuse_freed_memory: big blocks come from the reusable heap inside a job, and go back after it."""
 import ctypes
+import itertools
 import os
 import resource
 import subprocess
@@ -32,10 +33,17 @@ def _mapped_bytes() -> int:
     return memory._LIBC.mallinfo2().hblkhd
 
 
+_probe_sizes = itertools.count(1 << 30, 8 << 20)
+
+
 def _is_mapped_separately() -> bool:
+    """Whether a big block gets a mapping of its own. Each probe is larger than any block freed
+    before it, so no free chunk left on the heap by earlier tests can serve it; np.empty maps
+    without touching the pages."""
+    size = next(_probe_sizes)
     before = _mapped_bytes()
-    block = np.ones(BIG // 8)
-    mapped = _mapped_bytes() - before >= BIG
+    block = np.empty(size, np.uint8)
+    mapped = _mapped_bytes() - before >= size
     del block
     return mapped
 
