@@ -133,11 +133,3 @@ def test_missing_file_and_six_dimensions(tmp_path):
     with pytest.raises(InvalidInput, match="6 dimensions"):
         read_tiff(path)
 
-
-def test_large_uncompressed_file_is_memory_mapped(tmp_path, monkeypatch, stack):
-    monkeypatch.setattr("napari_inverse.io.tiff_reader.MEMMAP_BYTES", 1)
-    path = tmp_path / "big.tif"
-    tifffile.imwrite(path, stack, imagej=True)
-    image = read_tiff(path)
-    assert isinstance(image.data, np.memmap)
-    np.testing.assert_array_equal(image.data, stack)

@@ -1,4 +1,4 @@
-"""An image file in memory: its pixels, what each axis means, and the physical pixel size."""
+"""An image file: its pixels (in memory, or lazy), what each axis means, and the pixel size."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,6 +11,7 @@ import numpy as np
 class ImageFile:
     """An image read from disk, with the calibration every verb and napari layer needs.
 
+    ``data`` is a numpy array, or a dask array read plane by plane for a large file.
     ``axes`` uses the letters T, C, Z, Y, X and S (RGB samples), one per dimension of ``data``,
     in the file's own order. ``pixel_size_nm`` holds the sampling of the spatial axes the file
     states ("X", "Y", and "Z" when known); it is empty when the file carries no calibration.
@@ -18,7 +19,7 @@ class ImageFile:
     "units", and "channel_names" when the file names its channels.
     """
 
-    data: np.ndarray
+    data: np.ndarray  # or dask.array.Array
     axes: str
     pixel_size_nm: dict[str, float] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import struct
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 import tifffile
@@ -16,9 +16,8 @@ import tifffile
 from ..engine.validation import InvalidInput
 from .image_file import ImageFile
 from .tiff_calibration import read_calibration
+from .tiff_pixels import series_pixels
 
-# Larger uncompressed images are memory-mapped rather than read, so napari opens them at once.
-MEMMAP_BYTES = 512 * 2**20
 _OUR_AXES = "TCZYXS"
 # Axes tifffile reports that we have no letter for (Q other, I image sequence, E lambda, …) are
 # named with the free letters in ImageJ's order, so a plain stack of planes becomes "TYX".
@@ -26,12 +25,13 @@ _FREE_LETTERS = "TZC"
 _SAVE_HINT = "save it as TIFF or OME-TIFF (Fiji: File > Save As > Tiff...) and try again"
 
 
-def read_tiff(path) -> ImageFile:
+def read_tiff(path, lazy: Optional[bool] = None) -> ImageFile:
     """Read the first image series of the TIFF at ``path``.
 
     Axes keep the file's order, with tifffile's letters mapped onto TCZYXS: singleton axes
     without a meaning are dropped, other unnamed axes take the first free letter of T, Z, C,
-    and planar RGB samples ("SYX") become channels.
+    and planar RGB samples ("SYX") become channels. A series above ``tiff_pixels.LAZY_BYTES``
+    (or any, with ``lazy=True``) comes as a dask array read plane by plane when computed.
     """
     path = Path(path)
     if not path.exists():
@@ -44,10 +44,7 @@ def read_tiff(path) -> ImageFile:
             _check_complete(tif, series, path)
             axes, shape = _map_axes(series.axes, series.shape, path)
             pixel_size_nm, metadata = read_calibration(tif, axes)
-            if series.dataoffset is not None and series.nbytes > MEMMAP_BYTES:
-                data = tifffile.memmap(path, series=0, mode="r")
-            else:
-                data = series.asarray()
+            data = series_pixels(tif, series, lazy)
             metadata.update(
                 source=str(path),
                 original_axes=series.axes,
