@@ -1,13 +1,10 @@
 """The number format a trained network infers in: bfloat16 where the CPU computes it natively.
 
 Why: on a CPU with AVX512-BF16 (or AMX) oneDNN runs bfloat16 convolutions and products with
-fp32 accumulation at up to twice the float32 rate and moves half the bytes. Measured on a 2-core
-Zen 5 (`napari-inverse bench --suite learned-speed`, 2048², shipped models): m-rBCR 6.35 ->
-4.04 s, CARE 5.55 -> 2.93 s, s-rBCR 4.0 -> 2.6 s; a 3-D CARE U-Net on 32×256² 3.4 -> 1.25 s.
-The benchmark test images lose at most 0.031 dB of PSNR (every class, all three models:
-`scripts/bfloat16_accuracy.py`), far below any model's own error. Elsewhere
-bfloat16 is emulated and slower, so "auto" keeps float32; on a GPU "auto" keeps float32 too
-(bfloat16 inference there was never measured by this project). ``"float32"`` gives the same
+fp32 accumulation at up to twice the float32 rate and moves half the bytes, at a PSNR cost far
+below any model's own error (speed and accuracy in ``docs/benchmarks.md``). Elsewhere bfloat16
+is emulated and slower, so "auto" keeps float32; on a GPU "auto" keeps float32 too (bfloat16
+inference there was never measured by this project). ``"float32"`` gives the same
 numbers on every CPU, to float rounding. The names are torch's dtype names; torch (and numpy)
 load only when a dtype is asked for, so the command line's choices cost no import.
 """

@@ -55,12 +55,11 @@ class LoadedModel:
 
     def __post_init__(self) -> None:
         if self.card.architecture.get("ndim", 2) == 2:
-            # oneDNN and cuDNN run these small-channel convolutions fastest on NHWC tensors:
-            # m-rBCR 1.7× faster, CARE 1.3× on a 2-core CPU, same numbers to float rounding.
+            # oneDNN and cuDNN run these small-channel convolutions fastest on NHWC tensors
+            # (same numbers to float rounding; docs/architecture.md, learned inference).
             self.net = self.net.to(memory_format=torch.channels_last)
         elif self.device.type == "cpu":  # on a GPU NDHWC was never measured
-            # oneDNN likewise in 3-D: a default CARE U-Net on 32×256² voxels, 2-core Zen 5
-            # (`apply_model`), 5.2 -> 3.4 s in float32, 2.0 -> 1.25 s in bfloat16.
+            # oneDNN likewise in 3-D (a default CARE U-Net about 1.5× faster)
             self.net = self.net.to(memory_format=torch.channels_last_3d)
 
     # the family's predictor per number format, shared by the shallow copies callers get
@@ -172,8 +171,8 @@ def load_model_for_inference(name_or_path: str | Path,
                              device: torch.device | str = "cpu") -> LoadedModel:
     """`load_model`, except that on a CPU one network per model file serves every call.
 
-    Why: building m-rBCR's 148 small modules costs about 100 ms of Python on every load, 10 %
-    of a 512² deconvolution on a 2-core CPU (CARE's 20 modules: 6 ms). The shared network is
+    Why: building m-rBCR's 148 small modules costs about 100 ms of Python on every load, a
+    tenth of a 512² deconvolution on a small CPU. The shared network is
     never trained (`fine_tune` calls `load_model` for its own copy) and only read by inference,
     so concurrent jobs can share it; each call gets its own copy of the card. A file saved
     again (size, mtime or card changed) replaces it, loaded and checked afresh. On a GPU nothing
