@@ -22,7 +22,7 @@ from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
 from ..engine.validation import MIN_SPATIAL_SIZE, InvalidInput, check_finite, check_image
 from ..optics import Optics, psf_for_image
-from .learned_restore import restore_with_model
+from .model_restoration import restore_with_model
 from .result import Result
 
 LEARNED_METHODS = {"mrbcr": "mrbcr-widefield", "srbcr": "srbcr-widefield",
