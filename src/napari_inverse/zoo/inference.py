@@ -12,7 +12,8 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from ..engine.normalisation import denormalise, percentile_normalise
+from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise,
+                                    percentile_normalise)
 from ..engine.progress import ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
 from .families import family
@@ -45,7 +46,8 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     (the verbs do), so each call reuses the memory the previous one freed.
     """
     spec = model.card.normalisation
-    normalised, bounds = percentile_normalise(image, spec.get("low", 1.0), spec.get("high", 99.8))
+    normalised, bounds = percentile_normalise(image, spec.get("low", LOW_PERCENTILE),
+                                              spec.get("high", HIGH_PERCENTILE))
 
     def process(block: np.ndarray) -> np.ndarray:
         x = torch.from_numpy(np.ascontiguousarray(block))[None, None].to(model.device)
