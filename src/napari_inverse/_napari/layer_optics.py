@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-AXIS_LETTERS = "TCZYX"
-DEFAULT_AXES = {2: "YX", 3: "ZYX", 4: "TZYX", 5: "TCZYX"}
+from ..engine.axes import AXIS_LETTERS, DEFAULT_AXES
+
 OPTICS_KEYS = ("na", "wavelength_nm", "refractive_index")
 
 
@@ -74,7 +74,8 @@ def optics_from_layer(layer) -> dict[str, Any]:
 
 
 def _valid_axes(axes: str, ndim: int) -> bool:
-    return len(axes) == ndim and len(set(axes)) == ndim and set(axes) <= set(AXIS_LETTERS)
+    """One distinct letter per dimension; no S, since ``ndim`` counts no RGB samples."""
+    return len(axes) == ndim and len(set(axes)) == ndim and set(axes) <= set(AXIS_LETTERS) - {"S"}
 
 
 def _recorded_sizes(value) -> dict[str, float]:

@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
+from ..engine.axes import AXIS_LETTERS
 from ..engine.validation import InvalidInput
 from .image_file import ImageFile
 from .tiff_calibration import read_calibration
 
 # Larger uncompressed images are memory-mapped rather than read, so napari opens them at once.
 MEMMAP_BYTES = 512 * 2**20
-_OUR_AXES = "TCZYXS"
 # Axes tifffile reports that we have no letter for (Q other, I image sequence, E lambda, …) are
 # named with the free letters in ImageJ's order, so a plain stack of planes becomes "TYX".
 _FREE_LETTERS = "TZC"
@@ -88,7 +88,7 @@ def _map_axes(original: str, shape: tuple[int, ...], path: Path) -> tuple[str, t
     for index, (letter, size) in enumerate(zip(original, shape)):
         if letter == "S" and index != len(original) - 1:
             letter = "C" if "C" not in original else "?"
-        if letter not in _OUR_AXES:
+        if letter not in AXIS_LETTERS:
             if size == 1:
                 continue
             letter = "?"
