@@ -16,9 +16,9 @@ import torch
 
 from napari_inverse.benchmarks.datasets import deconvolution_sets
 from napari_inverse.methods.deconvolve import LEARNED_METHODS
-from napari_inverse.methods.learned import apply_model
 from napari_inverse.metrics import psnr
 from napari_inverse.zoo import load_model_for_inference
+from napari_inverse.zoo.inference import apply_model
 
 
 def main() -> None:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tifffile
 
-from napari_inverse.engine import InvalidInput
+from napari_inverse.engine import InvalidInput, normalise_axes
 from napari_inverse.io import (
     layer_scale,
     optics_from_image_file,
@@ -16,6 +16,23 @@ from napari_inverse.io import (
 @pytest.fixture
 def stack():
     return np.random.default_rng(0).random((5, 32, 48)).astype(np.float32)
+
+
+@pytest.mark.parametrize("axes, shape", [
+    ("TCZYX", (2, 2, 2, 16, 16)), ("czyx", (2, 2, 16, 16)), ("YXS", (16, 16, 3)),
+    ("QYX", (2, 16, 16)), ("ZXY", (2, 16, 16)), ("YYX", (2, 16, 16)), ("ZYX", (16, 16)),
+])
+def test_the_writer_takes_the_axes_the_verbs_take(tmp_path, axes, shape):
+    """One axes alphabet and one check: the same verdict and message from both."""
+    def outcome(call):
+        try:
+            return call()
+        except InvalidInput as error:
+            return str(error)
+
+    data = np.zeros(shape, dtype=np.uint8)
+    written = outcome(lambda: read_tiff(write_ome_tiff(tmp_path / "a.ome.tif", data, axes, {})).axes)
+    assert written == outcome(lambda: normalise_axes(axes, shape))
 
 
 def test_imagej_hyperstack_gives_pixel_size_and_z_step_in_nm(tmp_path, stack):

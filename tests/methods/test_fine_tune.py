@@ -17,11 +17,11 @@ import torch
 
 from napari_inverse import Cancelled, fine_tune
 from napari_inverse.cli import main
-from napari_inverse.methods.learned import apply_model
 from napari_inverse.metrics import psnr
 from napari_inverse.simulate.pairs import denoising_pair
 from napari_inverse.training.user_data import hold_out
 from napari_inverse.zoo import list_models, load_model
+from napari_inverse.zoo.inference import apply_model
 from napari_inverse.zoo.registry import MODELS_DIR_ENV
 
 QUICK = dict(patch=32, batch_size=2, steps=2, device="cpu")

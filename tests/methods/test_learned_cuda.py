@@ -15,7 +15,7 @@ pytestmark = pytest.mark.cuda
 
 @pytest.fixture(scope="module")
 def blurred():
-    """Two tiles wide (`methods.learned.TILE_2D`), so a job has a tile to cancel before."""
+    """Two tiles wide (`zoo.inference.TILE_2D`), so a job has a tile to cancel before."""
     pair = deconvolution_pair(0, (96, 800), "microtubules")
     return pair.input, Optics(**pair.metadata["optics"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from napari_inverse.engine.normalisation import normalise, percentile_normalise
 from napari_inverse.training import PatchSampler
 
 
@@ -32,6 +33,21 @@ def test_batches_have_the_patch_shape_and_targets_share_the_input_scaling():
         patch_x, patch_y = sampler.patch_at(frame, None)
         low, high = sampler.frame_bounds(frame)
         np.testing.assert_allclose(patch_y, 2 * patch_x + low / (high - low), rtol=1e-4, atol=1e-4)
+
+
+def test_a_frame_is_scaled_exactly_as_the_verbs_scale_it():
+    """Training and inference share one normalisation: a whole-frame patch (no subsampling, no
+    augmentation) equals percentile_normalise of the frame, a flat frame's eps included."""
+    rng = np.random.default_rng(6)
+    frames = np.stack([rng.gamma(2.0, 300.0, (48, 40)) + 100.0, np.full((48, 40), 1000.0)])
+    frames = frames.astype(np.float32)
+    sampler = PatchSampler([frames], [2 * frames], (48, 40), augment=False)
+    for frame in range(2):
+        expected, bounds = percentile_normalise(frames[frame])
+        x, y = sampler.patch_at(frame, (0, 0))
+        assert sampler.frame_bounds(frame) == bounds
+        assert np.array_equal(x, expected) and x.dtype == np.float32
+        assert np.array_equal(y, normalise(2 * frames[frame], bounds))  # the input's bounds
 
 
 def test_sampling_reads_patch_sized_blocks_only():

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
+from ..engine.axes import AXIS_LETTERS, DEFAULT_AXES
 from .layer_file import file_calibration, layer_source_tiff
 
-AXIS_LETTERS = "TCZYX"
-DEFAULT_AXES = {2: "YX", 3: "ZYX", 4: "TZYX", 5: "TCZYX"}
 OPTICS_KEYS = ("na", "wavelength_nm", "refractive_index")
 PIXEL_SIZE_LABEL = "pixel size (nm)"
 
@@ -123,7 +122,8 @@ def _sizes_and_source(layer) -> tuple[dict[str, float], Optional[str]]:
 
 
 def _valid_axes(axes: str, ndim: int) -> bool:
-    return len(axes) == ndim and len(set(axes)) == ndim and set(axes) <= set(AXIS_LETTERS)
+    """One distinct letter per dimension; no S, since ``ndim`` counts no RGB samples."""
+    return len(axes) == ndim and len(set(axes)) == ndim and set(axes) <= set(AXIS_LETTERS) - {"S"}
 
 
 def _recorded_sizes(value) -> dict[str, float]:

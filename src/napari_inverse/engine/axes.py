@@ -12,28 +12,34 @@ import numpy as np
 
 from .validation import InvalidInput, check_finite, check_spatial_size
 
-_ALLOWED = "TCZYXS"
-_DEFAULT_AXES = {2: "YX", 3: "ZYX", 4: "TZYX", 5: "TCZYX"}
+AXIS_LETTERS = "TCZYXS"  # of every axes string here: verbs, files and layers alike
+DEFAULT_AXES = {2: "YX", 3: "ZYX", 4: "TZYX", 5: "TCZYX"}  # guessed from the number of axes
 
 
 def normalise_axes(axes: Optional[str], shape: tuple[int, ...]) -> str:
     """Validate an axes string against ``shape``; guess the common layout when it is None."""
     if axes is None:
-        if len(shape) not in _DEFAULT_AXES:
+        if len(shape) not in DEFAULT_AXES:
             raise InvalidInput(
                 f"cannot guess the axes of a {len(shape)}-D array of shape {shape}; "
                 "pass axes, e.g. 'TZYX'"
             )
         if len(shape) == 3 and shape[-1] in (3, 4) and min(shape[:2]) > 16:
             return "YXS"
-        return _DEFAULT_AXES[len(shape)]
+        return DEFAULT_AXES[len(shape)]
+    return checked_axes(axes, shape)
+
+
+def checked_axes(axes: str, shape: tuple[int, ...]) -> str:
+    """``axes`` in capitals, refused unless it names each axis of ``shape`` by a distinct letter
+    of :data:`AXIS_LETTERS` and ends with YX (or YXS)."""
     axes = axes.upper()
     if len(axes) != len(shape):
         raise InvalidInput(f"axes {axes!r} has {len(axes)} letters but the image has shape {shape}")
-    unknown = set(axes) - set(_ALLOWED)
+    unknown = set(axes) - set(AXIS_LETTERS)
     if unknown or len(set(axes)) != len(axes):
         raise InvalidInput(
-            f"axes {axes!r} must use each of the letters {_ALLOWED} at most once"
+            f"axes {axes!r} must use each of the letters {AXIS_LETTERS} at most once"
         )
     if not axes.endswith("YX") and not axes.endswith("YXS"):
         raise InvalidInput(f"axes {axes!r} must end with YX (or YXS for RGB); reorder the array")

@@ -1,28 +1,52 @@
-"""Percentile normalisation, the input scaling learned restorers expect (CARE, N2V, m-rBCR)."""
+"""Percentile normalisation, the input scaling learned restorers expect (CARE, N2V, m-rBCR).
+
+Training (the patch sampler's per-frame bounds) and inference (every tile a model sees) both
+scale with :func:`percentile_bounds` and :func:`normalise`, so the two cannot drift apart.
+"""
 from __future__ import annotations
 
 import numpy as np
 
+# the percentiles mapped to 0 and 1 where a model card does not say otherwise
+LOW_PERCENTILE = 1.0
+HIGH_PERCENTILE = 99.8
 
-def percentile_normalise(
-    image: np.ndarray, low: float = 1.0, high: float = 99.8, eps: float = 1e-6
-) -> tuple[np.ndarray, tuple[float, float]]:
-    """Map the ``low`` and ``high`` percentiles to 0 and 1; return the result and the pair used.
 
-    Robust to hot pixels and to the camera offset; the pair lets the caller map predictions back.
-    On a (nearly) flat image the span is widened to ``eps`` (relative to the level, so that it
-    survives float rounding at any offset) and the pair returned is the one actually divided by,
-    so that :func:`denormalise` inverts exactly.
+def percentile_bounds(
+    image, low: float = LOW_PERCENTILE, high: float = HIGH_PERCENTILE, eps: float = 1e-6
+) -> tuple[float, float]:
+    """The ``low`` and ``high`` percentiles of ``image``: the pair :func:`normalise` maps to 0, 1.
+
+    Robust to hot pixels and to the camera offset. On a (nearly) flat image the span is widened
+    to ``eps`` (relative to the level, so that it survives float rounding at any offset).
     """
     if not 0 <= low < high <= 100:
         raise ValueError(f"percentiles must satisfy 0 <= low < high <= 100, got {low}, {high}")
     lo, hi = (float(v) for v in np.percentile(image, [low, high]))
     span = max(hi - lo, eps * max(1.0, abs(lo)))
-    scaled = (np.asarray(image, dtype=np.float32) - lo) / span
-    return scaled.astype(np.float32, copy=False), (lo, lo + span)
+    return lo, lo + span
+
+
+def normalise(image, bounds: tuple[float, float]) -> np.ndarray:
+    """``image`` as float32 with ``bounds`` mapped to 0 and 1; :func:`denormalise` inverts it.
+
+    Multiplies by the reciprocal span, as training always has: a training run depends on every
+    bit of its patches, so this keeps the shipped models reproducible from their cards' seeds.
+    """
+    lo, hi = bounds
+    scaled = (np.asarray(image, dtype=np.float32) - lo) * (1.0 / (hi - lo))
+    return scaled.astype(np.float32, copy=False)
 
 
 def denormalise(image: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
-    """Invert :func:`percentile_normalise` with the pair it returned."""
+    """Invert :func:`normalise` with the same pair."""
     lo, hi = bounds
     return (image * (hi - lo) + lo).astype(np.float32, copy=False)
+
+
+def percentile_normalise(
+    image, low: float = LOW_PERCENTILE, high: float = HIGH_PERCENTILE, eps: float = 1e-6
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """``image`` normalised by its own :func:`percentile_bounds`, and the pair used."""
+    bounds = percentile_bounds(image, low, high, eps)
+    return normalise(image, bounds), bounds

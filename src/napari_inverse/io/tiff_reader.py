@@ -13,12 +13,12 @@ from typing import NamedTuple, Optional
 import numpy as np
 import tifffile
 
+from ..engine.axes import AXIS_LETTERS
 from ..engine.validation import InvalidInput
 from .image_file import ImageFile
 from .tiff_calibration import read_calibration
 from .tiff_pixels import series_pixels
 
-_OUR_AXES = "TCZYXS"
 # Axes tifffile reports that we have no letter for (Q other, I image sequence, E lambda, …) are
 # named with the free letters in ImageJ's order, so a plain stack of planes becomes "TYX".
 _FREE_LETTERS = "TZC"
@@ -86,7 +86,7 @@ def _map_axes(original: str, shape: tuple[int, ...], path: Path) -> tuple[str, t
     for index, (letter, size) in enumerate(zip(original, shape)):
         if letter == "S" and index != len(original) - 1:
             letter = "C" if "C" not in original else "?"
-        if letter not in _OUR_AXES:
+        if letter not in AXIS_LETTERS:
             if size == 1:
                 continue
             letter = "?"

@@ -11,6 +11,7 @@ from typing import Any, Optional
 import numpy as np
 import tifffile
 
+from ..engine.axes import checked_axes
 from ..engine.validation import InvalidInput
 
 _NM_PER_CM = 1e7
@@ -33,7 +34,7 @@ def write_ome_tiff(
     """
     path = Path(path)
     data = np.asarray(data)
-    axes = _checked_axes(axes, data.shape)
+    axes = checked_axes(axes, data.shape)
     sizes = _checked_sizes(pixel_size_nm, axes)
     metadata = dict(metadata or {})
     ome: dict[str, Any] = {"axes": axes}
@@ -58,18 +59,6 @@ def write_ome_tiff(
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
-
-
-def _checked_axes(axes: str, shape: tuple[int, ...]) -> str:
-    axes = axes.upper()
-    if len(axes) != len(shape) or set(axes) - set("TCZYXS") or len(set(axes)) != len(axes):
-        raise InvalidInput(
-            f"axes {axes!r} do not describe data of shape {shape}: "
-            "give one distinct letter of T, C, Z, Y, X, S per dimension"
-        )
-    if not (axes.endswith("YX") or axes.endswith("YXS")):
-        raise InvalidInput(f"axes {axes!r} must end with YX (or YXS for RGB); reorder the array")
-    return axes
 
 
 def _checked_sizes(pixel_size_nm: dict[str, float], axes: str) -> dict[str, float]:

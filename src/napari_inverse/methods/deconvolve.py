@@ -16,13 +16,13 @@ import numpy as np
 from scipy import ndimage
 
 from ..classical import estimate_spectral_balance, richardson_lucy, wiener
-from ..engine.axes import SpatialLoop
+from ..engine.axes import DEFAULT_AXES, SpatialLoop
 from ..engine.device import device_job, select_device
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
 from ..engine.validation import MIN_SPATIAL_SIZE, InvalidInput, check_finite, check_image
 from ..optics import Optics, psf_for_image
-from .learned_restore import restore_with_model
+from .model_restoration import restore_with_model
 from .result import Result
 
 LEARNED_METHODS = {"mrbcr": "mrbcr-widefield", "srbcr": "srbcr-widefield",
@@ -173,7 +173,7 @@ def _refuse_classical_options(method: str, **given) -> None:
 
 
 def _spatial_ndim(image, axes, optics, psf) -> int:
-    has_z = "Z" in (axes.upper() if axes else ("ZYX" if image.ndim >= 3 else "YX"))
+    has_z = "Z" in (axes.upper() if axes else DEFAULT_AXES[image.ndim])
     if psf is not None:
         psf_ndim = np.ndim(psf)
         if psf_ndim == 3 and not has_z:

@@ -7,7 +7,7 @@ from typing import Optional
 from ..engine.progress import CancelLike, ProgressCallback
 from ..engine.validation import InvalidInput
 from ..optics import Optics
-from .learned_restore import restore_with_model
+from .model_restoration import restore_with_model
 from .result import Result
 
 METHODS = {"care": "care-denoise", "n2v": "n2v-fluorescence"}  # method → default zoo model

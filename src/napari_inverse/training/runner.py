@@ -16,6 +16,7 @@ from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike
 from ..metrics import psnr
 from ..zoo import LoadedModel, ModelCard
+from ..zoo.inference import apply_model
 from .fine_tuning import fresh_network, starting_network
 from .loop import fit
 from .objectives import OBJECTIVES
@@ -85,8 +86,6 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
 
 def validation_psnr(net, card: ModelCard, inputs, targets, device) -> float:
     """Mean PSNR (dB, target's range) of the model over whole validation images."""
-    from ..methods.learned import apply_model
-
     model = LoadedModel(net.to(device).eval(), card, device)
     with reuse_freed_memory():
         scores = [psnr(np.asarray(t), apply_model(model, np.asarray(x))[0])

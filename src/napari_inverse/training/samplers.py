@@ -2,8 +2,9 @@
 
 Nothing is materialised up front: each draw reads one patch-sized block from one frame, so a
 1000×512×512 time-lapse trains in the memory of a batch. Every frame is scaled by its own input
-percentiles (computed on first use and cached); targets use the input's scaling, so a
-prediction maps back to the input's physical units with the same two numbers.
+percentiles (computed on first use and cached) with the engine's normalisation, the one the
+model meets at inference; targets use the input's scaling, so a prediction maps back to the
+input's physical units with the same two numbers.
 """
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
+from ..engine.normalisation import HIGH_PERCENTILE, LOW_PERCENTILE, normalise, percentile_bounds
+
 
 @dataclass(frozen=True)
 class Normalisation:
-    low: float = 1.0
-    high: float = 99.8
+    low: float = LOW_PERCENTILE
+    high: float = HIGH_PERCENTILE
     max_samples: int = 1 << 18  # percentiles from a strided subsample of large frames
 
 
@@ -66,17 +69,18 @@ class PatchSampler:
         return len(self._frames)
 
     def frame_bounds(self, frame: int) -> tuple[float, float]:
-        """(low, high) input percentiles of one frame, computed once."""
+        """One frame's :func:`~napari_inverse.engine.normalisation.percentile_bounds`, computed
+        once, on float32 values as the verbs' blocks are (from a subsample of a large frame)."""
         if frame not in self._bounds:
             k, index = self._frames[frame]
             image = self.inputs[k][index] if index else self.inputs[k]
             values = np.asarray(_subsample(image, self.normalisation.max_samples),
-                                dtype=np.float32).ravel()
+                                dtype=np.float32)
             if not np.all(np.isfinite(values)):
                 raise ValueError(f"training image {k} contains NaN or infinite values; clean or "
                                  "crop it before training")
-            low, high = np.percentile(values, [self.normalisation.low, self.normalisation.high])
-            self._bounds[frame] = (float(low), float(max(high, low + 1e-6)))
+            self._bounds[frame] = percentile_bounds(values, self.normalisation.low,
+                                                    self.normalisation.high)
         return self._bounds[frame]
 
     def sample(self, batch_size: int) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
@@ -95,12 +99,9 @@ class PatchSampler:
         if random_draw:
             corner = self._random_corner(frame, self.rng)
         window = tuple(index) + tuple(slice(c, c + p) for c, p in zip(corner, self.patch))
-        low, high = self.frame_bounds(frame)
-        scale = 1.0 / (high - low)
-        x = (np.asarray(self.inputs[k][window], dtype=np.float32) - low) * scale
-        y = None
-        if self.targets is not None:
-            y = (np.asarray(self.targets[k][window], dtype=np.float32) - low) * scale
+        bounds = self.frame_bounds(frame)
+        x = normalise(self.inputs[k][window], bounds)
+        y = normalise(self.targets[k][window], bounds) if self.targets is not None else None
         if self.augment and random_draw:
             x, y = self._dihedral(x, y)
         return x, y

@@ -1,8 +1,9 @@
 """The model zoo: model cards, safetensors weights, shipped and user models.
 
 ``list_models()`` shows what can be used, ``load_model(name)`` rebuilds a network with checked
-weights (``load_model_for_inference`` shares one per file on a CPU), and
-``save_model(net, card)`` stores a trained one where every picker finds it.
+weights (``load_model_for_inference`` shares one per file on a CPU), ``inference.apply_model``
+runs one on an image, and ``save_model(net, card)`` stores a trained one where every picker
+finds it.
 """
 from __future__ import annotations
 

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
+from ..engine.normalisation import HIGH_PERCENTILE, LOW_PERCENTILE
+
 CARD_SUFFIX = ".json"
 WEIGHTS_SUFFIX = ".safetensors"
 
@@ -30,8 +32,9 @@ class ModelCard:
     pixel_size_nm: Optional[float] = None
     nyquist_fraction: Optional[tuple[float, float]] = None
     optics: dict = field(default_factory=dict)  # ranges or values: na, wavelength_nm, photons
-    normalisation: dict = field(default_factory=lambda: {"kind": "percentile", "low": 1.0,
-                                                          "high": 99.8})
+    normalisation: dict = field(default_factory=lambda: {"kind": "percentile",
+                                                          "low": LOW_PERCENTILE,
+                                                          "high": HIGH_PERCENTILE})
     recipe: str = ""
     seed: int = 0
     steps: int = 0

@@ -8,9 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from napari_inverse.methods import learned
 from napari_inverse.simulate.pairs import deconvolution_pair
-from napari_inverse.zoo import load_model
+from napari_inverse.zoo import inference, load_model
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -27,9 +26,9 @@ def image():
 @pytest.mark.parametrize("name", sorted(TOLERANCE))
 def test_tiles_reproduce_the_whole_image(name, image, monkeypatch):
     model = load_model(name)
-    whole, _ = learned.apply_model(model, image)
-    monkeypatch.setattr(learned, "TILE_2D", (90, 90))  # 3 x 3 tiles, cores at odd offsets
-    assert learned.tile_count(image.shape) == 9
-    tiled, _ = learned.apply_model(model, image)
+    whole, _ = inference.apply_model(model, image)
+    monkeypatch.setattr(inference, "TILE_2D", (90, 90))  # 3 x 3 tiles, cores at odd offsets
+    assert inference.tile_count(image.shape) == 9
+    tiled, _ = inference.apply_model(model, image)
     error = np.abs(tiled - whole).max() / np.ptp(whole)
     assert error < TOLERANCE[name]

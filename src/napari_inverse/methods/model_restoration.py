@@ -21,7 +21,7 @@ from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.validation import InvalidInput, check_image
 from ..optics import Optics
 from ..zoo import FAMILIES, LoadedModel, load_model_for_inference
-from .learned import apply_model, tile_count
+from ..zoo.inference import apply_model, tile_count
 from .result import Result
 from .sampling import (PixelSizeWarning, model_zoom, pixel_size_mismatch, to_image_grid,
                        to_model_grid, zoomed_shape)

@@ -1,4 +1,4 @@
-"""Run a zoo model on a 2-D or 3-D image: percentile-normalise, predict (tiled), map back.
+"""Apply a loaded zoo model to a 2-D or 3-D image: percentile-normalise, predict tiled, map back.
 
 The model sees the input scaled by its card's percentiles; the prediction is mapped back with the
 same two numbers, so the output is in the input's units (photo-electrons, ADU) and a per-pixel
@@ -12,17 +12,18 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from ..engine.normalisation import denormalise, percentile_normalise
+from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise,
+                                    percentile_normalise)
 from ..engine.progress import ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
-from ..zoo import LoadedModel
-from ..zoo.families import family
+from .families import family
+from .registry import LoadedModel
 
 TILE_2D = (768, 768)  # at most: m-rBCR's activations on a 768² tile keep a run under ~1.5 GB
 TILE_3D = (32, 256, 256)
 # Context on each side of a tile. It covers the U-Nets' and s-rBCR's effective receptive fields
 # (tiled = whole to 1e-5 of the range); m-rBCR's quarter-scale path reaches further, and its
-# seams stay below 0.4 % of the range (tests/methods/test_learned_tiling.py).
+# seams stay below 0.4 % of the range (tests/zoo/test_inference_tiling.py).
 HALO = 32
 OVERLAP = 16
 
@@ -45,7 +46,8 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     (the verbs do), so each call reuses the memory the previous one freed.
     """
     spec = model.card.normalisation
-    normalised, bounds = percentile_normalise(image, spec.get("low", 1.0), spec.get("high", 99.8))
+    normalised, bounds = percentile_normalise(image, spec.get("low", LOW_PERCENTILE),
+                                              spec.get("high", HIGH_PERCENTILE))
 
     def process(block: np.ndarray) -> np.ndarray:
         x = torch.from_numpy(np.ascontiguousarray(block))[None, None].to(model.device)
