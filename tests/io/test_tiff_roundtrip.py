@@ -141,3 +141,45 @@ def test_large_uncompressed_file_is_memory_mapped(tmp_path, monkeypatch, stack):
     image = read_tiff(path)
     assert isinstance(image.data, np.memmap)
     np.testing.assert_array_equal(image.data, stack)
+
+
+def _scrambled_deflate_tiff(tmp_path):
+    """A deflate-compressed TIFF whose compressed strip is overwritten with other bytes."""
+    path = tmp_path / "scrambled.tif"
+    tifffile.imwrite(path, np.arange(64 * 64, dtype=np.uint16).reshape(64, 64),
+                     compression="zlib")
+    with tifffile.TiffFile(path) as tif:
+        offset, count = tif.pages[0].dataoffsets[0], tif.pages[0].databytecounts[0]
+    raw = bytearray(path.read_bytes())
+    raw[offset:offset + count] = bytes(range(7, 7 + count)) if count < 249 else b"\x07" * count
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_corrupt_compressed_strip_is_invalid_input_keeping_the_cause(tmp_path):
+    path = _scrambled_deflate_tiff(tmp_path)
+    with pytest.raises(InvalidInput, match=r"scrambled\.tif.*damaged.*Fiji") as caught:
+        read_tiff(path)
+    assert caught.value.__cause__ is not None  # the codec's own error, for a bug report
+
+
+def test_huge_declared_size_is_refused_before_reading(tmp_path, monkeypatch):
+    from napari_inverse.engine import memory_budget
+
+    path = tmp_path / "huge.tif"
+    tifffile.imwrite(path, np.zeros((64, 64), np.uint16), compression="zlib")
+    monkeypatch.setattr(memory_budget, "available_memory_bytes", lambda: 4096)
+    with pytest.raises(InvalidInput, match=r"huge\.tif.*needs about"):
+        read_tiff(path)
+
+
+def test_napari_reader_reports_a_corrupt_file_and_opens_nothing(tmp_path, monkeypatch):
+    from napari.utils import notifications
+
+    from napari_inverse._napari.reader import get_reader
+
+    shown = []
+    monkeypatch.setattr(notifications, "show_error", shown.append)
+    path = str(_scrambled_deflate_tiff(tmp_path))
+    assert get_reader(path)(path) == [(None,)]
+    assert len(shown) == 1 and "scrambled.tif" in shown[0]

@@ -6,12 +6,12 @@ that is not a complete TIFF is an InvalidInput naming the file and what to do.
 from __future__ import annotations
 
 import math
-import struct
 from pathlib import Path
 
 import numpy as np
 import tifffile
 
+from ..engine.memory_budget import check_memory
 from ..engine.validation import InvalidInput
 from .image_file import ImageFile
 from .tiff_calibration import read_calibration
@@ -46,6 +46,7 @@ def read_tiff(path) -> ImageFile:
             if series.dataoffset is not None and series.nbytes > MEMMAP_BYTES:
                 data = tifffile.memmap(path, series=0, mode="r")
             else:
+                check_memory(series.nbytes, f"reading '{path}' ({series.shape}, {series.dtype})")
                 data = series.asarray()
             metadata.update(
                 source=str(path),
@@ -54,10 +55,12 @@ def read_tiff(path) -> ImageFile:
             )
     except InvalidInput:
         raise
-    except (ValueError, struct.error, EOFError, IndexError, KeyError) as error:
-        # tifffile's own TiffFileError is a ValueError; the others come from cut-off headers.
+    except Exception as error:  # noqa: BLE001 — a damaged file fails in any codec or parser
+        # tifffile raises its TiffFileError, zlib.error, struct.error, IndexError, KeyError,
+        # OSError, MemoryError … depending on where the file is damaged; all mean the same.
         raise InvalidInput(
-            f"cannot read '{path}' as a TIFF image ({error}); {_SAVE_HINT}"
+            f"cannot read '{path}' as a TIFF image ({type(error).__name__}: {error}); the file "
+            f"is damaged or not a TIFF: check it opens in Fiji, or {_SAVE_HINT}"
         ) from error
     return ImageFile(np.reshape(data, shape), axes, pixel_size_nm, metadata)
 
