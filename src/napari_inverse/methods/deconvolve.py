@@ -214,10 +214,11 @@ def _checked_psf(psf, spatial_shape) -> np.ndarray:
             f"the PSF must be non-negative with a positive sum (its minimum is {psf.min():.3g}, "
             f"its sum {psf.sum():.3g}); subtract the bead image's background and clip what falls "
             "below zero to zero")
-    if any(p > s for p, s in zip(psf.shape, spatial_shape)):
+    # Along Z a PSF may reach beyond a short stack (the solvers pad it); laterally it may not.
+    if any(p > s for p, s in zip(psf.shape[-2:], spatial_shape[-2:])):
         raise InvalidInput(
-            f"the PSF {psf.shape} is larger than the image {tuple(spatial_shape)}; "
-            "crop the PSF around its centre to at most the image size"
+            f"the PSF {psf.shape} is wider than the image {tuple(spatial_shape)} along Y or X; "
+            "crop the PSF around its centre to at most the image's width and height"
         )
     psf = _centred(psf)
     return psf / psf.sum()
@@ -256,7 +257,9 @@ def _tiling(spatial_shape, psf_shape, tile_shape):
     if len(tile_shape) != ndim:
         raise InvalidInput(f"tile_shape {tuple(tile_shape)} needs {ndim} sizes for this image")
     smallest = tuple(max(MIN_SPATIAL_SIZE, p) for p in psf_shape)
-    if any(t < s for t, s in zip(tile_shape, smallest)):
+    # Only an axis that is cut into tiles needs tiles as large as the PSF: an axis read whole
+    # (a short Z stack, say) has nothing beyond its ends for a halo to bring in.
+    if any(t < min(s, n) for t, s, n in zip(tile_shape, smallest, spatial_shape)):
         raise InvalidInput(f"tile_shape {tuple(tile_shape)} is smaller than {smallest}, the PSF's "
                            f"size (and at least {MIN_SPATIAL_SIZE} pixels) along each axis; "
                            "choose larger tiles, or tile_shape=None to let the size be chosen")
