@@ -183,3 +183,19 @@ def test_napari_reader_reports_a_corrupt_file_and_opens_nothing(tmp_path, monkey
     path = str(_scrambled_deflate_tiff(tmp_path))
     assert get_reader(path)(path) == [(None,)]
     assert len(shown) == 1 and "scrambled.tif" in shown[0]
+
+
+def test_a_tag_that_empties_the_decoded_image_is_invalid_input(tmp_path):
+    """BitsPerSample 0: tifffile logs the failure and returns an empty array (found by
+    tests/test_reliability_properties.py); reshaping it raised a bare ValueError."""
+    import struct
+
+    path = tmp_path / "zero-bits.tif"
+    tifffile.imwrite(path, np.arange(256, dtype=np.uint16).reshape(16, 16))
+    with tifffile.TiffFile(path) as tif:
+        offset = tif.pages[0].tags["BitsPerSample"].valueoffset
+    raw = bytearray(path.read_bytes())
+    raw[offset:offset + 2] = struct.pack("<H", 0)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(InvalidInput, match=r"zero-bits\.tif.*damaged"):
+        read_tiff(path)

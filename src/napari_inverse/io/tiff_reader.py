@@ -48,6 +48,9 @@ def read_tiff(path) -> ImageFile:
             else:
                 check_memory(series.nbytes, f"reading '{path}' ({series.shape}, {series.dtype})")
                 data = series.asarray()
+            # tifffile logs some decoding failures and returns an empty array: reshaping
+            # here turns that into the error below too.
+            data = np.reshape(data, shape)
             metadata.update(
                 source=str(path),
                 original_axes=series.axes,
@@ -59,10 +62,17 @@ def read_tiff(path) -> ImageFile:
         # tifffile raises its TiffFileError, zlib.error, struct.error, IndexError, KeyError,
         # OSError, MemoryError … depending on where the file is damaged; all mean the same.
         raise InvalidInput(
-            f"cannot read '{path}' as a TIFF image ({type(error).__name__}: {error}); the file "
+            f"cannot read '{path}' as a TIFF image ({_kind(error)}: {error}); the file "
             f"is damaged or not a TIFF: check it opens in Fiji, or {_SAVE_HINT}"
         ) from error
-    return ImageFile(np.reshape(data, shape), axes, pixel_size_nm, metadata)
+    return ImageFile(data, axes, pixel_size_nm, metadata)
+
+
+def _kind(error: Exception) -> str:
+    """The error's class as a user can search for it: ``zlib.error``, not ``error``."""
+    kind = type(error)
+    return kind.__qualname__ if kind.__module__ == "builtins" else \
+        f"{kind.__module__}.{kind.__qualname__}"
 
 
 def _check_complete(tif: tifffile.TiffFile, series, path: Path) -> None:
