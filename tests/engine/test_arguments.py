@@ -26,7 +26,7 @@ IMAGE = np.random.default_rng(0).random((32, 32)).astype(np.float32)
     (dict(method="wiener", regularization=0), "regularization=0.0 is out of range"),
     (dict(method="rl", tile_shape=(64, 6.5)), r"tile_shape\[1\] must be a whole number"),
     (dict(method="rl", axes=3), "axes must be a non-empty string"),
-    (dict(method="rl", optics={"na": 1.4}), "optics must be a Optics"),
+    (dict(method="rl", optics={"na": 1.4}), "optics must be of type Optics"),
     (dict(method="rl", iteration=5), "unexpected keyword argument 'iteration'"),
     (dict(method="mrbcr", resample="yes"), "resample must be True or False"),
     (dict(method="mrbcr", precision="half"), "unknown precision 'half'"),

@@ -146,7 +146,7 @@ class Instance:
         if (value is None and self.optional) or isinstance(value, self.kind):
             return value
         hint = f"; {self.hint}" if self.hint else ""
-        raise InvalidInput(f"{name} must be a {self.kind.__name__}, got {value!r} "
+        raise InvalidInput(f"{name} must be of type {self.kind.__name__}, got {value!r} "
                            f"({type(value).__name__}){hint}")
 
 

@@ -47,7 +47,7 @@ ARGUMENTS = {
     "patch": Number(at_least=MIN_PATCH, integer=True, optional=True),
     "batch_size": Number(at_least=1, integer=True, optional=True),
     "steps": Number(at_least=1, integer=True, optional=True),
-    "learning_rate": Number(above=0, below=1, optional=True, hint="e.g. 0.0004"),
+    "learning_rate": Number(above=0, at_most=1, optional=True, hint="e.g. 0.0004"),
     "task": Text(optional=True),
     "pixel_size_nm": Number(at_least=1, optional=True,
                             hint="the data's pixel size in nanometres (e.g. 65, not 0.065)"),
