@@ -197,5 +197,24 @@ def test_a_tag_that_empties_the_decoded_image_is_invalid_input(tmp_path):
     raw = bytearray(path.read_bytes())
     raw[offset:offset + 2] = struct.pack("<H", 0)
     path.write_bytes(bytes(raw))
-    with pytest.raises(InvalidInput, match=r"zero-bits\.tif.*damaged"):
+    with pytest.raises(InvalidInput, match=r"zero-bits\.tif.*(damaged|corrupted)"):
+        read_tiff(path)
+
+
+@pytest.mark.parametrize("compression", [None, "zlib"])
+def test_a_height_larger_than_the_stored_strips_is_refused(tmp_path, compression):
+    """A damaged ImageLength of 65535 on a 16-row file was read as the 16 rows followed by
+    65519 rows of zeros, with no error."""
+    import struct
+
+    path = tmp_path / "tall.tif"
+    tifffile.imwrite(path, np.arange(256, dtype=np.uint16).reshape(16, 16),
+                     compression=compression, rowsperstrip=4)
+    with tifffile.TiffFile(path) as tif:
+        tag = tif.pages[0].tags["ImageLength"]
+        offset, short = tag.valueoffset, tag.dtype == 3
+    raw = bytearray(path.read_bytes())
+    raw[offset:offset + (2 if short else 4)] = struct.pack("<H" if short else "<I", 65535)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(InvalidInput, match=r"tall\.tif.*declares .* holds only"):
         read_tiff(path)

@@ -22,6 +22,8 @@ _OUR_AXES = "TCZYXS"
 # Axes tifffile reports that we have no letter for (Q other, I image sequence, E lambda, …) are
 # named with the free letters in ImageJ's order, so a plain stack of planes becomes "TYX".
 _FREE_LETTERS = "TZC"
+# The most a codec can expand its stored bytes: none, LZW, deflate (1032:1), PackBits (128:2).
+_MOST_EXPANSION = {1: 1, 5: 3000, 8: 1100, 32946: 1100, 32773: 70}
 _SAVE_HINT = "save it as TIFF or OME-TIFF (Fiji: File > Save As > Tiff...) and try again"
 
 
@@ -76,23 +78,33 @@ def _kind(error: Exception) -> str:
 
 
 def _check_complete(tif: tifffile.TiffFile, series, path: Path) -> None:
-    """Refuse truncated files, which tifffile may otherwise read as a shorter or partial image."""
+    """Refuse truncated files, which tifffile may otherwise read as a shorter or partial image,
+    and files whose strips hold far fewer bytes than their declared size (a damaged width or
+    height tag), which tifffile reads as the few stored rows followed by zeros."""
     size = tif.filehandle.size
+    stored, expansion = None, None
     if series.dataoffset is not None:
         ends = [series.dataoffset + series.nbytes]
     else:
-        ends = [
-            offset + count
-            for page in series.pages
-            if page is not None
-            for offset, count in zip(page.dataoffsets, page.databytecounts)
-        ]
+        pages = [page for page in series.pages if page is not None]
+        ends = [offset + count for page in pages
+                for offset, count in zip(page.dataoffsets, page.databytecounts)]
+        stored = sum(sum(page.databytecounts) for page in pages)
+        codecs = {int(page.compression) for page in pages}
+        if codecs <= set(_MOST_EXPANSION):
+            expansion = max(_MOST_EXPANSION[codec] for codec in codecs)
     promised = (tif.imagej_metadata or {}).get("images", 0) if tif.is_imagej else 0
     planes = math.prod(n for a, n in zip(series.axes, series.shape) if a not in "YXS")
     if max(ends, default=0) > size or planes < promised:
         raise InvalidInput(
             f"'{path}' is truncated or corrupted: the file is smaller than its header says "
             f"({size} bytes); copy it again from the original source"
+        )
+    if expansion is not None and series.nbytes > expansion * stored:
+        raise InvalidInput(
+            f"'{path}' is corrupted: its header declares a {series.shape} image of "
+            f"{series.nbytes} bytes, but it holds only {stored} bytes of pixel data; copy it "
+            "again from the original source"
         )
 
 
