@@ -1,8 +1,9 @@
 """Declared verb arguments: each verb lists what its arguments may be, one check refuses the rest.
 
-A verb (``deconvolve``, ``denoise``, ``fine_tune``, and the coming ``super_resolve``, ``phase``,
-``focus``) declares a dict ``{name: spec}`` of :class:`Number`, :class:`Choice`, :class:`Flag`,
-:class:`Sizes`, :class:`Text` and :class:`Instance`, and calls :func:`check_arguments` first: a wrong type, a bool
+A verb (``deconvolve``, ``denoise``, ``fine_tune``; the coming ``super_resolve``, ``phase``,
+``focus``) declares ``{name: spec}`` with :class:`Number`, :class:`Choice`, :class:`Flag`,
+:class:`Sizes`, :class:`Text` and :class:`Instance`, and is wrapped by
+:func:`declare_arguments` (a dataclass calls :func:`check_arguments`). A wrong type, a bool
 where a number is meant, a fraction where a count is meant, NaN, Inf or a value out of range
 raises :class:`InvalidInput` naming the argument, its value and what to give instead.
 """
