@@ -118,7 +118,7 @@ def test_bad_input_gets_a_clear_message(image, match, optics_2d):
 
 def test_psf_larger_than_the_image_is_refused(optics_2d):
     image = np.ones((16, 16), np.float32)
-    with pytest.raises(InvalidInput, match="wider than the image"):
+    with pytest.raises(InvalidInput, match="larger than the image"):
         deconvolve(image, "rl", psf=np.ones((33, 33)))
 
 

@@ -217,7 +217,7 @@ def _checked_psf(psf, spatial_shape) -> np.ndarray:
     # Along Z a PSF may reach beyond a short stack (the solvers pad it); laterally it may not.
     if any(p > s for p, s in zip(psf.shape[-2:], spatial_shape[-2:])):
         raise InvalidInput(
-            f"the PSF {psf.shape} is wider than the image {tuple(spatial_shape)} along Y or X; "
+            f"the PSF {psf.shape} is larger than the image {tuple(spatial_shape)} along Y or X; "
             "crop the PSF around its centre to at most the image's width and height"
         )
     psf = _centred(psf)
