@@ -51,3 +51,23 @@ def test_round_trip_through_the_viewer_keeps_the_scale(make_napari_viewer, tmp_p
     np.testing.assert_allclose(reopened.scale, (0.2, 0.065, 0.065))
     np.testing.assert_array_equal(reopened.data, data)
     assert reopened.metadata["pixel_size_nm"] == pytest.approx({"X": 65, "Y": 65, "Z": 200})
+
+
+@pytest.mark.gui
+def test_opening_a_corrupt_tiff_in_the_viewer_opens_nothing_and_raises_nothing(
+        make_napari_viewer, tmp_path, monkeypatch):
+    from napari.utils import notifications
+
+    shown = []
+    monkeypatch.setattr(notifications, "show_error", shown.append)
+    path = tmp_path / "scrambled.tif"
+    tifffile.imwrite(path, np.arange(64 * 64, dtype=np.uint16).reshape(64, 64),
+                     compression="zlib")
+    with tifffile.TiffFile(path) as tif:
+        offset, count = tif.pages[0].dataoffsets[0], tif.pages[0].databytecounts[0]
+    raw = bytearray(path.read_bytes())
+    raw[offset:offset + count] = b"\x07" * count
+    path.write_bytes(bytes(raw))
+    viewer = make_napari_viewer()
+    assert viewer.open(str(path), plugin="napari-inverse") == []
+    assert len(viewer.layers) == 0 and "scrambled.tif" in shown[0]

@@ -150,3 +150,79 @@ def test_missing_file_and_six_dimensions(tmp_path):
     with pytest.raises(InvalidInput, match="6 dimensions"):
         read_tiff(path)
 
+
+def _scrambled_deflate_tiff(tmp_path):
+    """A deflate-compressed TIFF whose compressed strip is overwritten with other bytes."""
+    path = tmp_path / "scrambled.tif"
+    tifffile.imwrite(path, np.arange(64 * 64, dtype=np.uint16).reshape(64, 64),
+                     compression="zlib")
+    with tifffile.TiffFile(path) as tif:
+        offset, count = tif.pages[0].dataoffsets[0], tif.pages[0].databytecounts[0]
+    raw = bytearray(path.read_bytes())
+    raw[offset:offset + count] = bytes(range(7, 7 + count)) if count < 249 else b"\x07" * count
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_corrupt_compressed_strip_is_invalid_input_keeping_the_cause(tmp_path):
+    path = _scrambled_deflate_tiff(tmp_path)
+    with pytest.raises(InvalidInput, match=r"scrambled\.tif.*damaged.*Fiji") as caught:
+        read_tiff(path)
+    assert caught.value.__cause__ is not None  # the codec's own error, for a bug report
+
+
+def test_huge_declared_size_is_refused_before_reading(tmp_path, monkeypatch):
+    from napari_inverse.engine import memory_budget
+
+    path = tmp_path / "huge.tif"
+    tifffile.imwrite(path, np.zeros((64, 64), np.uint16), compression="zlib")
+    monkeypatch.setattr(memory_budget, "available_memory_bytes", lambda: 4096)
+    with pytest.raises(InvalidInput, match=r"huge\.tif.*needs about"):
+        read_tiff(path)
+
+
+def test_napari_reader_reports_a_corrupt_file_and_opens_nothing(tmp_path, monkeypatch):
+    from napari.utils import notifications
+
+    from napari_inverse._napari.reader import get_reader
+
+    shown = []
+    monkeypatch.setattr(notifications, "show_error", shown.append)
+    path = str(_scrambled_deflate_tiff(tmp_path))
+    assert get_reader(path)(path) == [(None,)]
+    assert len(shown) == 1 and "scrambled.tif" in shown[0]
+
+
+def test_a_tag_that_empties_the_decoded_image_is_invalid_input(tmp_path):
+    """BitsPerSample 0: tifffile logs the failure and returns an empty array (found by
+    tests/test_reliability_properties.py); reshaping it raised a bare ValueError."""
+    import struct
+
+    path = tmp_path / "zero-bits.tif"
+    tifffile.imwrite(path, np.arange(256, dtype=np.uint16).reshape(16, 16))
+    with tifffile.TiffFile(path) as tif:
+        offset = tif.pages[0].tags["BitsPerSample"].valueoffset
+    raw = bytearray(path.read_bytes())
+    raw[offset:offset + 2] = struct.pack("<H", 0)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(InvalidInput, match=r"zero-bits\.tif.*(damaged|corrupted)"):
+        read_tiff(path)
+
+
+@pytest.mark.parametrize("compression", [None, "zlib"])
+def test_a_height_larger_than_the_stored_strips_is_refused(tmp_path, compression):
+    """A damaged ImageLength of 65535 on a 16-row file was read as the 16 rows followed by
+    65519 rows of zeros, with no error."""
+    import struct
+
+    path = tmp_path / "tall.tif"
+    tifffile.imwrite(path, np.arange(256, dtype=np.uint16).reshape(16, 16),
+                     compression=compression, rowsperstrip=4)
+    with tifffile.TiffFile(path) as tif:
+        tag = tif.pages[0].tags["ImageLength"]
+        offset, short = tag.valueoffset, tag.dtype == 3
+    raw = bytearray(path.read_bytes())
+    raw[offset:offset + (2 if short else 4)] = struct.pack("<H" if short else "<I", 65535)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(InvalidInput, match=r"tall\.tif.*declares .* holds only"):
+        read_tiff(path)

@@ -166,7 +166,7 @@ def _no_step_before_the_check(step, total, message):
 @pytest.mark.parametrize("case, match", [
     ("nan", "NaN"), ("too small", "smaller patch"), ("mismatched", "share a grid"),
     ("n2v with targets", "noisy images alone"), ("care without targets", "pairs"),
-    ("unknown family", "unknown model family"), ("wrong start", "is a care model"),
+    ("unknown family", "unknown family .unet9000.; available"), ("wrong start", "is a care model"),
     ("rgb", "RGB"), ("model name", "the model name 'a/b' contains /"),
 ])
 def test_bad_input_is_refused_with_the_fix(case, match):

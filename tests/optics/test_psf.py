@@ -71,9 +71,9 @@ def test_gaussian_psf_matches_widefield_width():
     assert fwhm(ga[20, 20:], 20) == pytest.approx(fwhm(wf[20, 20:], 20), rel=0.15)
 
 
-def test_psf_for_image_never_exceeds_the_image_and_needs_z_step():
+def test_psf_for_image_is_cut_laterally_keeps_its_axial_reach_and_needs_z_step():
     optics = Optics(1.4, 520, 65, z_step_nm=200)
-    assert psf_for_image(optics, (9, 20, 15)).shape == (9, 19, 15)
+    assert psf_for_image(optics, (9, 20, 15)).shape == (27, 19, 15)
     with pytest.raises(ValueError, match="z_step_nm"):
         psf_for_image(Optics(1.4, 520, 65), (9, 64, 64))
 

@@ -125,7 +125,7 @@ def test_missing_file_on_the_server_names_the_status(hosted):
 def test_index_entry_without_sha256_is_a_clear_error(small_care, isolated_zoo):
     _, card = small_care
     write_index(isolated_zoo, card, "http://127.0.0.1/tiny-care.safetensors")
-    with pytest.raises(ValueError, match="entry 1 of the remote model index .*lacks the sha256"):
+    with pytest.raises(ValueError, match="entry 1 of the remote model index .*has no sha256"):
         remote_models()
 
 

@@ -1,12 +1,14 @@
 """Damaged, mismatched or hostile weight files are refused with a message, and never executed."""
 from __future__ import annotations
 
+import json
 import pickle
 
 import pytest
 
 from napari_inverse.zoo import (ModelCard, ModelFileError, build_network, list_models, load_model,
                                 load_weights, save_model, sha256_of)
+from napari_inverse.zoo.weights import sha256_problem
 
 
 def flip_bytes(path, at: int, count: int = 8) -> None:
@@ -30,15 +32,16 @@ def test_truncated_file_is_refused(small_care):
     entry.weights.write_bytes(entry.weights.read_bytes()[:-100])
     with pytest.raises(ModelFileError, match="truncated, corrupted"):
         load_model(card.name)
-    # Without a hash to compare, the safetensors reader itself notices the missing bytes.
+    # With a hash that matches the cut file, the safetensors reader itself notices the cut.
     with pytest.raises(ModelFileError, match="not a readable safetensors file.*truncated"):
-        load_weights(build_network(card.family, card.architecture), entry.weights)
+        load_weights(build_network(card.family, card.architecture), entry.weights,
+                     sha256_of(entry.weights))
 
 
 def test_missing_file_is_refused(small_care, tmp_path):
     net, _ = small_care
     with pytest.raises(ModelFileError, match="does not exist"):
-        load_weights(net, tmp_path / "absent.safetensors")
+        load_weights(net, tmp_path / "absent.safetensors", "0" * 64)
 
 
 @pytest.mark.parametrize("architecture, problem", [
@@ -90,3 +93,34 @@ def test_pickle_renamed_to_safetensors_is_refused_unexecuted(tmp_path):
     with pytest.raises(ModelFileError, match="not a readable safetensors file"):
         load_model(weights)
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("recorded", [None, "", "abc", "AB" * 32])
+def test_a_card_without_a_valid_sha256_is_refused_with_how_to_resave(small_care, recorded):
+    net, card = small_care
+    entry = save_model(net, card)
+    card_path = entry.weights.with_suffix(".json")
+    saved = json.loads(card_path.read_text(encoding="utf-8"))
+    if recorded is None:
+        del saved["sha256"]
+    else:
+        saved["sha256"] = recorded
+    card_path.write_text(json.dumps(saved), encoding="utf-8")
+    with pytest.raises(ModelFileError, match=r"sha256.*not loaded\. Save the model again"):
+        load_model(card.name)
+
+
+def test_every_save_writes_the_sha256_of_its_weights(small_care):
+    net, card = small_care
+    card.sha256 = ""
+    entry = save_model(net, card)
+    saved = json.loads(entry.weights.with_suffix(".json").read_text(encoding="utf-8"))
+    assert saved["sha256"] == sha256_of(entry.weights)
+
+
+def test_every_shipped_model_has_a_matching_sha256():
+    shipped = [e for e in list_models() if e.source == "shipped"]
+    assert len(shipped) >= 5
+    for entry in shipped:
+        assert sha256_problem(entry.card.sha256) is None, entry.name
+        assert sha256_of(entry.weights) == entry.card.sha256, entry.name

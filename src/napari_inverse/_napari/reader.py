@@ -21,10 +21,22 @@ def get_reader(path) -> Optional[Callable]:
 
 
 def read_layers(path) -> list[tuple]:
-    """Read ``path`` into napari layer data, with ``channel_axis`` when the file has channels."""
+    """Read ``path`` into napari layer data, with ``channel_axis`` when the file has channels.
+
+    A file that cannot be read is reported as a napari error notification (what is wrong and
+    what to do) and opens nothing: napari's null-layer answer, so no other reader is tried and
+    no traceback reaches the user.
+    """
+    from ..engine import InvalidInput
     from ..io import layer_scale, read_tiff
 
-    image_file = read_tiff(path)
+    try:
+        image_file = read_tiff(path)
+    except (InvalidInput, OSError) as error:
+        from napari.utils.notifications import show_error
+
+        show_error(str(error))
+        return [(None,)]
     axes = image_file.axes
     layer_axes = axes.replace("C", "").replace("S", "")
     metadata = {

@@ -1,4 +1,5 @@
-"""Engine: device choice, axes, input checks, normalisation, tiling, progress and cancel.
+"""Engine: device choice, axes, input and argument checks, memory budget, normalisation, tiling,
+progress and cancel.
 
 Everything a verb needs to run a numerical kernel safely on any image, without knowing the science.
 Exports load lazily, so ``from napari_inverse.engine import InvalidInput`` (the file reader's

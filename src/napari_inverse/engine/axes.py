@@ -77,12 +77,8 @@ class SpatialLoop:
         self.loop_shape = tuple(image.shape[i] for i in self._order[: -spatial_ndim])
         self.spatial_shape = tuple(image.shape[i] for i in self._order[-spatial_ndim:])
         check_spatial_size(self.spatial_shape, self.spatial_axes)
-        # an array in memory is checked whole before any work, so a NaN in its last frame does
-        # not cost the frames before it; blocks are checked as read where that cannot be done
-        # (dask, memmap) or where the cast to float32 can overflow to infinity (float64)
         in_memory = type(image) is np.ndarray
-        if in_memory and image.dtype.kind in "fc":
-            check_finite(image)
+        self._check_whole = in_memory and image.dtype.kind in "fc"
         self._check_blocks = not in_memory or (image.dtype.kind in "fc"
                                                and image.dtype.itemsize > 4)
 
@@ -105,6 +101,12 @@ class SpatialLoop:
         A kernel may return a tuple of blocks (a restoration and its uncertainty, say); ``run``
         then returns a tuple with one array like the input per block.
         """
+        # An array in memory is checked whole before any work, so a NaN in its last frame does
+        # not cost the frames before it; blocks are checked as read where that cannot be done
+        # (dask, memmap) or where the cast to float32 can overflow to infinity (float64). Not in
+        # __init__: a verb checks the job's memory first, and this check allocates a mask.
+        if self._check_whole:
+            check_finite(self.image)
         outputs = None
         for index, block in self.blocks():
             produced = kernel(block)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import torch
 
 from .progress import Cancelled
+from .validation import InvalidInput
 
 
 def select_device(device: str | torch.device = "auto") -> torch.device:
@@ -30,29 +31,29 @@ def select_device(device: str | torch.device = "auto") -> torch.device:
         return torch.device("cpu")
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise ValueError(
+            raise InvalidInput(
                 f"device {device!r} was requested but CUDA is not available here; "
                 f"available: {', '.join(available_devices())}. Use device='auto' or 'cpu'."
             )
         try:
             index = torch.device(name).index or 0
         except RuntimeError:  # "cuda:x", "cuda:1:2"
-            raise ValueError(f"unknown device {device!r}; use 'cuda' or 'cuda:N' with N a "
+            raise InvalidInput(f"unknown device {device!r}; use 'cuda' or 'cuda:N' with N a "
                              f"number, or one of: {', '.join(available_devices())}") from None
         if index >= torch.cuda.device_count():
-            raise ValueError(
+            raise InvalidInput(
                 f"device {device!r} does not exist: this machine has "
                 f"{torch.cuda.device_count()} CUDA device(s)"
             )
         return torch.device(name)
     if name == "mps":
         if not _mps_available():
-            raise ValueError(
+            raise InvalidInput(
                 f"device 'mps' was requested but Apple MPS is not available here; "
                 f"available: {', '.join(available_devices())}"
             )
         return torch.device("mps")
-    raise ValueError(f"unknown device {device!r}; use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'")
+    raise InvalidInput(f"unknown device {device!r}; use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'")
 
 
 def available_devices() -> list[str]:

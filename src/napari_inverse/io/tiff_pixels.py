@@ -15,6 +15,8 @@ from typing import Optional
 import numpy as np
 import tifffile
 
+from ..engine.memory_budget import check_memory
+
 LAZY_BYTES = 256 * 2**20
 """Series larger than this (256 MiB, e.g. 32 × 2048 × 2048 uint16) are read lazily."""
 
@@ -26,6 +28,8 @@ def series_pixels(tif: tifffile.TiffFile, series, lazy: Optional[bool] = None):
     with one chunk per page above; True or False forces either.
     """
     if not (series.nbytes > LAZY_BYTES if lazy is None else lazy):
+        path = tif.filehandle.path
+        check_memory(series.nbytes, f"reading '{path}' ({series.shape}, {series.dtype})")
         return series.asarray()
     import dask.array as da  # here: dask costs a second to import, small files never need it
     from dask.base import tokenize

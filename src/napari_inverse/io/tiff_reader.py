@@ -5,12 +5,11 @@ that is not a complete TIFF is an InvalidInput naming the file and what to do.
 """
 from __future__ import annotations
 
+import contextlib
 import math
-import struct
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import Iterator, NamedTuple, Optional
 
-import numpy as np
 import tifffile
 
 from ..engine.axes import AXIS_LETTERS
@@ -22,6 +21,8 @@ from .tiff_pixels import series_pixels
 # Axes tifffile reports that we have no letter for (Q other, I image sequence, E lambda, …) are
 # named with the free letters in ImageJ's order, so a plain stack of planes becomes "TYX".
 _FREE_LETTERS = "TZC"
+# The most a codec can expand its stored bytes: none, LZW, deflate (1032:1), PackBits (128:2).
+_MOST_EXPANSION = {1: 1, 5: 3000, 8: 1100, 32946: 1100, 32773: 70}
 _SAVE_HINT = "save it as TIFF or OME-TIFF (Fiji: File > Save As > Tiff...) and try again"
 
 
@@ -34,50 +35,77 @@ def read_tiff(path, lazy: Optional[bool] = None) -> ImageFile:
     (or any, with ``lazy=True``) comes as a dask array read plane by plane when computed.
     """
     path = Path(path)
+    with _opened_tiff(path) as tif:
+        series = tif.series[0]
+        _check_complete(tif, series, path)
+        axes, shape = _map_axes(series.axes, series.shape, path)
+        pixel_size_nm, metadata = read_calibration(tif, axes)
+        data = series_pixels(tif, series, lazy)
+        # tifffile logs some decoding failures and returns an empty array: reshaping here
+        # turns that into the error below too.
+        data = data.reshape(shape)
+        metadata.update(source=str(path), original_axes=series.axes,
+                        series_count=len(tif.series))
+    return ImageFile(data, axes, pixel_size_nm, metadata)
+
+
+@contextlib.contextmanager
+def _opened_tiff(path: Path) -> Iterator[tifffile.TiffFile]:
+    """The open TIFF at ``path``; any failure to parse or decode it, inside the block too,
+    becomes InvalidInput naming the file (the original kept as its cause)."""
     if not path.exists():
         raise FileNotFoundError(f"no such file: '{path}'; check the path and the current folder")
     if path.is_dir():
         raise InvalidInput(f"'{path}' is a folder, not an image file; give the path of a TIFF file")
     try:
         with tifffile.TiffFile(path) as tif:
-            series = tif.series[0]
-            _check_complete(tif, series, path)
-            axes, shape = _map_axes(series.axes, series.shape, path)
-            pixel_size_nm, metadata = read_calibration(tif, axes)
-            data = series_pixels(tif, series, lazy)
-            metadata.update(
-                source=str(path),
-                original_axes=series.axes,
-                series_count=len(tif.series),
-            )
+            yield tif
     except InvalidInput:
         raise
-    except (ValueError, struct.error, EOFError, IndexError, KeyError) as error:
-        # tifffile's own TiffFileError is a ValueError; the others come from cut-off headers.
+    except Exception as error:  # noqa: BLE001 — a damaged file fails in any codec or parser
+        # tifffile raises its TiffFileError, zlib.error, struct.error, IndexError, KeyError,
+        # OSError, MemoryError … depending on where the file is damaged; all mean the same.
         raise InvalidInput(
-            f"cannot read '{path}' as a TIFF image ({error}); {_SAVE_HINT}"
+            f"cannot read '{path}' as a TIFF image ({_kind(error)}: {error}); the file "
+            f"is damaged or not a TIFF: check it opens in Fiji, or {_SAVE_HINT}"
         ) from error
-    return ImageFile(np.reshape(data, shape), axes, pixel_size_nm, metadata)
+
+
+def _kind(error: Exception) -> str:
+    """The error's class as a user can search for it: ``zlib.error``, not ``error``."""
+    kind = type(error)
+    return kind.__qualname__ if kind.__module__ == "builtins" else \
+        f"{kind.__module__}.{kind.__qualname__}"
 
 
 def _check_complete(tif: tifffile.TiffFile, series, path: Path) -> None:
-    """Refuse truncated files, which tifffile may otherwise read as a shorter or partial image."""
+    """Refuse truncated files, which tifffile may otherwise read as a shorter or partial image,
+    and files whose strips hold far fewer bytes than their declared size (a damaged width or
+    height tag), which tifffile reads as the few stored rows followed by zeros."""
     size = tif.filehandle.size
+    stored, expansion = None, None
     if series.dataoffset is not None:
         ends = [series.dataoffset + series.nbytes]
     else:
-        ends = [
-            offset + count
-            for page in series.pages
-            if page is not None
-            for offset, count in zip(page.dataoffsets, page.databytecounts)
-        ]
+        pages = [page for page in series.pages if page is not None]
+        ends = [offset + count for page in pages
+                for offset, count in zip(page.dataoffsets, page.databytecounts)]
+        stored = sum(sum(page.databytecounts) for page in pages)
+        codecs = {int(page.compression) for page in pages}
+        if codecs <= set(_MOST_EXPANSION):
+            expansion = max(_MOST_EXPANSION[codec] for codec in codecs)
     promised = (tif.imagej_metadata or {}).get("images", 0) if tif.is_imagej else 0
     planes = math.prod(n for a, n in zip(series.axes, series.shape) if a not in "YXS")
     if max(ends, default=0) > size or planes < promised:
         raise InvalidInput(
             f"'{path}' is truncated or corrupted: the file is smaller than its header says "
             f"({size} bytes); copy it again from the original source"
+        )
+    if expansion is not None and series.nbytes > expansion * stored:
+        raise InvalidInput(
+            f"'{path}' is corrupted: its header declares a {series.shape} image of "
+            f"{series.nbytes} bytes, but it holds only {stored} bytes of pixel data; copy it "
+            "again from the original source"
         )
 
 
@@ -120,13 +148,8 @@ def read_tiff_header(path) -> TiffHeader:
     it cannot be parsed as a TIFF.
     """
     path = Path(path)
-    try:
-        with tifffile.TiffFile(path) as tif:
-            series = tif.series[0]
-            axes, shape = _map_axes(series.axes, series.shape, path)
-            pixel_size_nm, _ = read_calibration(tif, axes)
-    except InvalidInput:
-        raise
-    except (ValueError, struct.error, EOFError, IndexError, KeyError) as error:
-        raise InvalidInput(f"cannot read '{path}' as a TIFF ({error}); {_SAVE_HINT}") from error
+    with _opened_tiff(path) as tif:
+        series = tif.series[0]
+        axes, shape = _map_axes(series.axes, series.shape, path)
+        pixel_size_nm, _ = read_calibration(tif, axes)
     return TiffHeader(axes, shape, pixel_size_nm)

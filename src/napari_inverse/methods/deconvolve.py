@@ -16,14 +16,18 @@ import numpy as np
 from scipy import ndimage
 
 from ..classical import estimate_spectral_balance, richardson_lucy, wiener
+from ..engine.arguments import Choice, Number, Sizes, declare_arguments
 from ..engine.axes import DEFAULT_AXES, SpatialLoop
 from ..engine.device import device_job, select_device
+from ..engine.memory_budget import MemoryEstimate, check_memory
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
 from ..engine.validation import MIN_SPATIAL_SIZE, InvalidInput, check_finite, check_image
-from ..optics import Optics, psf_for_image
+from ..optics import PSF_MODELS, Optics, psf_for_image
+from ..optics.padding import fft_grid
 from .model_restoration import restore_with_model
 from .result import Result
+from .verb_arguments import COMMON_ARGUMENTS, LEARNED_ARGUMENTS
 
 LEARNED_METHODS = {"mrbcr": "mrbcr-widefield", "srbcr": "srbcr-widefield",
                    "care": "care-widefield"}  # method → default zoo model
@@ -34,8 +38,24 @@ METHOD_ALIASES = {"rl": "richardson_lucy", "richardson-lucy": "richardson_lucy",
 # Above this many pixels per spatial block, work tile by tile to bound memory.
 _AUTO_TILE_PIXELS = {2: 4096 * 4096, 3: 256 * 512 * 512}
 _AUTO_TILE_SHAPE = {2: (2048, 2048), 3: (128, 512, 512)}
+CLASSICAL_MEMORY = MemoryEstimate(outputs=1, working=10)
+"""Richardson–Lucy's and Wiener's buffers on a tile's FFT grid: the observation, estimate,
+sensitivity, two spectra and the OTF (Wiener: the padded tile, spectra, filter, its balance)."""
+ARGUMENTS = {
+    **COMMON_ARGUMENTS,
+    **LEARNED_ARGUMENTS,
+    "method": Choice(METHODS, METHOD_ALIASES),
+    "psf_model": Choice(PSF_MODELS),
+    "iterations": Number(at_least=1, at_most=100_000, integer=True,
+                         hint="Richardson–Lucy usually needs 10–100"),
+    "tv_weight": Number(at_least=0, below=0.1, hint="typical 0.001–0.01; 0 turns TV off"),
+    "regularization": Number(above=0, optional=True,
+                             hint="a constant Wiener λ such as 0.001, or None to measure it"),
+    "tile_shape": Sizes(optional=True),
+}
 
 
+@declare_arguments(ARGUMENTS)
 def deconvolve(
     image,
     method: str = "mrbcr",
@@ -72,10 +92,6 @@ def deconvolve(
     noise-to-object power ratio measured on the image (``classical.wiener``). Large images are
     tiled automatically (``tile_shape`` overrides the classical methods' tiles).
     """
-    method = METHOD_ALIASES.get(method.lower(), method.lower())
-    if method not in METHODS:
-        raise InvalidInput(
-            f"unknown deconvolution method {method!r}; available: {', '.join(METHODS)}")
     if method in LEARNED_METHODS:
         if psf is not None:
             raise InvalidInput(
@@ -102,6 +118,10 @@ def deconvolve(
     )
     torch_device = select_device(device)
     tiles_shape, overlap, halo = _tiling(loop.spatial_shape, kernel_psf.shape, tile_shape)
+    check_memory(CLASSICAL_MEMORY.bytes_needed(
+        image.shape, loop.spatial_shape, _largest_piece(loop.spatial_shape, tiles_shape, halo,
+                                                        kernel_psf.shape)),
+        f"{method} on an image of shape {tuple(image.shape)}")
     n_tiles = len(plan_tiles(loop.spatial_shape, tiles_shape, overlap, halo))
     steps_per_tile = iterations if method == "richardson_lucy" else 1
     reporter = ProgressReporter(loop.n_blocks * n_tiles * steps_per_tile, progress, cancel)
@@ -194,10 +214,11 @@ def _checked_psf(psf, spatial_shape) -> np.ndarray:
             f"the PSF must be non-negative with a positive sum (its minimum is {psf.min():.3g}, "
             f"its sum {psf.sum():.3g}); subtract the bead image's background and clip what falls "
             "below zero to zero")
-    if any(p > s for p, s in zip(psf.shape, spatial_shape)):
+    # Along Z a PSF may reach beyond a short stack (the solvers pad it); laterally it may not.
+    if any(p > s for p, s in zip(psf.shape[-2:], spatial_shape[-2:])):
         raise InvalidInput(
-            f"the PSF {psf.shape} is larger than the image {tuple(spatial_shape)}; "
-            "crop the PSF around its centre to at most the image size"
+            f"the PSF {psf.shape} is larger than the image {tuple(spatial_shape)} along Y or X; "
+            "crop the PSF around its centre to at most the image's width and height"
         )
     psf = _centred(psf)
     return psf / psf.sum()
@@ -222,6 +243,12 @@ def _centred(psf: np.ndarray) -> np.ndarray:
     return np.roll(psf, [-o for o in offsets], axis=tuple(range(psf.ndim)))
 
 
+def _largest_piece(spatial_shape, tile_shape, halo, psf_shape) -> tuple[int, ...]:
+    """The FFT grid of the largest tile read with its halo: what a solver holds at once."""
+    read = tuple(min(n, t + 2 * h) for n, t, h in zip(spatial_shape, tile_shape, halo))
+    return fft_grid(read, psf_shape)[0]
+
+
 def _tiling(spatial_shape, psf_shape, tile_shape):
     ndim = len(spatial_shape)
     if tile_shape is None:
@@ -230,7 +257,9 @@ def _tiling(spatial_shape, psf_shape, tile_shape):
     if len(tile_shape) != ndim:
         raise InvalidInput(f"tile_shape {tuple(tile_shape)} needs {ndim} sizes for this image")
     smallest = tuple(max(MIN_SPATIAL_SIZE, p) for p in psf_shape)
-    if any(t < s for t, s in zip(tile_shape, smallest)):
+    # Only an axis that is cut into tiles needs tiles as large as the PSF: an axis read whole
+    # (a short Z stack, say) has nothing beyond its ends for a halo to bring in.
+    if any(t < min(s, n) for t, s, n in zip(tile_shape, smallest, spatial_shape)):
         raise InvalidInput(f"tile_shape {tuple(tile_shape)} is smaller than {smallest}, the PSF's "
                            f"size (and at least {MIN_SPATIAL_SIZE} pixels) along each axis; "
                            "choose larger tiles, or tile_shape=None to let the size be chosen")

@@ -4,15 +4,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+from ..engine.arguments import Choice, declare_arguments
 from ..engine.progress import CancelLike, ProgressCallback
-from ..engine.validation import InvalidInput
 from ..optics import Optics
 from .model_restoration import restore_with_model
 from .result import Result
+from .verb_arguments import COMMON_ARGUMENTS, LEARNED_ARGUMENTS
 
 METHODS = {"care": "care-denoise", "n2v": "n2v-fluorescence"}  # method → default zoo model
 METHOD_ALIASES = {"noise2void": "n2v"}
+ARGUMENTS = {**COMMON_ARGUMENTS, **LEARNED_ARGUMENTS,
+             "method": Choice(tuple(METHODS), METHOD_ALIASES)}
 
+
+@declare_arguments(ARGUMENTS)
 
 def denoise(
     image,
@@ -37,9 +42,6 @@ def denoise(
     model's pixel size and the result back to the image's grid. ``precision``: the network's
     number format, "auto" (bfloat16 where the CPU computes it natively), "float32" or "bfloat16".
     """
-    method = METHOD_ALIASES.get(method.lower(), method.lower())
-    if method not in METHODS:
-        raise InvalidInput(f"unknown denoising method {method!r}; available: {', '.join(METHODS)}")
     return restore_with_model(
         image, method, "denoising", model or METHODS[method], axes=axes, optics=optics,
         resample=resample, device=device, precision=precision, progress=progress, cancel=cancel)

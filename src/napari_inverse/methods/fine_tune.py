@@ -19,19 +19,41 @@ from typing import Callable, Optional
 
 import torch
 
+from ..engine.arguments import Choice, Number, Text, declare_arguments
 from ..engine.device import select_device
 from ..engine.progress import CancelLike, Cancelled, ProgressCallback
 from ..engine.validation import InvalidInput
-from ..training.fine_tuning import PAIRED, SHIPPED, fine_tune_settings, starting_network
+from ..training.fine_tuning import (MIN_PATCH, PAIRED, SHIPPED, fine_tune_settings,
+                                    starting_network)
 from ..training.loop import fit
 from ..training.objectives import OBJECTIVES
 from ..training.records import record_fit, save_trained
 from ..training.samplers import PatchSampler
 from ..training.user_data import (as_image_list, check_training_images, hold_out,
                                   validation_batches)
-from ..zoo import LoadedModel, ModelCard, ZooEntry
+from ..zoo import FAMILIES, LoadedModel, ModelCard, ZooEntry
 from ..zoo.card import check_model_name
 from ..zoo.families import family as family_info
+from .verb_arguments import COMMON_ARGUMENTS
+
+ARGUMENTS = {
+    "axes": COMMON_ARGUMENTS["axes"],
+    "device": COMMON_ARGUMENTS["device"],
+    "family": Choice(tuple(FAMILIES)),
+    "start": Text(optional=True, path=True),
+    "name": Text(),
+    "out": Text(optional=True, path=True),
+    "validation_fraction": Number(at_least=0, below=1, hint="0.1 holds out a tenth, 0 none"),
+    "patch": Number(at_least=MIN_PATCH, integer=True, optional=True),
+    "batch_size": Number(at_least=1, integer=True, optional=True),
+    "steps": Number(at_least=1, integer=True, optional=True),
+    "learning_rate": Number(above=0, at_most=1, optional=True, hint="e.g. 0.0004"),
+    "task": Text(optional=True),
+    "pixel_size_nm": Number(at_least=1, optional=True,
+                            hint="the data's pixel size in nanometres (e.g. 65, not 0.065)"),
+    "seed": Number(at_least=0, integer=True),
+    "time_budget_s": Number(above=0, optional=True, hint="seconds, or None for no limit"),
+}
 
 
 @dataclass
@@ -48,6 +70,7 @@ class FineTuneResult:
         return self.entry.card
 
 
+@declare_arguments(ARGUMENTS)
 def fine_tune(
     inputs,
     targets=None,

@@ -16,15 +16,20 @@ import numpy as np
 from ..engine.axes import SpatialLoop
 from ..engine.device import device_job, select_device
 from ..engine.memory import reuse_freed_memory
+from ..engine.memory_budget import MemoryEstimate, check_memory
 from ..engine.precision import inference_dtype, precision_name
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.validation import InvalidInput, check_image
 from ..optics import Optics
 from ..zoo import FAMILIES, LoadedModel, load_model_for_inference
-from ..zoo.inference import apply_model, tile_count
+from ..zoo.inference import apply_model, largest_tile, tile_count
 from .result import Result
 from .sampling import (PixelSizeWarning, model_zoom, pixel_size_mismatch, to_image_grid,
                        to_model_grid, zoomed_shape)
+
+LEARNED_MEMORY = MemoryEstimate(outputs=2, working=400)
+"""A restoration and its uncertainty; a network's feature maps on a tile (m-rBCR: 48 channels at
+several scales, ~0.9 GB on a 768² tile with its halo)."""
 
 
 def restore_with_model(
@@ -62,9 +67,13 @@ def restore_with_model(
             mismatch = pixel_size_mismatch(loaded.card, optics) if optics is not None else None
             zoom = model_zoom(loaded.card, optics) if mismatch and resample else 1.0
             if mismatch and not resample:
-                warnings.warn(mismatch, PixelSizeWarning, stacklevel=3)
+                # point at the verb's caller (above the verb and its argument check)
+                warnings.warn(mismatch, PixelSizeWarning, stacklevel=4)
             model_shape = (zoomed_shape(loop.spatial_shape, zoom) if zoom != 1.0
                            else loop.spatial_shape)
+            check_memory(LEARNED_MEMORY.bytes_needed(image.shape, model_shape,
+                                                     largest_tile(model_shape)),
+                         f"'{method}' on an image of shape {tuple(image.shape)}")
             reporter = ProgressReporter(loop.n_blocks * tile_count(model_shape), progress, cancel)
 
             def restore_block(block: np.ndarray):

@@ -1,9 +1,24 @@
 """The microscope's optical parameters, in explicit physical units (nm)."""
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Optional
+
+from ..engine.arguments import Number, check_arguments
+from ..engine.validation import InvalidInput
+
+_NANOMETRES = "give it in nanometres (e.g. {}, not {})"
+_FIELDS = {
+    "na": Number(above=0, hint="the objective's numerical aperture, e.g. 1.4"),
+    "wavelength_nm": Number(at_least=150, at_most=2000, hint="the emission wavelength; "
+                            + _NANOMETRES.format(520, 0.52)),
+    "pixel_size_nm": Number(at_least=1, hint="the pixel size in the sample; "
+                            + _NANOMETRES.format(65, 0.065)),
+    "refractive_index": Number(at_least=1, at_most=4,
+                               hint="the immersion medium's: 1.0 air, 1.33 water, 1.518 oil"),
+    "z_step_nm": Number(above=0, optional=True, hint="the distance between planes; "
+                        + _NANOMETRES.format(200, 0.2) + ", or None for 2-D work"),
+}
 
 
 @dataclass(frozen=True)
@@ -21,34 +36,14 @@ class Optics:
     z_step_nm: Optional[float] = None
 
     def __post_init__(self) -> None:
-        checks = {
-            "na": self.na,
-            "wavelength_nm": self.wavelength_nm,
-            "pixel_size_nm": self.pixel_size_nm,
-            "refractive_index": self.refractive_index,
-        }
-        for name, value in checks.items():
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise ValueError(f"Optics.{name} must be a positive number, got {value!r}")
+        checked = check_arguments(_FIELDS, asdict(self), "Optics.")
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)  # canonical floats: Optics(na=1) is na=1.0
         if self.na >= self.refractive_index:
-            raise ValueError(
+            raise InvalidInput(
                 f"Optics.na={self.na} must be below the immersion refractive index "
                 f"{self.refractive_index} (NA = n·sin θ); check the objective's NA and the medium"
             )
-        if not 150 <= self.wavelength_nm <= 2000:
-            raise ValueError(
-                f"Optics.wavelength_nm={self.wavelength_nm} is outside 150–2000 nm; "
-                "give the emission wavelength in nanometres (e.g. 520, not 0.52)"
-            )
-        if self.pixel_size_nm < 1:
-            raise ValueError(
-                f"Optics.pixel_size_nm={self.pixel_size_nm} is below 1 nm; "
-                "give the pixel size in nanometres (e.g. 65, not 0.065)"
-            )
-        if self.z_step_nm is not None and (
-            not math.isfinite(self.z_step_nm) or self.z_step_nm <= 0
-        ):
-            raise ValueError(f"Optics.z_step_nm must be positive or None, got {self.z_step_nm!r}")
 
     @property
     def lateral_resolution_nm(self) -> float:

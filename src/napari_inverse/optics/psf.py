@@ -128,7 +128,10 @@ def gaussian_psf(
 def psf_for_image(
     optics: Optics, image_shape: Sequence[int], model: str = "richards_wolf"
 ) -> np.ndarray:
-    """A PSF for an image of ``image_shape`` (2-D YX or 3-D ZYX), never larger than the image."""
+    """A PSF for an image of ``image_shape`` (2-D YX or 3-D ZYX): cut to the image laterally,
+    with its whole axial reach. A stack is often shorter than that reach (5 planes of 200 nm
+    against 27), and every plane holds light from the planes beyond it; the solvers pad the
+    stack, so the PSF may be longer than the stack is deep."""
     ndim = len(image_shape)
     if ndim == 3 and optics.z_step_nm is None:
         raise ValueError(
@@ -136,6 +139,7 @@ def psf_for_image(
             "or the layer's Z scale"
         )
     shape = psf_shape(optics, ndim, within=image_shape)
+    shape = psf_shape(optics, ndim)[:-2] + shape[-2:]
     if model == "gaussian":
         return gaussian_psf(optics, shape, ndim)
     if model not in PSF_MODELS:

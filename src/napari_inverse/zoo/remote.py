@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 from .card import WEIGHTS_SUFFIX, ModelCard, check_model_name
-from .weights import ModelFileError
+from .weights import ModelFileError, sha256_problem
 
 REMOTE_INDEX = Path(__file__).parent / "remote.json"
 REMOTE_INDEX_ENV = "NAPARI_INVERSE_REMOTE_INDEX"
@@ -115,12 +114,10 @@ def _remote_model(item: object, index: Path, number: int) -> RemoteModel:
         card = ModelCard.from_dict(item["card"])
     except ValueError as error:
         raise ValueError(f"{where}: {error}") from None
-    if not card.sha256:
-        raise ValueError(f"{where} ({card.name!r}) lacks the sha256 of its weights; without it a "
-                         "damaged download could not be told from a good one")
-    if not re.fullmatch("[0-9a-f]{64}", card.sha256):
-        raise ValueError(f"{where} ({card.name!r}) has the sha256 {card.sha256!r}; it must be 64 "
-                         "lower-case hexadecimal digits, as sha256sum prints them")
+    problem = sha256_problem(card.sha256)
+    if problem:
+        raise ValueError(f"{where} ({card.name!r}) {problem}; without a valid one a damaged "
+                         "download could not be told from a good one")
     try:
         check_model_name(card.name)
     except ValueError as error:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 from torch import nn
 
@@ -53,19 +55,40 @@ def require_weight_file(path: Path) -> Path:
     return path
 
 
-def load_weights(net: nn.Module, path: Path, sha256: str = "") -> nn.Module:
-    """Fill ``net`` from ``path`` after checking the file against ``sha256`` (when given)."""
+def sha256_problem(sha256) -> Optional[str]:
+    """What is wrong with a card's ``sha256`` (missing, empty, not 64 lower-case hex digits as
+    sha256sum prints them), or None when it is well-formed."""
+    if not sha256:
+        return "has no sha256 of its weights"
+    if not isinstance(sha256, str) or not re.fullmatch("[0-9a-f]{64}", sha256):
+        return (f"has the sha256 {sha256!r}, not 64 lower-case hexadecimal digits as sha256sum "
+                "prints them")
+    return None
+
+
+def load_weights(net: nn.Module, path: Path, sha256: str) -> nn.Module:
+    """Fill ``net`` from ``path`` after checking the file against its card's ``sha256``.
+
+    A card without a well-formed sha256 is refused: a damaged or changed file could not be
+    told from a good one.
+    """
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     path = require_weight_file(path)
-    if sha256:
-        found = sha256_of(path)
-        if found != sha256:
-            raise ModelFileError(
-                f"the weight file {path} does not match its model card (sha256 {found[:12]}… "
-                f"instead of {sha256[:12]}…): it is truncated, corrupted or was changed. Delete "
-                "it so it is fetched again, or save the model again to write a new card.")
+    problem = sha256_problem(sha256)
+    if problem:
+        raise ModelFileError(
+            f"the model card of {path} {problem}, so the file cannot be verified and is not "
+            "loaded. Save the model again with napari_inverse.zoo.save_model (fine-tuning and "
+            "'napari-inverse train' do), which writes it; or, for a file you trust, write the "
+            f"output of 'sha256sum {path.name}' into the \"sha256\" field of the card beside it")
+    found = sha256_of(path)
+    if found != sha256:
+        raise ModelFileError(
+            f"the weight file {path} does not match its model card (sha256 {found[:12]}… "
+            f"instead of {sha256[:12]}…): it is truncated, corrupted or was changed. Delete "
+            "it so it is fetched again, or save the model again to write a new card.")
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as error:
