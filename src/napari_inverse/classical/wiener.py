@@ -34,7 +34,7 @@ import torch
 
 from ..engine.progress import ProgressReporter
 from ..optics.convolution import psf_to_otf
-from ..optics.padding import pad_for_fft
+from ..optics.padding import pad_for_fft_tensor
 from ..optics.sliced_fft import SLICE_VALUES, Between, sliced_irfftn, sliced_rfftn
 
 BINS = 256
@@ -207,11 +207,10 @@ def wiener(
     if not isinstance(balance, SpectralBalance) and not balance > 0:
         raise ValueError(f"Wiener balance (regularization) must be positive, got {balance}")
     between = reporter.check_cancel if reporter is not None else _nothing
-    padded, crop = pad_for_fft(image, psf.shape)
-    between()
     with torch.inference_mode():
-        observed = torch.as_tensor(padded, dtype=torch.float32, device=device)
-        otf = psf_to_otf(psf / psf.sum(), observed.shape, device, between)
+        observed, crop = pad_for_fft_tensor(image, psf.shape, device, between)
+        grid = observed.shape
+        otf = psf_to_otf(psf / psf.sum(), grid, device, between)
         spectrum = sliced_rfftn(observed, between)
         del observed
         rows = max(1, SLICE_VALUES // math.prod(otf.shape[1:]))
@@ -220,7 +219,7 @@ def wiener(
             spectrum[part].mul_(_filter(otf[part], balance, keeps_mean=start == 0))
             between()
         del otf
-        restored = sliced_irfftn(spectrum, padded.shape, between)
+        restored = sliced_irfftn(spectrum, grid, between)
         result = restored[crop].cpu().numpy().astype(np.float32, copy=False)
     if reporter is not None:
         reporter.step("Wiener")
