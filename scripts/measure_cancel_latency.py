@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import torch  # noqa: E402
+import torch
 
-from napari_inverse.benchmarks.cancel_latency import full_cases, seconds_to_stop  # noqa: E402
+from napari_inverse.benchmarks.cancel_latency import full_cases, seconds_to_stop
 
 
 def main() -> None:

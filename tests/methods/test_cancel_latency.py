@@ -11,8 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from napari_inverse.benchmarks.cancel_latency import (OPTICS_2D, OPTICS_3D, noise_image,
-                                                      seconds_to_stop)
+from napari_inverse.benchmarks.cancel_latency import (
+    OPTICS_2D,
+    OPTICS_3D,
+    noise_image,
+    seconds_to_stop,
+)
 from napari_inverse.methods import deconvolve, denoise
 from napari_inverse.methods.fine_tune import fine_tune
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy as np
 
-from ..engine.progress import CancelToken, Cancelled
+from ..engine.progress import Cancelled, CancelToken
 from ..methods import deconvolve, denoise
 from ..methods.fine_tune import fine_tune
 from ..optics import Optics
@@ -24,7 +25,7 @@ OPTICS_2D = Optics(na=1.4, wavelength_nm=520, pixel_size_nm=65)
 OPTICS_3D = Optics(na=1.4, wavelength_nm=520, pixel_size_nm=100, z_step_nm=200)
 
 
-def seconds_to_stop(run: Run, delay: float) -> tuple[Optional[float], str]:
+def seconds_to_stop(run: Run, delay: float) -> tuple[float | None, str]:
     """(seconds from ``cancel.set()`` to ``run`` ending, how it ended) for a cancel ``delay``
     seconds after the start; (None, "finished") when it ended before the cancel."""
     token, ended, outcome = CancelToken(), threading.Event(), ["returned"]
