@@ -2,7 +2,8 @@
 
 One torch FFT of a 256×512×512 volume runs for seconds and nothing can stop it midway. The same
 transform done axis by axis over slices of about :data:`SLICE_VALUES` values gives the caller
-(a cancel check) a moment between slices, at nearly the cost of one call.
+(a cancel check) a moment between slices, at nearly the cost of one call. Small transforms,
+and any on a GPU, stay one call.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ Between = Callable[[], None] | None
 
 def sliced_rfftn(x: torch.Tensor, between: Between = None) -> torch.Tensor:
     """``torch.fft.rfftn(x)`` over every axis of ``x``, calling ``between()`` after each slice."""
-    if x.ndim < 2 or x.numel() <= WHOLE_VALUES:
+    if _whole(x, x.numel()):
         out = torch.fft.rfftn(x)
         _call(between)
         return out
@@ -41,7 +42,7 @@ def sliced_rfftn(x: torch.Tensor, between: Between = None) -> torch.Tensor:
 def sliced_irfftn(spectrum: torch.Tensor, shape: Sequence[int],
                   between: Between = None) -> torch.Tensor:
     """``torch.fft.irfftn(spectrum, s=shape)`` over every axis; ``spectrum`` is overwritten."""
-    if spectrum.ndim < 2 or math.prod(shape) <= WHOLE_VALUES:
+    if _whole(spectrum, math.prod(shape)):
         out = torch.fft.irfftn(spectrum, s=tuple(shape))
         _call(between)
         return out
@@ -52,6 +53,12 @@ def sliced_irfftn(spectrum: torch.Tensor, shape: Sequence[int],
         out[part] = torch.fft.irfftn(spectrum[part], s=tuple(shape[1:]), dim=rest)
         _call(between)
     return out
+
+
+def _whole(x: torch.Tensor, values: int) -> bool:
+    """Whether one torch call does it: small transforms, and any on a GPU, where even a
+    256×512² transform takes milliseconds."""
+    return x.ndim < 2 or values <= WHOLE_VALUES or x.device.type != "cpu"
 
 
 def _transform_first_axis(spectrum: torch.Tensor, transform, between: Between) -> None:
