@@ -24,7 +24,7 @@ def main() -> int:
     torch.cuda.synchronize()
     start = torch.cuda.memory_allocated()
     failures = 0
-    for method in ("mrbcr", "care", "richardson_lucy"):
+    for method in ("mrbcr", "care", "richardson_lucy", "wiener"):
         ni.deconvolve(stack, method, axes="TYX", optics=optics, device="cuda")
         finished = _allocated(start)
         token = CancelToken()

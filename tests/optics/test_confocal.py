@@ -58,5 +58,5 @@ def test_confocal_psf_is_normalised_centred_and_checks_its_input():
         np.testing.assert_allclose(psf, psf[..., ::-1], atol=1e-7)
     with pytest.raises(ValueError, match="pinhole_au"):
         confocal_psf(OPTICS, pinhole_au=float("nan"))
-    with pytest.raises(ValueError, match="150–2000 nm"):
+    with pytest.raises(ValueError, match=r"excitation_nm=0.488 .*≥ 150 and ≤ 2000.*nanometres"):
         confocal_psf(OPTICS, excitation_nm=0.488)

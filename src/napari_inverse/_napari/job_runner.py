@@ -4,9 +4,9 @@ Every dock hands :meth:`JobRunner.start` a ``job(progress, cancel)`` callable (a
 parameters bound) and listens to three signals. The job runs in a napari ``FunctionWorker``;
 its ``progress(done, total, message)`` calls cross to the GUI thread through a queued Qt
 signal, throttled so a fast loop cannot flood the event loop; the Cancel button sets the
-job's :class:`CancelToken`, which the verb checks between iterations and tiles. Exceptions never
-leave the worker: ``Cancelled`` becomes an info notification, anything else an error
-notification with the message — never a traceback dialog.
+job's :class:`CancelToken`, which the verb checks between iterations and tiles and within
+long FFTs. Exceptions never leave the worker: ``Cancelled`` becomes an info notification,
+anything else an error notification with the message — never a traceback dialog.
 """
 from __future__ import annotations
 

@@ -86,6 +86,11 @@ class TrainDock(VerbDock):
         self.predict_button.changed.connect(lambda: self._start(self.predict_on.value,
                                                                 self._predict_job))
 
+    def _run(self) -> None:
+        """Training's result is a saved model, not a layer: removing a training layer (whose
+        data the job already holds) does not stop it; Predict is bound to its layer."""
+        self._start(self._layer(), self._job, result_on_layer=False)
+
     def _layer_picker(self) -> LayerSelect:
         """Several training layers; the viewer's current one is chosen while none is."""
         return LayerSelect(self._image_layers, "noisy images",

@@ -67,7 +67,8 @@ class VerbDock(Container):
         self.runner.succeeded.connect(self._on_result)
         self.runner.finished.connect(self._on_finished)
         self.native.destroyed.connect(self.runner.cancel)
-        self._source: Image | None = None
+        self._source: Image | None = None  # the running job's layer, bound when it starts
+        self._source_removed = False
 
         self._restore_settings()
         self._prefill()
@@ -124,8 +125,17 @@ class VerbDock(Container):
     def _run(self) -> None:
         self._start(self._layer(), self._job)
 
-    def _start(self, layer: Image | None, make_job: Callable[[object, Image], Job]) -> None:
-        """Run ``make_job(data, layer)``'s job on ``layer``; its result lands beside ``layer``."""
+    def _start(self, layer: Image | None, make_job: Callable[[object, Image], Job],
+               result_on_layer: bool = True) -> None:
+        """Run ``make_job(data, layer)``'s job on ``layer``; its result lands beside ``layer``.
+
+        The job is bound to ``layer`` (when ``result_on_layer``): its result is placed by this
+        reference whatever is selected later, and removing the layer cancels it. A start while
+        a job runs is refused before anything changes.
+        """
+        if self.runner.running:
+            show_error("a job is already running: cancel it or wait for it to finish")
+            return
         if layer is None:
             show_error("no image layer to work on: open an image or a sample first")
             return
@@ -134,9 +144,17 @@ class VerbDock(Container):
         except ValueError as error:  # fields that make no microscope (NA above the medium's n)
             show_error(str(error))
             return
-        self._source = layer
         self._set_running(True)
         self.runner.start(job)
+        if result_on_layer:
+            self._source, self._source_removed = layer, False
+            self._viewer.layers.events.removed.connect(self._on_layer_removed)
+
+    def _on_layer_removed(self, event) -> None:
+        """The running job's source left the viewer: its result has nowhere to go, so stop."""
+        if event.value is self._source and not self._source_removed:
+            self._source_removed = True
+            self.runner.cancel()
 
     def _set_running(self, running: bool) -> None:
         self.run_button.enabled = not running
@@ -161,6 +179,8 @@ class VerbDock(Container):
 
     def _on_result(self, result) -> None:
         source, metadata = self._source, result.metadata
+        if source is None or self._source_removed:  # removed as the job finished: nothing added
+            return
         name = f"{source.name} [{metadata.get('model') or metadata['method']}]"
         layer_metadata = {"napari_inverse": metadata}
         if metadata.get("optics") is not None:
@@ -171,9 +191,15 @@ class VerbDock(Container):
                               f"{metadata['seconds']:.1f} s")
 
     def _on_finished(self, status: str) -> None:
-        self._source = None
+        source, removed = self._source, self._source_removed
+        if source is not None:
+            self._viewer.layers.events.removed.disconnect(self._on_layer_removed)
+        self._source, self._source_removed = None, False
         self._set_running(False)
-        if status != "done":
+        if removed:
+            self.progress.value = 0
+            self.message.value = f"cancelled: the layer '{source.name}' was removed"
+        elif status != "done":
             self.progress.value = 0
             self.message.value = status
 

@@ -27,6 +27,7 @@ import torch
 from ..engine.progress import ProgressReporter
 from ..optics.convolution import psf_to_otf
 from ..optics.padding import fft_grid
+from ..optics.sliced_fft import Between, sliced_irfftn, sliced_rfftn
 
 _EPS = 1e-6
 
@@ -42,23 +43,26 @@ def richardson_lucy(
     """Deconvolve a 2-D or 3-D non-negative ``image`` by ``psf``; return float32 of the same shape.
 
     Negative values (offset-subtracted data) are clipped to zero because RL models photon
-    counts. Progress is reported and cancel checked every iteration.
+    counts. Progress is reported every iteration; cancel is checked within each FFT too.
     """
     if iterations < 1:
         raise ValueError(f"iterations must be at least 1, got {iterations}")
     if tv_weight < 0 or tv_weight >= 0.1:
         raise ValueError(f"tv_weight must be in [0, 0.1) (typical 0.001–0.01), got {tv_weight}")
+    between = reporter.check_cancel if reporter is not None else None
     clipped = np.clip(image, 0, None)
     grid, crop = fft_grid(clipped.shape, psf.shape)  # beyond the image: unobserved, zero
     with torch.inference_mode():
         observed = torch.zeros(grid, dtype=torch.float32, device=device)
         observed[crop] = torch.as_tensor(clipped, dtype=torch.float32, device=device)
+        if between is not None:
+            between()
         estimate = torch.empty_like(observed)
-        otf, otf_conj = _transfer_functions(psf, estimate.shape, device)
+        otf, otf_conj = _transfer_functions(psf, estimate.shape, device, between)
         # 1 / Hᵀ(mask): how much observed light each object pixel can explain (0 where none).
         mask = torch.zeros_like(estimate)
         mask[crop] = 1.0
-        inverse_sensitivity = _convolve(mask, otf_conj)
+        inverse_sensitivity = _convolve(mask, otf_conj, between)
         del mask
         unseen = inverse_sensitivity <= 1e-3
         inverse_sensitivity.reciprocal_().masked_fill_(unseen, 0.0)
@@ -67,9 +71,9 @@ def richardson_lucy(
         estimate.fill_(max(float(clipped.mean()), floor))
         for _ in range(iterations):
             # In-place steps keep a fixed handful of full-size buffers, whatever the iterations.
-            blurred = _convolve(estimate, otf).clamp_min_(floor)
+            blurred = _convolve(estimate, otf, between).clamp_min_(floor)
             ratio = torch.div(observed, blurred, out=blurred)
-            estimate.mul_(_convolve(ratio, otf_conj).mul_(inverse_sensitivity))
+            estimate.mul_(_convolve(ratio, otf_conj, between).mul_(inverse_sensitivity))
             if tv_weight > 0:
                 estimate.div_((1 - tv_weight * _tv_divergence(estimate)).clamp_min_(0.1))
             if reporter is not None:
@@ -78,21 +82,23 @@ def richardson_lucy(
         return estimate[crop].clamp_min(0).cpu().numpy().astype(np.float32, copy=False)
 
 
-def _transfer_functions(psf: np.ndarray, shape, device) -> tuple[torch.Tensor, torch.Tensor]:
+def _transfer_functions(psf: np.ndarray, shape, device,
+                        between: Between) -> tuple[torch.Tensor, torch.Tensor]:
     """The OTF and its conjugate; one real array for both when the PSF is centro-symmetric.
 
     A symmetric PSF (every computed one) has a real OTF: half the memory, and multiplying a
     spectrum by a real array is cheaper than by a complex one.
     """
-    otf = psf_to_otf(psf / psf.sum(), shape, device)
+    otf = psf_to_otf(psf / psf.sum(), shape, device, between)
     if float(otf.imag.abs().max()) <= 1e-6 * float(otf.real.abs().max()):
         real = otf.real.contiguous()
         return real, real
     return otf, otf.conj().resolve_conj()
 
 
-def _convolve(x: torch.Tensor, otf: torch.Tensor) -> torch.Tensor:
-    return torch.fft.irfftn(torch.fft.rfftn(x).mul_(otf), s=x.shape)
+def _convolve(x: torch.Tensor, otf: torch.Tensor, between: Between) -> torch.Tensor:
+    """``x`` convolved by the PSF whose OTF is ``otf``, calling ``between()`` within its FFTs."""
+    return sliced_irfftn(sliced_rfftn(x, between).mul_(otf), x.shape, between)
 
 
 def _tv_divergence(x: torch.Tensor) -> torch.Tensor:

@@ -34,7 +34,8 @@ import torch
 
 from ..engine.progress import ProgressReporter
 from ..optics.convolution import psf_to_otf
-from ..optics.padding import pad_for_fft
+from ..optics.padding import pad_for_fft_tensor
+from ..optics.sliced_fft import SLICE_VALUES, Between, sliced_irfftn, sliced_rfftn
 
 BINS = 256
 """Log-spaced |H|² bins over 12 decades (~21 per decade); 128 to 512 give the same PSNR ±0.2 dB."""
@@ -79,23 +80,27 @@ of millions of frequencies, which a crop measures as well as the whole image; th
 auto-tiled 128 × 2048² stack would need tens of GB of spectra, which the tiles exist to avoid."""
 
 
-def estimate_spectral_balance(image: np.ndarray, psf: np.ndarray) -> SpectralBalance:
+def estimate_spectral_balance(image: np.ndarray, psf: np.ndarray,
+                              between: Between = None) -> SpectralBalance:
     """Noise and object power of ``image`` under ``psf``, as the Wiener balance per |H|² bin.
 
     Measured on the image itself (its central crop up to :data:`ESTIMATION_SHAPE`) under a Hann
     window, not on the mirror-padded array the filter runs on: padding's fold at the border
     spreads power over every frequency, and on a textured test image that was 1.3× the true
     noise power where the OTF transmits nothing; the window goes smoothly to zero, which leaves
-    the noise power exact (0.1 %).
+    the noise power exact (0.1 %). ``between()`` (a cancel check) is called within its FFTs.
     """
     limits = ESTIMATION_SHAPE[image.ndim]
     crop = tuple(slice((n - min(n, m)) // 2, (n - min(n, m)) // 2 + min(n, m))
                  for n, m in zip(image.shape, limits))
     with torch.inference_mode():
-        spectrum, otf_power, grid = _windowed_power(np.asarray(image[crop]), psf)
+        spectrum, otf_power, grid = _windowed_power(np.asarray(image[crop]), psf, between)
+        check = between or _nothing
         counts, mean_power, transfer = _binned(spectrum, otf_power, grid[-1])
+        check()
         noise = _noise_power(spectrum, otf_power, mean_power, counts)
         del spectrum, otf_power
+        check()
         excess = mean_power - noise
         significant = excess > SIGNIFICANCE * noise / counts.clamp_min(1).sqrt()
         object_power = torch.where(significant, excess, torch.zeros_like(excess))
@@ -125,7 +130,7 @@ def _tapered(object_power: torch.Tensor) -> torch.Tensor:
     return tapered
 
 
-def _windowed_power(image: np.ndarray, psf: np.ndarray):
+def _windowed_power(image: np.ndarray, psf: np.ndarray, between: Between):
     """(|FFT|² of the windowed, mean-free image in per-pixel units, |H|², the grid's shape) on
     one real-FFT grid.
 
@@ -140,9 +145,13 @@ def _windowed_power(image: np.ndarray, psf: np.ndarray):
         windowed *= profile.float().reshape([n if a == axis else 1 for a in range(image.ndim)])
         window_energy *= float(profile.square().sum())
     grid = tuple(max(n, p) for n, p in zip(image.shape, psf.shape))
-    spectrum = torch.fft.rfftn(windowed, s=grid).abs().square_()
+    if grid != image.shape:  # zeros where the PSF is larger than the image
+        windowed = torch.nn.functional.pad(
+            windowed, [p for n, g in zip(reversed(image.shape), reversed(grid)) for p in (0, g - n)])
+    spectrum = sliced_rfftn(windowed, between).abs().square_()
     spectrum /= window_energy
-    otf_power = psf_to_otf(psf / psf.sum(), grid, torch.device("cpu")).abs().square_().clamp_(0, 1)
+    otf_power = psf_to_otf(psf / psf.sum(), grid, torch.device("cpu"), between)
+    otf_power = otf_power.abs().square_().clamp_(0, 1)
     return spectrum, otf_power, grid
 
 
@@ -197,22 +206,41 @@ def wiener(
         balance = estimate_spectral_balance(image, psf)
     if not isinstance(balance, SpectralBalance) and not balance > 0:
         raise ValueError(f"Wiener balance (regularization) must be positive, got {balance}")
-    padded, crop = pad_for_fft(image, psf.shape)
-    dims = tuple(range(padded.ndim))
+    between = reporter.check_cancel if reporter is not None else _nothing
     with torch.inference_mode():
-        observed = torch.as_tensor(padded, dtype=torch.float32, device=device)
-        otf = psf_to_otf(psf / psf.sum(), observed.shape, device)
-        otf_power = otf.abs().square()
-        if isinstance(balance, SpectralBalance):
-            lam = balance.at(otf_power).float()
-            lam[(0,) * lam.ndim] = 0.0  # the mean passes unchanged (H(0) = 1): flux is kept
-        else:
-            lam = balance
-        filt = otf.conj() * torch.reciprocal(otf_power + lam)  # 1/inf = 0: a blocked frequency
-        restored = torch.fft.irfftn(torch.fft.rfftn(observed) * filt, s=observed.shape, dim=dims)
+        observed, crop = pad_for_fft_tensor(image, psf.shape, device, between)
+        grid = observed.shape
+        otf = psf_to_otf(psf / psf.sum(), grid, device, between)
+        spectrum = sliced_rfftn(observed, between)
+        del observed
+        rows = max(1, SLICE_VALUES // math.prod(otf.shape[1:]))
+        for start in range(0, otf.shape[0], rows):  # filtered slice by slice, like the FFTs
+            part = slice(start, start + rows)
+            spectrum[part].mul_(_filter(otf[part], balance, keeps_mean=start == 0))
+            between()
+        del otf
+        restored = sliced_irfftn(spectrum, grid, between)
         result = restored[crop].cpu().numpy().astype(np.float32, copy=False)
     if reporter is not None:
         reporter.step("Wiener")
     if image.min() >= 0:
         np.clip(result, 0, None, out=result)
     return result
+
+
+def _filter(otf: torch.Tensor, balance: Union[float, SpectralBalance],
+            keeps_mean: bool) -> torch.Tensor:
+    """H* / (|H|² + λ) on part of the spectrum; ``keeps_mean``: it holds zero frequency, where
+    λ is 0 so that the mean passes unchanged (H(0) = 1) and flux is kept."""
+    otf_power = otf.abs().square()
+    if isinstance(balance, SpectralBalance):
+        lam = balance.at(otf_power).float()
+        if keeps_mean:
+            lam[(0,) * lam.ndim] = 0.0
+    else:
+        lam = balance
+    return otf.conj() * torch.reciprocal(otf_power + lam)  # 1/inf = 0: a blocked frequency
+
+
+def _nothing() -> None:
+    """The check called between slices when no one can cancel."""

@@ -1,7 +1,8 @@
 """The progress + cancel contract every verb honours.
 
 A verb calls ``progress(done, total, message)`` and checks ``cancel.is_set()`` between tiles,
-iterations and sampling steps, so a GUI can show a bar and stop any job within about a second.
+iterations and sampling steps, and within long FFTs (`optics.sliced_fft`), so a GUI can show a
+bar and stop any job within about a second (`benchmarks.cancel_latency` measures it).
 """
 from __future__ import annotations
 

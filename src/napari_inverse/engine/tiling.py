@@ -20,7 +20,17 @@ class Tile:
     read: tuple[slice, ...]  # region read from the image (core + halo, clipped to the image)
     core: tuple[slice, ...]  # region of the output this tile writes
     crop: tuple[slice, ...]  # the core's position inside the processed read region
-    weight: np.ndarray  # blending weights over the core
+    ramps: tuple[np.ndarray, ...]  # blending weights along each axis of the core
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Blending weights over the core, the product of the ramps. Built only when asked:
+        planning (and counting) the one tile of a 256×512² stack built a full-size array."""
+        ndim = len(self.ramps)
+        weight = np.ones((1,) * ndim, dtype=np.float32)
+        for axis, ramp in enumerate(self.ramps):
+            weight = weight * ramp.reshape([-1 if a == axis else 1 for a in range(ndim)])
+        return weight
 
 
 def plan_tiles(
@@ -46,11 +56,7 @@ def plan_tiles(
         read = tuple(c[0] for c in combo)
         core = tuple(c[1] for c in combo)
         crop = tuple(slice(k.start - r.start, k.stop - r.start) for r, k in zip(read, core))
-        weight = np.ones((1,) * len(shape), dtype=np.float32)
-        for axis, c in enumerate(combo):
-            ramp = c[2].reshape([-1 if a == axis else 1 for a in range(len(shape))])
-            weight = weight * ramp
-        tiles.append(Tile(read, core, crop, weight))
+        tiles.append(Tile(read, core, crop, tuple(c[2] for c in combo)))
     return tiles
 
 
@@ -82,8 +88,9 @@ def predict_tiled(
         leading = result.shape[: result.ndim - image.ndim]
         if output is None:
             output = np.zeros(leading + tuple(image.shape), dtype=np.float32)
-        output[(Ellipsis,) + tile.core] += result[(Ellipsis,) + tile.crop] * tile.weight
-        weight_sum[tile.core] += tile.weight
+        weight = tile.weight
+        output[(Ellipsis,) + tile.core] += result[(Ellipsis,) + tile.crop] * weight
+        weight_sum[tile.core] += weight
     np.divide(output, weight_sum, out=output)
     return output
 

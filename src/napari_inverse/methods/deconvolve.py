@@ -113,8 +113,9 @@ def deconvolve(
         raise InvalidInput("give exactly one of optics=Optics(...) or psf=<array>")
     spatial_ndim = _spatial_ndim(image, axes, optics, psf)
     loop = SpatialLoop(image, axes, spatial_ndim)
+    # the tiles are counted from the PSF's size, so its planes check the cancel on their own
     kernel_psf = _checked_psf(psf, loop.spatial_shape) if psf is not None else psf_for_image(
-        optics, loop.spatial_shape, psf_model
+        optics, loop.spatial_shape, psf_model, ProgressReporter(1, cancel=cancel).check_cancel
     )
     torch_device = select_device(device)
     tiles_shape, overlap, halo = _tiling(loop.spatial_shape, kernel_psf.shape, tile_shape)
@@ -133,7 +134,7 @@ def deconvolve(
         else:
             # λ is estimated once per block, not per tile, so every tile is filtered alike.
             balance = (regularization if regularization is not None
-                       else estimate_spectral_balance(block, kernel_psf))
+                       else estimate_spectral_balance(block, kernel_psf, reporter.check_cancel))
             solve = partial(wiener, balance=balance, **common)
         return predict_tiled(block, solve, tiles_shape, overlap, halo, reporter)
 

@@ -15,11 +15,15 @@ from typing import Optional, Sequence
 import numpy as np
 from scipy.signal import fftconvolve
 
+from ..engine.arguments import Number, check_arguments
 from .microscope import Optics
 from .psf import _psf_shape, widefield_radial_profile
 
 # Fine-grid cells per Nyquist pixel (λ/4NA): enough that the product of two PSFs is sampled well.
 _CELLS_PER_NYQUIST = 4
+_EXCITATION = {"excitation_nm": Number(at_least=150, at_most=2000, optional=True,
+                                       hint="the excitation wavelength; give it in nanometres "
+                                       "(e.g. 488, not 0.488)")}
 
 
 def confocal_psf(
@@ -37,6 +41,7 @@ def confocal_psf(
     """
     if not (math.isfinite(pinhole_au) and pinhole_au >= 0):
         raise ValueError(f"pinhole_au must be ≥ 0 Airy units (1 is usual), got {pinhole_au!r}")
+    check_arguments(_EXCITATION, {"excitation_nm": excitation_nm})
     excitation = replace(optics, wavelength_nm=float(excitation_nm or optics.wavelength_nm))
     shape = _psf_shape(optics, shape, ndim)
     # An odd number of fine cells per pixel keeps the middle pixel's centre on a fine cell.

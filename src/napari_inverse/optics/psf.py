@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 from scipy.special import j0, j1
@@ -83,12 +83,14 @@ def widefield_psf(
     shape: Optional[Sequence[int]] = None,
     ndim: int = 2,
     model: str = "richards_wolf",
+    between: Optional[Callable[[], None]] = None,
 ) -> np.ndarray:
     """Widefield PSF (``model`` richards_wolf or born_wolf) on the camera grid, summing to 1.
 
     ``ndim`` 2 gives the in-focus plane; 3 gives a (Z, Y, X) stack and needs ``optics.z_step_nm``.
     ``shape`` (odd sizes, centred) defaults to an extent that holds the significant Airy rings
-    and, in 3-D, about three axial resolution lengths either side of focus.
+    and, in 3-D, about three axial resolution lengths either side of focus. ``between()`` (a
+    cancel check) is called after each plane.
     """
     shape = _psf_shape(optics, shape, ndim)
     lateral = _lateral_coordinates(optics, shape[-2:])
@@ -101,6 +103,8 @@ def widefield_psf(
         profile = widefield_radial_profile(optics, r_table, z_nm, model)
         fine = np.interp(radius, r_table, profile)
         planes.append(_bin_lateral(fine, _LATERAL_OVERSAMPLING))
+        if between is not None:
+            between()
     psf = np.stack(planes) if ndim == 3 else planes[0]
     return (psf / psf.sum()).astype(np.float32)
 
@@ -126,12 +130,14 @@ def gaussian_psf(
 
 
 def psf_for_image(
-    optics: Optics, image_shape: Sequence[int], model: str = "richards_wolf"
+    optics: Optics, image_shape: Sequence[int], model: str = "richards_wolf",
+    between: Optional[Callable[[], None]] = None,
 ) -> np.ndarray:
     """A PSF for an image of ``image_shape`` (2-D YX or 3-D ZYX): cut to the image laterally,
     with its whole axial reach. A stack is often shorter than that reach (5 planes of 200 nm
     against 27), and every plane holds light from the planes beyond it; the solvers pad the
-    stack, so the PSF may be longer than the stack is deep."""
+    stack, so the PSF may be longer than the stack is deep. ``between()`` (a cancel check) is
+    called after each computed plane."""
     ndim = len(image_shape)
     if ndim == 3 and optics.z_step_nm is None:
         raise ValueError(
@@ -144,7 +150,7 @@ def psf_for_image(
         return gaussian_psf(optics, shape, ndim)
     if model not in PSF_MODELS:
         raise ValueError(f"unknown PSF model {model!r}; choose one of {', '.join(PSF_MODELS)}")
-    return widefield_psf(optics, shape, ndim, model)
+    return widefield_psf(optics, shape, ndim, model, between)
 
 
 def psf_shape(
