@@ -30,6 +30,7 @@ from ..zoo import FAMILIES, ZooEntry, list_models
 from ..zoo.card import check_model_name
 from .layer_optics import optics_from_layer
 from .layer_select import LayerSelect
+from .compact import compact, wrap_text
 from .loss_plot import LossPlot
 from .model_choice import announce_saved_model, follow_saved_models, model_reference
 from .pixel_size_check import PixelSizeCheck
@@ -79,6 +80,8 @@ class TrainDock(VerbDock):
         self.predict_button = PushButton(text="Predict", enabled=False)
         self.insert(self.index(self.message) + 1, plot_box)
         self.extend([self.speed, self.predict_on, self.predict_check, self.predict_button])
+        wrap_text(self.speed)
+        compact(self)  # the Predict layer picker too
         self._records = _Records(self.native)
         self._records.arrived.connect(self._on_record)
         self.predict_on.changed.connect(self._check_predict_layer)
@@ -122,8 +125,13 @@ class TrainDock(VerbDock):
         self.validation.changed.connect(self._update_visibility)
         self._on_family()
         return [self.family, self.start, self.target, self.validation, self.validation_target,
-                self.validation_fraction, self.patch, self.batch_size, self.steps,
-                self.learning_rate, self.time_budget, self.model_name, self.save_to]
+                self.steps, self.time_budget, self.model_name]
+
+    def _advanced(self) -> list:
+        """The recipe's settings (the family's defaults, shortened on a CPU), the held-out
+        fraction, the folder and the device: most runs keep them."""
+        return [self.validation_fraction, self.patch, self.batch_size, self.learning_rate,
+                self.save_to, self.device]
 
     def _paired(self) -> bool:
         return self.family.value in PAIRED
