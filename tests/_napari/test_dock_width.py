@@ -3,6 +3,8 @@ napari window, with the longest pixel-size warning shown, a long layer name, and
 trained model's Predict warning."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from qtpy.QtWidgets import QApplication, QDockWidget
@@ -63,3 +65,37 @@ def test_the_train_dock_fits_in_420_px_with_its_predict_warning(window, open_doc
     dock.predict_check.check(card, dock._predict_optics)
     assert not dock.predict_check.warning.native.isHidden()
     assert max(widths(dock)) <= MAX_WIDTH, widths(dock)
+
+
+def test_the_pixel_size_warning_is_one_short_line_with_its_detail_behind_a_toggle(window,
+                                                                                 open_dock):
+    _, dock = open_dock(window, "Denoise")
+    dock.image.value = far_layer(window)
+    check = dock.models.pixel_check
+    assert check.warning.value.startswith("⚠ 4 nm pixels; the model takes")
+    assert len(check.warning.value) < 60
+    assert "resampl" in check.warning.tooltip  # the verb's advice, on hover
+    assert check.details.native.isHidden()
+    check.details_button.native.click()
+    assert not check.details.native.isHidden() and check.details.value == check.warning.tooltip
+    check.details_button.native.click()
+    assert check.details.native.isHidden()
+
+
+@pytest.mark.parametrize("widget, advanced", [
+    ("Deconvolve", ["models.precision", "device"]),
+    ("Denoise", ["na", "wavelength_nm", "refractive_index", "models.precision", "device"]),
+    ("Train", ["validation", "validation_target", "validation_fraction", "patch", "batch_size",
+               "learning_rate", "save_to", "device"]),
+])
+def test_advanced_fields_wait_in_a_collapsed_section(window, open_dock, qtbot, widget,
+                                                     advanced):
+    _, dock = open_dock(window, widget)
+    QApplication.processEvents()
+    fields = dock.advanced.fields
+    assert list(fields) == [functools.reduce(getattr, path.split("."), dock) for path in advanced]
+    assert not dock.advanced.expanded
+    assert fields.native.parentWidget().height() == 0  # collapsed: none of it on screen
+    dock.advanced.section.expand(animate=False)  # then all of it fits in the window
+    qtbot.waitUntil(lambda: fields.native.height() >= fields.native.sizeHint().height(),
+                    timeout=2000)

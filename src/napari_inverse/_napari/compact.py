@@ -34,7 +34,8 @@ def compact(container: Container) -> None:
 
     A combo box asks for a few characters, not its longest choice. magicgui puts an empty label
     column before a container nested in a labelled one (the model picker, the advanced section),
-    which indents it by the widest label at every level; hiding that label removes the indent.
+    which indents it by the widest label at every level, and before an unlabelled message;
+    hiding that label removes the indent.
     Call again after adding widgets.
     """
     for combo in container.native.findChildren(QComboBox):
@@ -45,10 +46,11 @@ def compact(container: Container) -> None:
 
 def _span_nested(container: Container) -> None:
     for widget in container:
-        if isinstance(widget, Container):
+        if isinstance(widget, Container) or not widget.label:  # a form, a message
             row = widget._labeled_widget()  # magicgui's (label, widget) row, when labelled
             if row is not None:
                 row._label_widget.visible = False
+        if isinstance(widget, Container):
             _span_nested(widget)
 
 
@@ -64,7 +66,7 @@ class CollapsedSection(Container):
         self.margins = (0, 0, 0, 0)
         self.fields = Container(widgets=widgets)
         self.fields.margins = (0, 0, 0, 0)
-        self.section = QCollapsible(title)
+        self.section = QCollapsible(title, expandedIcon="▾", collapsedIcon="▸")
         self.section.addWidget(self.fields.native)
         self.section.content().layout().setContentsMargins(0, 0, 0, 0)
         self.section.layout().setContentsMargins(0, 0, 0, 0)
@@ -72,6 +74,11 @@ class CollapsedSection(Container):
             ", ".join(w.label for w in widgets if w.label) or None)
         self._refit = _Refit(self.section, self.fields.native)
         self.native.layout().addWidget(self.section)
+
+    def reset_choices(self, *_) -> None:
+        """Pass napari's choice resets (a layer added or removed) on to the hidden fields."""
+        super().reset_choices()
+        self.fields.reset_choices()
 
     @property
     def expanded(self) -> bool:

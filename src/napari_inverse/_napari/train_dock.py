@@ -124,14 +124,14 @@ class TrainDock(VerbDock):
         self.device.changed.connect(self._apply_defaults)
         self.validation.changed.connect(self._update_visibility)
         self._on_family()
-        return [self.family, self.start, self.target, self.validation, self.validation_target,
-                self.steps, self.time_budget, self.model_name]
+        return [self.family, self.start, self.target, self.steps, self.time_budget,
+                self.model_name]
 
     def _advanced(self) -> list:
-        """The recipe's settings (the family's defaults, shortened on a CPU), the held-out
-        fraction, the folder and the device: most runs keep them."""
-        return [self.validation_fraction, self.patch, self.batch_size, self.learning_rate,
-                self.save_to, self.device]
+        """What most runs keep: validation (a held-out fraction of the inputs unless layers
+        are chosen), the recipe's settings (the family's, shortened on a CPU), folder, device."""
+        return [self.validation, self.validation_target, self.validation_fraction, self.patch,
+                self.batch_size, self.learning_rate, self.save_to, self.device]
 
     def _paired(self) -> bool:
         return self.family.value in PAIRED
