@@ -1,7 +1,8 @@
 """The Denoise dock: a trained CARE or Noise2Void model on the chosen layer, result beside it.
 
 The microscope fields (pre-filled from the layer) serve only the pixel-size check of the chosen
-model, so all but the pixel size sit in the collapsed "advanced" section; running, progress, Cancel and the result layer come from :class:`VerbDock`.
+model, so all but the pixel size wait in the collapsed "advanced" section; running, progress,
+Cancel and the result layer come from :class:`VerbDock`.
 """
 from __future__ import annotations
 

@@ -27,8 +27,9 @@ class ModelChoice(Container):
     """``model`` (a zoo name, or the weights path of a user's model) and its ``pixel_check``.
 
     ``precision`` is not shown here: the dock places it among its advanced fields (it is shown
-    and hidden with the picker). ``optics`` returns the microscope the dock describes (it may raise ValueError while the
-    fields make no microscope); the check runs again whenever a widget in ``fields`` changes.
+    and hidden with the picker). ``optics`` returns the microscope the dock describes (it may
+    raise ValueError while the fields make no microscope); the check runs again whenever a
+    widget in ``fields`` changes.
     """
 
     def __init__(self, task: str, optics: Callable[[], Optics], fields: Sequence) -> None:

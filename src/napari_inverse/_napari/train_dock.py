@@ -28,9 +28,9 @@ from ..optics import Optics
 from ..training.fine_tuning import PAIRED, STARTS, fine_tune_settings
 from ..zoo import FAMILIES, ZooEntry, list_models
 from ..zoo.card import check_model_name
+from .compact import compact, wrap_text
 from .layer_optics import optics_from_layer
 from .layer_select import LayerSelect
-from .compact import compact, wrap_text
 from .loss_plot import LossPlot
 from .model_choice import announce_saved_model, follow_saved_models, model_reference
 from .pixel_size_check import PixelSizeCheck

@@ -64,7 +64,6 @@ class VerbDock(Container):
         self.extend([self.image, self.reader_offer, *self._parameters()])
         self.advanced = CollapsedSection("advanced", self._advanced())
         self.extend([self.advanced, buttons, self.progress, self.message])
-        wrap_text(self.reader_offer.question)
 
         self.runner = JobRunner()
         self.runner.progressed.connect(self._on_progress)
@@ -91,7 +90,8 @@ class VerbDock(Container):
         return self.image.value
 
     def _parameters(self) -> list:
-        """The verb's widgets, in the order shown between the image picker and the device."""
+        """The verb's widgets, in the order shown between the image picker and the advanced
+        section."""
         raise NotImplementedError
 
     def _advanced(self) -> list:
