@@ -99,3 +99,21 @@ def test_advanced_fields_wait_in_a_collapsed_section(window, open_dock, qtbot, w
     dock.advanced.section.expand(animate=False)  # then all of it fits in the window
     qtbot.waitUntil(lambda: fields.native.height() >= fields.native.sizeHint().height(),
                     timeout=2000)
+
+
+def test_an_open_section_grows_when_a_field_in_it_appears(window, open_dock, qtbot):
+    _, dock = open_dock(window, "Deconvolve")
+    fields = dock.advanced.fields.native
+
+    def fits(height):
+        return fields.sizeHint().height() == height and fields.height() >= height
+
+    dock.method.value = "richardson_lucy"  # no model: no precision
+    dock.advanced.section.expand(animate=False)
+    qtbot.wait(200)
+    low = fields.sizeHint().height()
+    qtbot.waitUntil(lambda: fits(low), timeout=2000)
+    dock.method.value = "mrbcr"  # precision appears in the open section, not cut off
+    qtbot.wait(200)
+    assert fields.sizeHint().height() > low
+    qtbot.waitUntil(lambda: fits(fields.sizeHint().height()), timeout=2000)

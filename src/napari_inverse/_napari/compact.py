@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from magicgui.widgets import Container, Label, Widget
-from qtpy.QtCore import QEvent, QObject
-from qtpy.QtWidgets import QComboBox, QSizePolicy, QWidget
+from qtpy.QtWidgets import QComboBox, QSizePolicy
 from superqt import QCollapsible
 
 COMBO_CHARACTERS = 10  # what a combo box shows of its choice before it elides the rest
@@ -72,7 +71,6 @@ class CollapsedSection(Container):
         self.section.layout().setContentsMargins(0, 0, 0, 0)
         self.section.toggleButton().setToolTip(
             ", ".join(w.label for w in widgets if w.label) or None)
-        self._refit = _Refit(self.section, self.fields.native)
         self.native.layout().addWidget(self.section)
 
     def reset_choices(self, *_) -> None:
@@ -84,18 +82,3 @@ class CollapsedSection(Container):
     def expanded(self) -> bool:
         return self.section.isExpanded()
 
-
-class _Refit(QObject):
-    """Re-fits an expanded section's height when a field in it is shown or hidden (QCollapsible
-    only follows the resizes of its content, and a field shown later would be cut off)."""
-
-    def __init__(self, section: QCollapsible, content: QWidget) -> None:
-        super().__init__(section)
-        self._section = section
-        content.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.LayoutRequest and self._section.isExpanded():
-            content = self._section.content()
-            content.setMaximumHeight(content.sizeHint().height() + 10)
-        return False
