@@ -50,6 +50,9 @@ class DeconvolveDock(VerbDock):
         return [self.method, self.models, self.psf, *self._microscope_fields(), self.three_d,
                 self.z_step_nm, self.iterations, self.tv_weight, self.regularization]
 
+    def _advanced(self) -> list:
+        return [self.models.precision, self.device]
+
     def _psf_choices(self, _widget=None) -> list[tuple[str, object]]:
         """The computed PSF, or any other image layer as a measured one (a bead's image)."""
         return [(COMPUTED_PSF, None), *((name, layer) for name, layer in self._image_layers()

@@ -26,8 +26,10 @@ from .pixel_size_check import PixelSizeCheck
 class ModelChoice(Container):
     """``model`` (a zoo name, or the weights path of a user's model) and its ``pixel_check``.
 
-    ``optics`` returns the microscope the dock describes (it may raise ValueError while the
-    fields make no microscope); the check runs again whenever a widget in ``fields`` changes.
+    ``precision`` is not shown here: the dock places it among its advanced fields (it is shown
+    and hidden with the picker). ``optics`` returns the microscope the dock describes (it may
+    raise ValueError while the fields make no microscope); the check runs again whenever a
+    widget in ``fields`` changes.
     """
 
     def __init__(self, task: str, optics: Callable[[], Optics], fields: Sequence) -> None:
@@ -43,7 +45,7 @@ class ModelChoice(Container):
             label="precision", choices=PRECISIONS, value="auto",
             tooltip="auto: bfloat16 on CPUs that compute it natively (faster, within 0.03 dB), "
                     "float32 elsewhere; float32: the same numbers on every CPU")
-        self.extend([self.model, self.refresh_button, self.pixel_check, self.precision])
+        self.extend([self.model, self.refresh_button, self.pixel_check])
         self.refresh_button.changed.connect(self.refresh)
         self.model.changed.connect(self.check)
         for field in fields:
@@ -59,7 +61,7 @@ class ModelChoice(Container):
         if family == self._family:
             return
         self._family = family
-        self.visible = family is not None
+        self.visible = self.precision.visible = family is not None
         self.refresh()
 
     def refresh(self) -> None:

@@ -15,6 +15,7 @@ from napari.plugins.utils import get_preferred_reader
 from napari.settings import get_settings
 from napari.utils.notifications import show_info
 
+from .compact import wrap_text
 from .layer_file import file_calibration, layer_source_tiff
 from .settings import load_settings, save_settings
 
@@ -55,8 +56,7 @@ class ReaderOffer(Container):
     def __init__(self) -> None:
         super().__init__(labels=False)
         self.margins = (0, 0, 0, 0)  # aligned with the dock's own fields
-        self.question = Label(value="")
-        self.question.native.setWordWrap(True)
+        self.question = wrap_text(Label(value=""))
         self.accept_button = PushButton(text="Yes, open TIFFs with napari-inverse")
         self.decline_button = PushButton(text="No")
         buttons = Container(widgets=[self.accept_button, self.decline_button],

@@ -28,6 +28,7 @@ from ..optics import Optics
 from ..training.fine_tuning import PAIRED, STARTS, fine_tune_settings
 from ..zoo import FAMILIES, ZooEntry, list_models
 from ..zoo.card import check_model_name
+from .compact import compact, wrap_text
 from .layer_optics import optics_from_layer
 from .layer_select import LayerSelect
 from .loss_plot import LossPlot
@@ -79,6 +80,8 @@ class TrainDock(VerbDock):
         self.predict_button = PushButton(text="Predict", enabled=False)
         self.insert(self.index(self.message) + 1, plot_box)
         self.extend([self.speed, self.predict_on, self.predict_check, self.predict_button])
+        wrap_text(self.speed)
+        compact(self)  # the Predict layer picker too
         self._records = _Records(self.native)
         self._records.arrived.connect(self._on_record)
         self.predict_on.changed.connect(self._check_predict_layer)
@@ -126,9 +129,14 @@ class TrainDock(VerbDock):
         self.device.changed.connect(self._apply_defaults)
         self.validation.changed.connect(self._update_visibility)
         self._on_family()
-        return [self.family, self.start, self.target, self.validation, self.validation_target,
-                self.validation_fraction, self.patch, self.batch_size, self.steps,
-                self.learning_rate, self.time_budget, self.model_name, self.save_to]
+        return [self.family, self.start, self.target, self.steps, self.time_budget,
+                self.model_name]
+
+    def _advanced(self) -> list:
+        """What most runs keep: validation (a held-out fraction of the inputs unless layers
+        are chosen), the recipe's settings (the family's, shortened on a CPU), folder, device."""
+        return [self.validation, self.validation_target, self.validation_fraction, self.patch,
+                self.batch_size, self.learning_rate, self.save_to, self.device]
 
     def _paired(self) -> bool:
         return self.family.value in PAIRED

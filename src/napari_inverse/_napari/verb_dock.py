@@ -1,7 +1,8 @@
 """What every verb's dock shares: image picker, microscope fields, device, Run/Cancel, result.
 
-A dock subclass adds its own parameters (``_parameters``) and says how to call its verb
-(``_job``); the image picker, the microscope fields a layer pre-fills, the device, Run and
+A dock subclass adds its own parameters (``_parameters``), the fields most runs leave alone
+(``_advanced``: shown collapsed, so the dock stays narrow and short) and says how to call its
+verb (``_job``); the image picker, the microscope fields a layer pre-fills, the device, Run and
 Cancel with progress through the shared :class:`JobRunner`, settings that persist, and the
 result layer on the source's grid ("<source> [<model or method>]") are the same in all.
 """
@@ -16,6 +17,7 @@ from napari.utils.notifications import show_error
 
 from ..engine.device import available_devices
 from ..optics import Optics
+from .compact import CollapsedSection, compact, wrap_text
 from .job_runner import Job, JobRunner
 from .layer_optics import PIXEL_SIZE_LABEL, layer_axes, optics_from_layer, pixel_size_caption
 from .reader_preference import ReaderOffer
@@ -56,11 +58,12 @@ class VerbDock(Container):
         self.run_button = PushButton(text="Run")
         self.cancel_button = PushButton(text="Cancel", enabled=False)
         self.progress = ProgressBar(label="progress", value=0, min=0, max=1)
-        self.message = Label(value="")
+        self.message = wrap_text(Label(value=""))
         buttons = Container(widgets=[self.run_button, self.cancel_button], layout="horizontal",
                             labels=False)
-        self.extend([self.image, self.reader_offer, *self._parameters(), self.device, buttons,
-                     self.progress, self.message])
+        self.extend([self.image, self.reader_offer, *self._parameters()])
+        self.advanced = CollapsedSection("advanced", self._advanced())
+        self.extend([self.advanced, buttons, self.progress, self.message])
 
         self.runner = JobRunner()
         self.runner.progressed.connect(self._on_progress)
@@ -77,6 +80,7 @@ class VerbDock(Container):
             self._persisted_widget(key).changed.connect(self._save_settings)
         self.run_button.changed.connect(self._run)
         self.cancel_button.changed.connect(self.runner.cancel)
+        compact(self)
 
     def _layer_picker(self):
         """The widget choosing the layer to work on: one here; the Train dock takes several."""
@@ -87,8 +91,13 @@ class VerbDock(Container):
         return self.image.value
 
     def _parameters(self) -> list:
-        """The verb's widgets, in the order shown between the image picker and the device."""
+        """The verb's widgets, in the order shown between the image picker and the advanced
+        section."""
         raise NotImplementedError
+
+    def _advanced(self) -> list:
+        """The fields most runs leave alone, shown collapsed below the verb's parameters."""
+        return [self.device]
 
     def _job(self, data, layer: Image) -> Job:
         """``job(progress, cancel)`` calling the verb on ``data`` (the layer's full resolution)."""
