@@ -54,7 +54,7 @@ def _unreadable(kind, tmp_path):
         return tmp_path / "stack.tif", "is a folder, not an image file"
     if kind == "corrupt deflate strip":
         _scramble_strips(path)
-        return path, "the file is damaged or not a TIFF (zlib.error: Error -3"
+        return path, "as a TIFF image (zlib.error: Error -3"
     if kind == "truncated":
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
         return path, "is truncated or corrupted"
@@ -103,7 +103,7 @@ def test_a_corrupt_psf_is_named(blurred, tmp_path, error_line):
     psf = _deflate_tiff(tmp_path / "bead.tif")
     _scramble_strips(psf)
     assert main(["deconvolve", str(blurred[0]), "--psf", str(psf)]) == 2
-    assert f"cannot read '{psf}': the file is damaged" in error_line()
+    assert f"cannot read '{psf}' as a TIFF image" in error_line()
 
 
 def test_a_corrupt_training_target_is_named(tmp_path, error_line):
@@ -111,7 +111,7 @@ def test_a_corrupt_training_target_is_named(tmp_path, error_line):
     target = _scramble_strips(_deflate_tiff(tmp_path / "clean.tif"))
     assert main(["train", "--model", "care", "--input", str(noisy), "--target", str(target),
                  "--out", str(tmp_path / "model")]) == 2
-    assert f"cannot read '{target}': the file is damaged" in error_line()
+    assert f"cannot read '{target}' as a TIFF image" in error_line()
 
 
 def test_the_decoders_log_stays_unprinted_when_the_file_is_refused(tmp_path, caplog,

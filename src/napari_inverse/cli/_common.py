@@ -55,8 +55,8 @@ def say(line: str) -> None:
 def error_message(error: Exception, files: Sequence[str]) -> Optional[tuple[str, int]]:
     """The message and exit status for an error the user can act on; None for a bug.
 
-    ``files`` are the files the command reads, named when a decoder fails outside
-    :func:`read_image`.
+    ``files`` are the files the command reads, named when a decoder fails outside the reader
+    (a lazily read plane is decoded while the verb runs).
     """
     from ..engine import Cancelled
 
@@ -72,22 +72,6 @@ def error_message(error: Exception, files: Sequence[str]) -> Optional[tuple[str,
     if _out_of_memory(error):
         return _MEMORY_HINT, EXIT_BAD_INPUT
     return None
-
-
-def read_image(path):
-    """:func:`~napari_inverse.io.read_tiff`, with a decoder's failure on a damaged file turned
-    into an InvalidInput that names the file."""
-    from ..engine import InvalidInput
-    from ..io import read_tiff
-
-    try:
-        return read_tiff(path)
-    except InvalidInput:
-        raise
-    except Exception as error:
-        if not (is_damaged_file_error(error) or isinstance(error, ValueError)):
-            raise
-        raise InvalidInput(damaged_file_message(f"'{path}'", error)) from error
 
 
 def is_damaged_file_error(error: Exception) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 from .. import __version__
-from ._common import ProgressBar, read_image, warn
+from ._common import ProgressBar, warn
 
 if TYPE_CHECKING:
     from ..io import ImageFile
@@ -60,13 +60,13 @@ def restore_file(args: argparse.Namespace, run: VerbCall, use_optics: bool = Tru
     file's or the flags' sampling; ``run`` gets None without them or when ``use_optics`` is off.
     """
     from ..engine import InvalidInput
-    from ..io import optics_from_image_file, write_ome_tiff
+    from ..io import optics_from_image_file, read_tiff, write_ome_tiff
 
     source = Path(args.input)
     output = _output_path(source, args.output, args.method)
     if use_optics and (args.na is None) != (args.wavelength is None):
         raise InvalidInput("give both --na and --wavelength, or neither")
-    image = read_image(source)
+    image = read_tiff(source)
     if args.axes:
         image = dataclasses.replace(image, axes=args.axes.upper())
     optics = None

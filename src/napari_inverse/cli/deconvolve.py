@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from ._common import read_image
 from ._restore_file import add_image_arguments, restore_file
 
 if TYPE_CHECKING:
@@ -68,8 +67,9 @@ def run(args: argparse.Namespace, cancel) -> int:
 
 def _read_psf(path) -> ImageFile:
     from ..engine import InvalidInput
+    from ..io import read_tiff
 
-    psf = read_image(path)
+    psf = read_tiff(path)
     if set(psf.axes) - set("ZYX"):
         raise InvalidInput(
             f"the PSF '{path}' has axes {psf.axes!r}; it must be one YX plane or one ZYX stack"

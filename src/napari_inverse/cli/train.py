@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import EXIT_CANCELLED, ProgressBar, read_image, say
+from ._common import EXIT_CANCELLED, ProgressBar, say
 
 
 def add_parser(commands) -> None:
@@ -102,13 +102,14 @@ def _train_recipe(args: argparse.Namespace, cancel) -> int:
 def _train_on_user_data(args: argparse.Namespace, cancel) -> int:
     """Train or fine-tune with :func:`napari_inverse.fine_tune` on --input (and --target)."""
     from ..engine import InvalidInput
+    from ..io import read_tiff
     from ..methods.fine_tune import fine_tune
     from ..training.fine_tuning import SHIPPED
 
     if not args.input:
         raise InvalidInput("--model needs --input TIF: the images to learn from")
-    image = read_image(args.input)
-    target = read_image(args.target).data if args.target else None
+    image = read_tiff(args.input)
+    target = read_tiff(args.target).data if args.target else None
     name = args.name or Path(args.out).resolve().name
     with ProgressBar(label=name) as bar:
         result = fine_tune(

@@ -62,13 +62,20 @@ def _opened_tiff(path: Path) -> Iterator[tifffile.TiffFile]:
             yield tif
     except InvalidInput:
         raise
+    except OSError as error:
+        if error.errno is not None:  # the system's own failure (a disk, a network share)
+            raise
+        raise _damaged(path, error) from error
     except Exception as error:  # noqa: BLE001 — a damaged file fails in any codec or parser
         # tifffile raises its TiffFileError, zlib.error, struct.error, IndexError, KeyError,
-        # OSError, MemoryError … depending on where the file is damaged; all mean the same.
-        raise InvalidInput(
-            f"cannot read '{path}' as a TIFF image ({_kind(error)}: {error}); the file "
-            f"is damaged or not a TIFF: check it opens in Fiji, or {_SAVE_HINT}"
-        ) from error
+        # MemoryError … depending on where the file is damaged; all mean the same.
+        raise _damaged(path, error) from error
+
+
+def _damaged(path: Path, error: Exception) -> InvalidInput:
+    return InvalidInput(
+        f"cannot read '{path}' as a TIFF image ({_kind(error)}: {error}); the file is damaged "
+        f"or not a TIFF: check it opens in Fiji, or {_SAVE_HINT}")
 
 
 def _kind(error: Exception) -> str:
