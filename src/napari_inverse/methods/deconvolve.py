@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 import numpy as np
 from scipy import ndimage
 
-from ..classical import estimate_spectral_balance, richardson_lucy, wiener
+from ..classical import estimate_spectral_balance, richardson_lucy, rl_stopping, wiener
 from ..engine.axes import SpatialLoop
 from ..engine.device import device_job, select_device
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
@@ -44,7 +44,7 @@ def deconvolve(
     optics: Optional[Optics] = None,
     psf: Optional[np.ndarray] = None,
     psf_model: str = "richards_wolf",
-    iterations: int = 30,
+    iterations: Optional[int | str] = None,
     tv_weight: float = 0.0,
     regularization: Optional[float] = None,
     tile_shape: Optional[Sequence[int]] = None,
@@ -67,7 +67,9 @@ def deconvolve(
     Classical methods need either ``optics`` (a widefield PSF is computed for the image's
     sampling) or a measured ``psf`` (2-D for YX work, 3-D for ZYX work). With a 3-D PSF or
     ``optics.z_step_nm`` set and a Z axis present, the deconvolution is 3-D; otherwise every YX
-    plane is done on its own. ``iterations`` and ``tv_weight`` steer Richardson–Lucy;
+    plane is done on its own. ``iterations`` and ``tv_weight`` steer Richardson–Lucy; by default
+    (None or "auto") the count is chosen per image by cross-validation on thinned photon counts
+    (``classical.rl_stopping``; the image must be raw camera data) and recorded in the metadata;
     ``regularization`` is a constant Wiener λ (Tikhonov); when None, λ per frequency is the
     noise-to-object power ratio measured on the image (``classical.wiener``). Large images are
     tiled automatically (``tile_shape`` overrides the classical methods' tiles).
@@ -103,13 +105,22 @@ def deconvolve(
     torch_device = select_device(device)
     tiles_shape, overlap, halo = _tiling(loop.spatial_shape, kernel_psf.shape, tile_shape)
     n_tiles = len(plan_tiles(loop.spatial_shape, tiles_shape, overlap, halo))
-    steps_per_tile = iterations if method == "richardson_lucy" else 1
-    reporter = ProgressReporter(loop.n_blocks * n_tiles * steps_per_tile, progress, cancel)
+    auto = method == "richardson_lucy" and _auto_iterations(iterations)
+    planned = rl_stopping.TYPICAL_ITERATIONS if auto else iterations
+    steps_per_block = n_tiles * (planned if method == "richardson_lucy" else 1) + (
+        rl_stopping.SEARCH_LIMIT if auto else 0)
+    reporter = ProgressReporter(loop.n_blocks * steps_per_block, progress, cancel)
+    chosen = []  # the iteration count chosen for each block
 
     def restore_block(block: np.ndarray) -> np.ndarray:
         common = dict(psf=kernel_psf, device=torch_device, reporter=reporter)
         if method == "richardson_lucy":
-            solve = partial(richardson_lucy, iterations=iterations, tv_weight=tv_weight, **common)
+            count = iterations
+            if auto:
+                count = rl_stopping.choose_iterations(block, kernel_psf, torch_device, reporter)
+                chosen.append(count)
+                reporter.total += n_tiles * (count - planned)  # the plan, now known
+            solve = partial(richardson_lucy, iterations=count, tv_weight=tv_weight, **common)
         else:
             # λ is estimated once per block, not per tile, so every tile is filtered alike.
             balance = (regularization if regularization is not None
@@ -123,6 +134,9 @@ def deconvolve(
     reporter.finish()
     parameters = {"iterations": iterations, "tv_weight": tv_weight} if method == "richardson_lucy" \
         else {"regularization": regularization if regularization is not None else "auto"}
+    if auto:
+        parameters.update(iterations="auto", chosen_iterations=chosen[0] if len(chosen) == 1
+                          else chosen)
     return Result(
         image=output,
         extras={"psf": kernel_psf},
@@ -170,6 +184,17 @@ def _refuse_classical_options(method: str, **given) -> None:
             f"{names} {'is an option' if one else 'are options'} of Richardson–Lucy and Wiener, "
             f"which '{method}' (a trained network) does not use; drop {'it' if one else 'them'}, "
             "or choose method='richardson_lucy' or 'wiener'")
+
+
+def _auto_iterations(iterations) -> bool:
+    """Whether Richardson–Lucy chooses its own count; refuses what is neither that nor a count."""
+    if iterations is None or iterations == "auto":
+        return True
+    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) \
+            or iterations < 1:
+        raise InvalidInput(f"iterations must be a whole number of at least 1, or 'auto' (chosen "
+                           f"per image), got {iterations!r}")
+    return False
 
 
 def _spatial_ndim(image, axes, optics, psf) -> int:
