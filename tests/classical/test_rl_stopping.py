@@ -4,7 +4,7 @@ import pytest
 
 from napari_inverse.classical import richardson_lucy
 from napari_inverse.classical.photon_counts import estimate_photon_scale
-from napari_inverse.classical.rl_stopping import FALLBACK_ITERATIONS, choose_iterations
+from napari_inverse.classical.rl_stopping import SEARCH_LIMIT, choose_iterations
 from napari_inverse.metrics import psnr
 from napari_inverse.optics import Optics, psf_for_image
 from napari_inverse.simulate.camera import Camera
@@ -57,10 +57,14 @@ def test_photon_scale_is_read_from_the_noise():
     assert scale.offset == pytest.approx(100 - 1.6**2 * 2.17, abs=6)
 
 
-def test_noise_that_does_not_grow_with_brightness_falls_back():
-    """Gaussian noise of one variance holds no photon counts to thin."""
-    pair = denoising_pair(1, (128, 128), "ccp", photons=1000)  # target: the noise-free image
-    psf = psf_for_image(Optics(**pair.metadata["optics"]), pair.input.shape, "richards_wolf")
-    noisy = pair.target + np.random.default_rng(0).normal(0, 3, pair.target.shape)
+def test_noise_that_does_not_grow_with_brightness_falls_back_to_the_discrepancy_rule():
+    """Gaussian noise of one variance holds no photon counts to thin; RL then stops where the
+    residual is the noise."""
+    blurred = denoising_pair(1, (128, 128), "ccp", photons=1000).target  # noise-free image
+    truth, psf = _pair("ccp", photons=1000)  # the same seed: the same object and microscope
+    noisy = blurred + np.random.default_rng(0).normal(0, 3, blurred.shape)
     assert estimate_photon_scale(noisy, psf) is None
-    assert choose_iterations(noisy, psf) == FALLBACK_ITERATIONS
+    count = choose_iterations(noisy, psf)
+    assert 1 <= count < SEARCH_LIMIT
+    restored = richardson_lucy(noisy, psf, iterations=count)
+    assert psnr(truth.target, restored) > psnr(truth.target, noisy) + 1.0

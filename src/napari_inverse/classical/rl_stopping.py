@@ -6,7 +6,9 @@ first; before each update its blurred estimate, scaled by (1 − p)/p, predicts 
 Poisson negative log-likelihood falls while RL recovers the object and rises once it fits the
 first half's noise. The count at its minimum, scaled up for the full exposure's higher signal to
 noise, is the one run on the whole image. Counts come from ``photon_counts``; where the noise
-does not grow with brightness there are none to thin and :data:`FALLBACK_ITERATIONS` is used.
+does not grow with brightness there are none to thin, and the discrepancy principle decides
+instead: stop once the image differs from the blurred estimate by no more than the noise that
+``wiener`` measures out of band (mean squared residual ≤ σ²).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import torch
 
 from ..engine.progress import ProgressReporter
 from .photon_counts import estimate_photon_scale
+from .wiener import estimate_spectral_balance
 from .richardson_lucy import richardson_lucy
 
 SPLIT = 0.5
@@ -28,8 +31,6 @@ PATIENCE = 3
 """Iterations the held-out likelihood must stay worse than its best before the search stops."""
 FULL_EXPOSURE_SCALE = 1.5
 """Iterations on the full image per iteration chosen on the half (more signal supports more)."""
-FALLBACK_ITERATIONS = 10
-"""Used where no photon scale is found; the benchmark's most common validation-chosen count."""
 SEARCH_SHAPE = {2: (512, 512), 3: (32, 256, 256)}
 """The largest central crop searched: the count depends on the structure and the noise, which a
 crop shows as well as the whole image, at a fraction of the cost."""
@@ -50,7 +51,8 @@ def choose_iterations(image: np.ndarray, psf: np.ndarray,
     """
     best = best_iterate_on_half(image, psf, device, reporter)
     if best is None:
-        return FALLBACK_ITERATIONS
+        return _discrepancy_count(_central_crop(image, SEARCH_SHAPE[image.ndim]), psf, device,
+                                  reporter)
     return max(1, math.ceil(FULL_EXPOSURE_SCALE * best))
 
 
@@ -62,8 +64,6 @@ def best_iterate_on_half(image: np.ndarray, psf: np.ndarray,
     crop = _central_crop(image, SEARCH_SHAPE[image.ndim])
     scale = estimate_photon_scale(crop, psf)
     if scale is None:
-        if reporter is not None:
-            reporter.step("Richardson–Lucy: no photon counts to thin", SEARCH_LIMIT)
         return None
     counts = scale.counts(crop)
     first = np.random.default_rng(SEED).binomial(counts, SPLIT)
@@ -71,12 +71,25 @@ def best_iterate_on_half(image: np.ndarray, psf: np.ndarray,
     # The first half in the image's own units, so the search runs RL on data like the full run's.
     half = (scale.gain * first + SPLIT * scale.offset).astype(np.float32)
     held_out = _HeldOutLikelihood(rest, scale.gain, scale.offset, device)
-    richardson_lucy(half, psf, iterations=SEARCH_LIMIT, device=device, reporter=reporter,
-                    watch=held_out)
-    skipped = SEARCH_LIMIT - held_out.seen + held_out.stopped  # its last iterate was not run
+    _search(half, psf, held_out, device, reporter)
+    return held_out.best
+
+
+def _discrepancy_count(image: np.ndarray, psf: np.ndarray, device, reporter) -> int:
+    """The first RL iterate of ``image`` whose blurred estimate is within the noise of it."""
+    within = _WithinNoise(image, estimate_spectral_balance(image, psf).noise_power, device)
+    _search(image, psf, within, device, reporter)
+    return max(1, within.seen - 1)
+
+
+def _search(image, psf, watch, device, reporter) -> None:
+    """RL for up to :data:`SEARCH_LIMIT` iterations under ``watch``; the progress steps a search
+    that stopped early did not take are reported at once."""
+    richardson_lucy(image, psf, iterations=SEARCH_LIMIT, device=device, reporter=reporter,
+                    watch=watch)
+    skipped = SEARCH_LIMIT - watch.seen + watch.stopped  # the stopping iterate was not run
     if reporter is not None and skipped:
         reporter.step("Richardson–Lucy", skipped)
-    return held_out.best
 
 
 class _HeldOutLikelihood:
@@ -103,3 +116,18 @@ class _HeldOutLikelihood:
 def _central_crop(image: np.ndarray, limits) -> np.ndarray:
     return image[tuple(slice((n - min(n, m)) // 2, (n - min(n, m)) // 2 + min(n, m))
                        for n, m in zip(image.shape, limits))]
+
+
+class _WithinNoise:
+    """RL's ``watch`` for the discrepancy principle: True (stop) at the first iterate whose
+    mean squared residual against the image is at most the noise variance."""
+
+    def __init__(self, image: np.ndarray, noise_power: float, device) -> None:
+        self.image = torch.as_tensor(np.asarray(image, dtype=np.float32), device=device)
+        self.noise_power = noise_power
+        self.seen, self.stopped = 0, False
+
+    def __call__(self, blurred: torch.Tensor) -> bool:
+        self.seen += 1
+        self.stopped = float((blurred - self.image).square().double().mean()) <= self.noise_power
+        return self.stopped
