@@ -39,9 +39,12 @@ def test_result_layer_is_sharper_and_keeps_scale(open_dock, qtbot, pair):
     viewer, dock = rl_dock(open_dock)
     source = viewer.add_image(pair.image.copy(), name="blurred", scale=SCALE, translate=(1.0, 2.0))
     dock.image.value = source
+    assert dock.iterations.native.text() == "auto"  # chosen per image by default
     run_and_wait(qtbot, dock)
     np.testing.assert_array_equal(source.data, pair.image)
     result = viewer.layers[RESULT]
+    parameters = result.metadata["napari_inverse"]["parameters"]
+    assert parameters["iterations"] == "auto" and parameters["chosen_iterations"] >= 1
     np.testing.assert_allclose(result.scale, source.scale)
     np.testing.assert_allclose(result.translate, source.translate)
     assert correlation(result.data, pair.truth) > correlation(pair.image, pair.truth) + 0.05

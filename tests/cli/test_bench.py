@@ -16,7 +16,7 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     assert "peak RSS" in capsys.readouterr().out
     quality = text.split("<!-- section: quality -->")[1].split("<!-- end: quality -->")[0]
     rows = [line for line in quality.splitlines() if line.startswith("| deconvolution/")]
-    assert len(rows) == 12  # two sets × (input, Wiener, RL, m-rBCR, s-rBCR, CARE)
+    assert len(rows) == 14  # two sets × (input, Wiener, RL, RL auto, m-rBCR, s-rBCR, CARE)
     assert all("iterations" in row for row in rows if "Richardson" in row)
     assert sum("(mrbcr-widefield)" in row and "236,630" in row for row in rows) == 2
     learned = text.split("<!-- section: learned-speed -->")[1]

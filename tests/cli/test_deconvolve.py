@@ -10,11 +10,12 @@ from napari_inverse.io import read_tiff
 from napari_inverse.simulate.pairs import deconvolution_pair
 
 
-def test_deconvolve_keeps_pixel_size_and_sharpens(blurred, tmp_path, capsys):
+@pytest.mark.parametrize("iterations", [["--iterations", "20"], []])  # [] chooses per image
+def test_deconvolve_keeps_pixel_size_and_sharpens(iterations, blurred, tmp_path, capsys):
     path, truth = blurred
     out = tmp_path / "sharp.ome.tif"
     assert main(["deconvolve", str(path), "-o", str(out), "--method", "rl", "--na", "1.4",
-                 "--wavelength", "520", "--iterations", "20"]) == 0
+                 "--wavelength", "520", *iterations]) == 0
     assert "wrote" in capsys.readouterr().out
     result = read_tiff(out)
     assert result.pixel_size_nm == pytest.approx({"X": 65.0, "Y": 65.0})

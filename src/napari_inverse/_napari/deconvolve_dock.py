@@ -8,7 +8,7 @@ Running, progress, Cancel and the result layer come from :class:`VerbDock`. No s
 from __future__ import annotations
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, FloatSpinBox, SpinBox
+from magicgui.widgets import CheckBox, ComboBox, FloatSpinBox
 from napari.layers import Image
 
 from ..methods import deconvolve
@@ -37,7 +37,10 @@ class DeconvolveDock(VerbDock):
         self.psf = ComboBox(label="PSF", choices=self._psf_choices)
         self.three_d = CheckBox(text="3-D (deconvolve along Z too)", value=True)
         self.z_step_nm = FloatSpinBox(label="z step (nm)", value=200, min=1, max=100_000, step=10)
-        self.iterations = SpinBox(label="iterations", value=30, min=1, max=100_000)
+        # 0 is "auto" (chosen per image); a float field, as the integer one shows no "auto".
+        self.iterations = FloatSpinBox(label="iterations", value=0, min=0, max=100_000, step=1)
+        self.iterations.native.setDecimals(0)
+        self.iterations.native.setSpecialValueText("auto")
         self.tv_weight = FloatSpinBox(label="TV weight", value=0.0, min=0.0, max=0.05, step=0.001)
         self.regularization = FloatSpinBox(
             label="regularization", value=0.0, min=0.0, max=10.0, step=0.0001
@@ -84,7 +87,8 @@ class DeconvolveDock(VerbDock):
         if self._learned():
             return self._verb_job(deconvolve, data, layer, self.method.value,
                                   optics=self._optics(), **self.models.options)
-        options = {"iterations": self.iterations.value, "tv_weight": self.tv_weight.value,
+        options = {"iterations": round(self.iterations.value) or None,
+                   "tv_weight": self.tv_weight.value,
                    "regularization": self.regularization.value or None}
         measured = self._measured_psf()
         if measured is not None:  # 2-D or 3-D as the bead image is

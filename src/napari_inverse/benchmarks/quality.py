@@ -2,7 +2,8 @@
 
 Every method is a :class:`BenchMethod`: how to restore one pair with given parameters, and the
 candidate parameters to choose from on the validation set. Raw input, Wiener and
-Richardson–Lucy come first, then the shipped learned models (m-rBCR, s-rBCR, CARE).
+Richardson–Lucy (its count chosen on validation, and chosen per image by itself) come first,
+then the shipped learned models (m-rBCR, s-rBCR, CARE).
 """
 from __future__ import annotations
 
@@ -86,6 +87,8 @@ CLASSICAL_METHODS = (
     BenchMethod("Wiener (λ(f) measured)", _deconvolve("wiener")),
     BenchMethod("Richardson–Lucy", _deconvolve("richardson_lucy"),
                 candidates=tuple({"iterations": n} for n in (1, 2, 3, 5, 10, 20, 30, 50, 80))),
+    BenchMethod("Richardson–Lucy (auto)", _deconvolve("richardson_lucy"),
+                candidates=({"iterations": "auto"},)),
 )
 
 

@@ -19,7 +19,7 @@ update does not depend on the constant, tiles still agree with one whole run.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import torch
@@ -39,11 +39,14 @@ def richardson_lucy(
     tv_weight: float = 0.0,
     device: torch.device = torch.device("cpu"),
     reporter: Optional[ProgressReporter] = None,
+    watch: Optional[Callable[[torch.Tensor], bool]] = None,
 ) -> np.ndarray:
     """Deconvolve a 2-D or 3-D non-negative ``image`` by ``psf``; return float32 of the same shape.
 
     Negative values (offset-subtracted data) are clipped to zero because RL models photon
     counts. Progress is reported every iteration; cancel is checked within each FFT too.
+    ``watch``, if given, sees the blurred estimate over the image before every update and stops
+    the iterations by returning True (``classical.rl_stopping`` chooses the count with it).
     """
     if iterations < 1:
         raise ValueError(f"iterations must be at least 1, got {iterations}")
@@ -72,6 +75,8 @@ def richardson_lucy(
         for _ in range(iterations):
             # In-place steps keep a fixed handful of full-size buffers, whatever the iterations.
             blurred = _convolve(estimate, otf, between).clamp_min_(floor)
+            if watch is not None and watch(blurred[crop]):
+                break
             ratio = torch.div(observed, blurred, out=blurred)
             estimate.mul_(_convolve(ratio, otf_conj, between).mul_(inverse_sensitivity))
             if tv_weight > 0:

@@ -28,7 +28,8 @@ def add_parser(commands) -> None:
     command.add_argument("--z-step", type=float, metavar="NM",
                          help="distance between planes in nm; overrides the file's; makes ZYX "
                          "deconvolution 3-D (rl, wiener)")
-    command.add_argument("--iterations", type=int, default=30, help="Richardson-Lucy iterations")
+    command.add_argument("--iterations", type=int,
+                         help="Richardson-Lucy iterations (default: chosen per image)")
     command.add_argument("--tv", type=float, default=0.0,
                          help="total-variation weight for Richardson-Lucy (typical 0.001-0.01)")
     command.add_argument("--regularization", type=float,

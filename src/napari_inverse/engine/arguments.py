@@ -28,7 +28,8 @@ def _is_bool(value) -> bool:
 
 @dataclass(frozen=True)
 class Number:
-    """A real number within bounds (``integer``: a whole count, given as an int)."""
+    """A real number within bounds (``integer``: a whole count, given as an int); with ``auto``
+    also None or "auto", meaning the verb chooses it, canonical None."""
 
     at_least: Optional[float] = None
     above: Optional[float] = None
@@ -36,10 +37,13 @@ class Number:
     below: Optional[float] = None
     integer: bool = False
     optional: bool = False
+    auto: bool = False
     hint: str = ""
 
     def check(self, name: str, value):
-        if value is None and self.optional:
+        if value is None and (self.optional or self.auto):
+            return None
+        if self.auto and isinstance(value, str) and value.strip().lower() == "auto":
             return None
         kind = numbers.Integral if self.integer else numbers.Real
         if _is_bool(value) or not isinstance(value, kind):
@@ -64,7 +68,8 @@ class Number:
         bounds = [f"{word} {bound:g}" for word, bound in (
             ("≥", self.at_least), (">", self.above), ("≤", self.at_most), ("<", self.below))
             if bound is not None]
-        return f"a {noun} " + " and ".join(bounds) if bounds else f"a finite {noun}"
+        wanted = f"a {noun} " + " and ".join(bounds) if bounds else f"a finite {noun}"
+        return wanted + (", or 'auto'" if self.auto else "")
 
     def _hint(self) -> str:
         return f"; {self.hint}" if self.hint else ""

@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 import numpy as np
 from scipy import ndimage
 
-from ..classical import estimate_spectral_balance, richardson_lucy, wiener
+from ..classical import estimate_spectral_balance, richardson_lucy, rl_stopping, wiener
 from ..engine.arguments import Choice, Number, Sizes, declare_arguments
 from ..engine.axes import DEFAULT_AXES, SpatialLoop
 from ..engine.device import device_job, select_device
@@ -46,8 +46,8 @@ ARGUMENTS = {
     **LEARNED_ARGUMENTS,
     "method": Choice(METHODS, METHOD_ALIASES),
     "psf_model": Choice(PSF_MODELS),
-    "iterations": Number(at_least=1, at_most=100_000, integer=True,
-                         hint="Richardson–Lucy usually needs 10–100"),
+    "iterations": Number(at_least=1, at_most=100_000, integer=True, auto=True,
+                         hint="'auto' (the default) chooses the count per image"),
     "tv_weight": Number(at_least=0, below=0.1, hint="typical 0.001–0.01; 0 turns TV off"),
     "regularization": Number(above=0, optional=True,
                              hint="a constant Wiener λ such as 0.001, or None to measure it"),
@@ -64,7 +64,7 @@ def deconvolve(
     optics: Optional[Optics] = None,
     psf: Optional[np.ndarray] = None,
     psf_model: str = "richards_wolf",
-    iterations: int = 30,
+    iterations: Optional[int | str] = None,
     tv_weight: float = 0.0,
     regularization: Optional[float] = None,
     tile_shape: Optional[Sequence[int]] = None,
@@ -87,7 +87,9 @@ def deconvolve(
     Classical methods need either ``optics`` (a widefield PSF is computed for the image's
     sampling) or a measured ``psf`` (2-D for YX work, 3-D for ZYX work). With a 3-D PSF or
     ``optics.z_step_nm`` set and a Z axis present, the deconvolution is 3-D; otherwise every YX
-    plane is done on its own. ``iterations`` and ``tv_weight`` steer Richardson–Lucy;
+    plane is done on its own. ``iterations`` and ``tv_weight`` steer Richardson–Lucy; by default
+    (None or "auto") the count is chosen per image by cross-validation on thinned photon counts
+    (``classical.rl_stopping``; the image must be raw camera data) and recorded in the metadata;
     ``regularization`` is a constant Wiener λ (Tikhonov); when None, λ per frequency is the
     noise-to-object power ratio measured on the image (``classical.wiener``). Large images are
     tiled automatically (``tile_shape`` overrides the classical methods' tiles).
@@ -124,13 +126,22 @@ def deconvolve(
                                                         kernel_psf.shape)),
         f"{method} on an image of shape {tuple(image.shape)}")
     n_tiles = len(plan_tiles(loop.spatial_shape, tiles_shape, overlap, halo))
-    steps_per_tile = iterations if method == "richardson_lucy" else 1
-    reporter = ProgressReporter(loop.n_blocks * n_tiles * steps_per_tile, progress, cancel)
+    auto = method == "richardson_lucy" and iterations is None
+    planned = rl_stopping.TYPICAL_ITERATIONS if auto else iterations
+    steps_per_block = n_tiles * (planned if method == "richardson_lucy" else 1) + (
+        rl_stopping.SEARCH_LIMIT if auto else 0)
+    reporter = ProgressReporter(loop.n_blocks * steps_per_block, progress, cancel)
+    chosen = []  # the iteration count chosen for each block
 
     def restore_block(block: np.ndarray) -> np.ndarray:
         common = dict(psf=kernel_psf, device=torch_device, reporter=reporter)
         if method == "richardson_lucy":
-            solve = partial(richardson_lucy, iterations=iterations, tv_weight=tv_weight, **common)
+            count = iterations
+            if auto:
+                count = rl_stopping.choose_iterations(block, kernel_psf, torch_device, reporter)
+                chosen.append(count)
+                reporter.total += n_tiles * (count - planned)  # the plan, now known
+            solve = partial(richardson_lucy, iterations=count, tv_weight=tv_weight, **common)
         else:
             # λ is estimated once per block, not per tile, so every tile is filtered alike.
             balance = (regularization if regularization is not None
@@ -144,6 +155,9 @@ def deconvolve(
     reporter.finish()
     parameters = {"iterations": iterations, "tv_weight": tv_weight} if method == "richardson_lucy" \
         else {"regularization": regularization if regularization is not None else "auto"}
+    if auto:
+        parameters.update(iterations="auto", chosen_iterations=chosen[0] if len(chosen) == 1
+                          else chosen)
     return Result(
         image=output,
         extras={"psf": kernel_psf},
