@@ -80,7 +80,8 @@ def main() -> int:
         path = Path(folder) / "movie.npy"
         started = time.perf_counter()
         write_movie(path, args.frames, args.size)
-        print(f"wrote {path.stat().st_size / 2**20:.0f} MiB in {time.perf_counter() - started:.0f} s",
+        seconds = time.perf_counter() - started
+        print(f"wrote {path.stat().st_size / 2**20:.0f} MiB in {seconds:.0f} s",
               flush=True)
         return subprocess.call([sys.executable, __file__, "--train", str(path), "--steps",
                                 str(args.steps), "--device", args.device])

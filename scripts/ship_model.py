@@ -25,7 +25,7 @@ LOGS = ROOT / "docs" / "training"
 
 
 def staged_log(published: list[dict], run: list[dict], stages: list[dict]) -> list[dict]:
-    """``published`` (stage-labelled, or one unlabelled first run) with ``run`` as the last stage."""
+    """``published`` (stage-labelled, or one unlabelled first run), ``run`` as the last stage."""
     stage = max(len(stages), 1)
     if stage == 1:
         return list(run)

@@ -54,7 +54,8 @@ def time_size(build, side: int, runs: int = 3) -> dict:
         seconds.append(time.perf_counter() - started)
     best = min(seconds)
     return {"side": side, "parameters": model.count_params(), "seconds": round(best, 2),
-            "all_seconds": [round(s, 2) for s in seconds], "mp_per_s": round(side**2 / best / 1e6, 4),
+            "all_seconds": [round(s, 2) for s in seconds],
+            "mp_per_s": round(side**2 / best / 1e6, 4),
             "peak_rss_mib": round(_peak_rss_mib()), "tensorflow": tf.__version__}
 
 

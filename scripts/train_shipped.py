@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")  # pool workers: one thread each (16 procs × 16 threads crawled)
+# pool workers: one thread each (16 processes × 16 threads crawled)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 import subprocess
 import sys
 import tarfile
@@ -69,7 +70,8 @@ def main() -> int:
         if args.pool_images:
             command += ["--pool-images", str(args.pool_images)]
         environment = dict(os.environ, OMP_NUM_THREADS="2", PYTHONUNBUFFERED="1",
-                           PYTHONPATH=os.pathsep.join([str(SOURCE), os.environ.get("PYTHONPATH", "")]))
+                           PYTHONPATH=os.pathsep.join([str(SOURCE),
+                                                       os.environ.get("PYTHONPATH", "")]))
         log = open(work / f"{r.name}.log", "w")
         processes[r.name] = subprocess.Popen(command, env=environment, stdout=log,
                                              stderr=subprocess.STDOUT)

@@ -74,7 +74,8 @@ def test_stack_is_deconvolved_in_3d_with_the_z_step(open_dock, qtbot):
     assert metadata["optics"]["z_step_nm"] == pytest.approx(300)
     dock.three_d.value = False
     run_and_wait(qtbot, dock)
-    assert viewer.layers["stack [richardson_lucy]"].metadata["napari_inverse"]["spatial_axes"] == "YX"
+    result = viewer.layers["stack [richardson_lucy]"]
+    assert result.metadata["napari_inverse"]["spatial_axes"] == "YX"
 
 
 def test_rerun_replaces_the_result_layer(open_dock, qtbot, pair):

@@ -31,7 +31,8 @@ def test_the_writer_takes_the_axes_the_verbs_take(tmp_path, axes, shape):
             return str(error)
 
     data = np.zeros(shape, dtype=np.uint8)
-    written = outcome(lambda: read_tiff(write_ome_tiff(tmp_path / "a.ome.tif", data, axes, {})).axes)
+    written = outcome(
+        lambda: read_tiff(write_ome_tiff(tmp_path / "a.ome.tif", data, axes, {})).axes)
     assert written == outcome(lambda: normalise_axes(axes, shape))
 
 

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from napari_inverse import Optics
-from napari_inverse.optics import gaussian_psf, psf_for_image, widefield_psf, widefield_radial_profile
+from napari_inverse.optics import (gaussian_psf, psf_for_image, widefield_psf,
+                                   widefield_radial_profile)
 
 
 def fwhm(profile: np.ndarray, step: float) -> float:

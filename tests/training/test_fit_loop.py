@@ -117,7 +117,8 @@ def test_cancel_stops_at_once_and_keeps_the_best_weights():
 
 def test_time_budget_and_early_stopping_end_a_run():
     net, sampler, validation, config = _setup(steps=10_000, time_budget_s=0.5)
-    assert fit(net, care_objective, sampler, validation, config, device="cpu").stop_reason == "time budget"
+    run = fit(net, care_objective, sampler, validation, config, device="cpu")
+    assert run.stop_reason == "time budget"
     net, sampler, validation, config = _setup(steps=10_000, learning_rate=0.0, validate_every=2,
                                               early_stop_patience=3)
     result = fit(net, care_objective, sampler, validation, config, device="cpu")
@@ -159,7 +160,8 @@ def test_a_network_trains_in_its_layout_and_comes_back_in_the_default_one(
     net = build_network(family, architecture)
     seen = []  # per forward: are the weights in NHWC (a 1-channel input is both layouts)?
     net.register_forward_pre_hook(lambda module, args: seen.append(any(
-        p.dim() == 4 and not p.is_contiguous() and p.is_contiguous(memory_format=torch.channels_last)
+        p.dim() == 4 and not p.is_contiguous()
+        and p.is_contiguous(memory_format=torch.channels_last)
         for p in module.parameters())))
     result = fit(net, OBJECTIVES[family], sampler, sampler.fixed_batches(4, 4),
                  FitConfig(steps=3, batch_size=2, validate_every=3), device="cpu")

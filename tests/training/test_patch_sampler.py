@@ -28,7 +28,8 @@ def test_batches_have_the_patch_shape_and_targets_share_the_input_scaling():
     assert batch_x.shape == batch_y.shape == (8, 1, 16, 16)
     low, high = sampler.frame_bounds(0)
     assert (low, high) == pytest.approx(tuple(np.percentile(x[0], [1, 99.8])), rel=1e-5)
-    # y = 2x in raw units → y' = 2x' + low/(high-low) after the shared affine map, whatever the flips
+    # y = 2x in raw units → y' = 2x' + low/(high-low) after the shared affine map, whatever
+    # the flips
     for frame in range(3):
         patch_x, patch_y = sampler.patch_at(frame, None)
         low, high = sampler.frame_bounds(frame)

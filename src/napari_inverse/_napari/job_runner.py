@@ -90,7 +90,7 @@ class JobRunner(QObject):
             return _Outcome(error=exc)
 
     def _throttled_progress(self) -> ProgressCallback:
-        """A progress callback for the worker thread that emits at most every 50 ms (and at the end)."""
+        """A progress callback for the worker thread: emits at most every 50 ms, and at the end."""
         last = [0.0]
 
         def progress(done: int, total: int, message: str) -> None:

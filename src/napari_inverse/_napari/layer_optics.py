@@ -89,7 +89,8 @@ def pixel_size_caption(layer) -> tuple[str, Optional[str]]:
 
 
 def optics_from_layer(layer) -> dict[str, Any]:
-    """Fields the layer can fill: axes, pixel_size_nm, z_step_nm, na, wavelength_nm, refractive_index.
+    """Fields the layer can fill: axes, pixel_size_nm, z_step_nm, na, wavelength_nm,
+    refractive_index.
 
     Only what the layer actually knows is returned; missing keys mean "keep the current value".
     """

@@ -16,8 +16,10 @@ _GEOMETRY = ("scale", "translate", "rotate", "shear", "affine", "units", "axis_l
 _LOOK = ("colormap", "gamma", "blending")
 
 
-def show_result(viewer, source: Image, data: np.ndarray, name: str, metadata: dict[str, Any]) -> Image:
-    """Show ``data`` as layer ``name`` on ``source``'s grid; ``metadata`` is merged over the source's."""
+def show_result(viewer, source: Image, data: np.ndarray, name: str,
+                metadata: dict[str, Any]) -> Image:
+    """Show ``data`` as layer ``name`` on ``source``'s grid; ``metadata`` merged over the
+    source's."""
     merged = {**source.metadata, **metadata}
     existing = viewer.layers[name] if name in viewer.layers else None
     if isinstance(existing, Image) and existing.ndim == data.ndim and not existing.rgb:

@@ -17,7 +17,7 @@ _OWN_KEYS = ("axes", "pixel_size_nm", "description")
 
 
 def write_image(path: str, data: Any, meta: dict) -> list[str]:
-    """Write one image layer (``data`` and napari's layer ``meta``) to ``path``; return the paths."""
+    """Write one image layer (``data``, napari's layer ``meta``) to ``path``; return the paths."""
     from ..io import write_ome_tiff
 
     rgb = bool(meta.get("rgb", False))

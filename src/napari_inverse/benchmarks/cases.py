@@ -101,7 +101,8 @@ def _learned_case(method: str, shape: tuple[int, int], precision: str = "auto") 
     headline = (method, shape) == _HEADLINE and precision == "auto"  # what a user gets
     return BenchCase(
         method, shape, psf_shape=None,
-        throughput_target_mp_s=REFERENCE_SPEEDUP * QUOTED_REFERENCE_MRBCR_MP_S if headline else None,
+        throughput_target_mp_s=(REFERENCE_SPEEDUP * QUOTED_REFERENCE_MRBCR_MP_S if headline
+                                else None),
         compare_reference=headline,
         memory_limit_gb=2.0 if headline else None,
         not_slower_than="care" if method == "mrbcr" else None, precision=precision)

@@ -147,7 +147,8 @@ def _windowed_power(image: np.ndarray, psf: np.ndarray, between: Between):
     grid = tuple(max(n, p) for n, p in zip(image.shape, psf.shape))
     if grid != image.shape:  # zeros where the PSF is larger than the image
         windowed = torch.nn.functional.pad(
-            windowed, [p for n, g in zip(reversed(image.shape), reversed(grid)) for p in (0, g - n)])
+            windowed,
+            [p for n, g in zip(reversed(image.shape), reversed(grid)) for p in (0, g - n)])
     spectrum = sliced_rfftn(windowed, between).abs().square_()
     spectrum /= window_energy
     otf_power = psf_to_otf(psf / psf.sum(), grid, torch.device("cpu"), between)

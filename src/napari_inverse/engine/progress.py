@@ -21,7 +21,7 @@ class Cancelled(RuntimeError):
 
 
 class CancelToken:
-    """A thread-safe flag a caller sets to stop a running job (a thin wrapper of threading.Event)."""
+    """A thread-safe flag a caller sets to stop a running job (a thin threading.Event)."""
 
     def __init__(self) -> None:
         self._event = threading.Event()

@@ -91,7 +91,7 @@ def restore_with_model(
                 outputs = loop.run(restore_block)
             card = loaded.card
         finally:
-            del loaded  # the weights leave the device before its cache is emptied
+            loaded = None  # the weights leave the device (closure too) before its cache empties
     reporter.check_cancel()  # a cancel during the last tile still wins: nothing is returned
     reporter.finish()
     restored, uncertainty = outputs if isinstance(outputs, tuple) else (outputs, None)

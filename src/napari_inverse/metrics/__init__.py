@@ -36,5 +36,6 @@ __all__ = [
     "pooled_psnr",
     "pooled_ssim",
     "psnr",
+    "ssim",
     "std_error_spearman",
 ]

@@ -194,7 +194,8 @@ class _LiftedRowConv:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         ones = x.new_ones((1, 1, 1, x.shape[-1]))
-        by_column = F.conv2d(ones, self.bias_kernel, self.bias, padding=self.padding)  # (1, C, 1, W)
+        # (1, C, 1, W)
+        by_column = F.conv2d(ones, self.bias_kernel, self.bias, padding=self.padding)
         return F.conv2d(x, self.weight, padding=self.padding).add_(by_column)
 
 

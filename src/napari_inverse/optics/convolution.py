@@ -21,7 +21,8 @@ def psf_to_otf(psf: np.ndarray, shape: Sequence[int], device: torch.device,
     batch = psf.ndim - len(shape)
     spatial = psf.shape[batch:]
     if batch < 0 or any(p > s for p, s in zip(spatial, shape)):
-        raise ValueError(f"PSF of shape {psf.shape} does not fit in an array of shape {tuple(shape)}")
+        raise ValueError(
+            f"PSF of shape {psf.shape} does not fit in an array of shape {tuple(shape)}")
     kernel = torch.zeros((*psf.shape[:batch], *shape), dtype=torch.float32, device=device)
     # the PSF written with its centre at the origin, wrapping around: no full-size roll
     wrapped = [torch.as_tensor((np.arange(p) - p // 2) % n, device=device).reshape(

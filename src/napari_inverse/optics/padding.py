@@ -53,5 +53,6 @@ def pad_for_fft_tensor(image: np.ndarray, psf_shape: Sequence[int], device: torc
         if before:
             out.narrow(axis, 0, before).copy_(out.narrow(axis, before, before).flip(axis))
         if after:
-            out.narrow(axis, c.stop, after).copy_(out.narrow(axis, c.stop - after, after).flip(axis))
+            mirrored = out.narrow(axis, c.stop - after, after).flip(axis)
+            out.narrow(axis, c.stop, after).copy_(mirrored)
     return out, crop

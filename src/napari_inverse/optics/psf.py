@@ -174,7 +174,8 @@ def _psf_shape(optics: Optics, shape: Optional[Sequence[int]], ndim: int) -> tup
         if len(shape) != ndim or any(s < 1 or s % 2 == 0 for s in shape):
             raise ValueError(f"PSF shape must be {ndim} odd positive sizes, got {shape}")
         return shape
-    half = max(3, math.ceil(_LATERAL_EXTENT * optics.wavelength_nm / optics.na / optics.pixel_size_nm))
+    half = max(3, math.ceil(
+        _LATERAL_EXTENT * optics.wavelength_nm / optics.na / optics.pixel_size_nm))
     lateral = (2 * half + 1,) * 2
     if ndim == 2:
         return lateral

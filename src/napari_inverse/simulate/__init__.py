@@ -1,4 +1,5 @@
-"""Simulation: synthetic fluorescent specimens and their images through the optics, with known truth."""
+"""Simulation: synthetic fluorescent specimens and their images through the optics, with
+known truth."""
 from .actin import actin
 from .camera import Camera
 from .filaments import filaments, microtubules

@@ -43,7 +43,8 @@ class MicroscopeRanges:
     photons: tuple[float, float] = (100.0, 1000.0)
     background: tuple[float, float] = (2.0, 20.0)
 
-    def draw(self, rng: np.random.Generator, z_step_nm: Optional[float] = None) -> tuple[Optics, float, float]:
+    def draw(self, rng: np.random.Generator,
+             z_step_nm: Optional[float] = None) -> tuple[Optics, float, float]:
         """A random (Optics, photons, background); oil (1.518) above NA 1.0, water (1.33) below."""
         na = rng.uniform(*self.na)
         wavelength = rng.uniform(*self.wavelength_nm)
@@ -60,7 +61,7 @@ def deconvolution_pair(
     optics: Optional[Optics] = None, photons: Optional[float] = None,
     ranges: MicroscopeRanges = MicroscopeRanges(), camera: Optional[Camera] = None,
 ) -> Pair:
-    """Widefield image (photo-electrons, camera noise) → the object photons·x + b on the same grid."""
+    """Widefield image (photo-electrons, camera noise) → the object photons·x + b, same grid."""
     structure, optics, photons, background, specimen = _scene(
         seed, shape, structure, optics, photons, ranges)
     imaged = image_specimen(specimen, optics, "widefield", photons, background,
@@ -130,7 +131,7 @@ def focus_pair(seed: int, shape: Sequence[int] = (128, 128), optics: Optional[Op
 
 
 def _scene(seed, shape, structure, optics, photons, ranges, pixel_scale: float = 1.0):
-    """Fill in what the caller left open (structure, microscope, photons) and render the specimen."""
+    """Fill in what the caller left open (structure, microscope, photons); render the specimen."""
     rng = np.random.default_rng(seed)
     if structure is None:
         structure = FLUORESCENCE_STRUCTURES[rng.integers(len(FLUORESCENCE_STRUCTURES))]

@@ -129,12 +129,14 @@ def fit(net: torch.nn.Module, objective: Objective, sampler, validation: list, c
                                        elapsed())
                     if on_validation is not None:
                         on_validation(record)
-                    if config.early_stop_patience and state.bad_validations >= config.early_stop_patience:
+                    patience = config.early_stop_patience
+                    if patience and state.bad_validations >= patience:
                         reason = "early stop"
                         break
                 if checkpoint is not None and state.step % config.checkpoint_every == 0:
                     save()
-            if state.running:  # stopped between validations: the latest steps may hold the best weights
+            # stopped between validations: the latest steps may hold the best weights
+            if state.running:
                 # saved first, so that a resumed run goes on exactly as if it had never stopped
                 if checkpoint is not None:
                     save()

@@ -21,14 +21,16 @@ LOG_NAME = "training_log.json"
 
 def hardware_description(device: torch.device) -> str:
     if device.type == "cuda":
-        return f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda}), torch {torch.__version__}"
+        return (f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda}), "
+                f"torch {torch.__version__}")
     return f"CPU {_cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}"
 
 
 def _cpu_name() -> str:
     """The processor's model name where the system tells it (Linux), else its architecture."""
     try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        for line in cpuinfo.splitlines():
             if line.startswith("model name"):
                 return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
     except OSError:

@@ -102,5 +102,6 @@ def _card(recipe: Recipe) -> ModelCard:
         nyquist_fraction=tuple(ranges.nyquist_fraction),
         optics={"na": list(ranges.na), "wavelength_nm": list(ranges.wavelength_nm),
                 "photons": list(ranges.photons), "background": list(ranges.background),
-                "psf": "widefield, vectorial (Richards–Wolf)", "camera": "sCMOS, 1.6 e⁻ read noise"},
+                "psf": "widefield, vectorial (Richards–Wolf)",
+                "camera": "sCMOS, 1.6 e⁻ read noise"},
         recipe=recipe.name)

@@ -39,11 +39,6 @@ def largest_tile(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(min(n, t + 2 * HALO) for n, t in zip(shape, _tile(shape)))
 
 
-def largest_tile(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """The largest region :func:`apply_model` runs the network on at once: a tile and its halo."""
-    return tuple(min(n, t + 2 * HALO) for n, t in zip(shape, _tile(shape)))
-
-
 def apply_model(model: LoadedModel, image: np.ndarray,
                 reporter: Optional[ProgressReporter] = None,
                 dtype: torch.dtype = torch.float32

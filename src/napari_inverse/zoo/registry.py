@@ -205,7 +205,7 @@ def forget_shared_models() -> None:
 
 
 def save_model(net: nn.Module, card: ModelCard, folder: Optional[Path] = None) -> ZooEntry:
-    """Write ``<folder>/<name>.safetensors`` and its card; remember the folder. Returns the entry."""
+    """Write ``<folder>/<name>.safetensors`` and its card, remember the folder; the entry."""
     check_model_name(card.name)
     folder = Path(folder) if folder is not None else user_models_dir() / card.name
     weights = folder / f"{card.name}{WEIGHTS_SUFFIX}"
