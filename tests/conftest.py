@@ -2,7 +2,9 @@
 a simulated widefield filament image with known truth in 2-D and 3-D."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import tifffile
 import torch
 
 from napari_inverse import Optics
@@ -45,6 +47,20 @@ def single_thread():
     torch.manual_seed(0)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def scrambled_tiff(tmp_path):
+    """A deflate-compressed 64² TIFF whose compressed strip is overwritten with other bytes."""
+    path = tmp_path / "scrambled.tif"
+    tifffile.imwrite(path, np.arange(64 * 64, dtype=np.uint16).reshape(64, 64),
+                     compression="zlib")
+    with tifffile.TiffFile(path) as tif:
+        offset, count = tif.pages[0].dataoffsets[0], tif.pages[0].databytecounts[0]
+    raw = bytearray(path.read_bytes())
+    raw[offset:offset + count] = bytes(range(7, 7 + count)) if count < 249 else b"\x07" * count
+    path.write_bytes(bytes(raw))
+    return path
 
 
 @pytest.fixture(scope="session")

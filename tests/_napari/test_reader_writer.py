@@ -55,19 +55,12 @@ def test_round_trip_through_the_viewer_keeps_the_scale(make_napari_viewer, tmp_p
 
 @pytest.mark.gui
 def test_opening_a_corrupt_tiff_in_the_viewer_opens_nothing_and_raises_nothing(
-        make_napari_viewer, tmp_path, monkeypatch):
+        make_napari_viewer, scrambled_tiff, monkeypatch):
     from napari.utils import notifications
 
     shown = []
     monkeypatch.setattr(notifications, "show_error", shown.append)
-    path = tmp_path / "scrambled.tif"
-    tifffile.imwrite(path, np.arange(64 * 64, dtype=np.uint16).reshape(64, 64),
-                     compression="zlib")
-    with tifffile.TiffFile(path) as tif:
-        offset, count = tif.pages[0].dataoffsets[0], tif.pages[0].databytecounts[0]
-    raw = bytearray(path.read_bytes())
-    raw[offset:offset + count] = b"\x07" * count
-    path.write_bytes(bytes(raw))
+    path = scrambled_tiff
     viewer = make_napari_viewer()
     assert viewer.open(str(path), plugin="napari-inverse") == []
     assert len(viewer.layers) == 0 and "scrambled.tif" in shown[0]
