@@ -19,9 +19,7 @@ under a Hann window so that the image's borders add no power of their own:
   at weakly transmitted frequencies never becomes "signal" that the filter would boost. Below
   the last significant bin P fades in proportion to |H|².
 
-Measured on the benchmark's validation images (3 per structure class, 256²): +2.1 to +7.0 dB
-over the raw input at 0.9–1.2× Nyquist, where GCV's constant λ gave −4.3 to +3.2 dB; +1.3 to
-+8.8 dB with pixels of 0.55–0.7× and 1.5–1.8× Nyquist.
+How it compares with GCV's constant λ is in ``docs/architecture.md`` (Wiener λ).
 """
 from __future__ import annotations
 

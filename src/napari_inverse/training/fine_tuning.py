@@ -2,17 +2,15 @@
 
 Each family starts by default from its shipped model, and its hyper-parameters default to that
 model's recipe (references.md): N2V 64² patches at 4e-4, CARE 128² at 4e-4, the rBCRs 128² at
-1e-3. Three things differ, each measured on a 128² N2V image at ~20 photons (one CPU thread):
+1e-3. Three things differ (the measurements behind each are in ``docs/architecture.md``,
+fine-tuning on the user's images):
 
-- On a CPU the batch is 16: a step of the recipes' batch takes several seconds (N2V: ~55 ms per
-  64² patch), and 16 patches keep the pixels per second while the loss plot, Stop and the time
-  budget answer every second or so.
+- On a CPU the batch is 16, so the loss plot, Stop and the time budget answer every second or
+  so at the same pixels per second.
 - A trained start keeps its batch-norm statistics (the network it starts from is then exactly
-  the shipped one) and learns at the recipe's rate scaled by batch / recipe batch. Without both,
-  20 steps of fine-tuning took the shipped N2V from +11.3 dB to −4.2 dB; with them, 30 steps
-  gave +11.7 dB.
-- N2V from scratch learns at 1e-3: +6 dB in ~120 steps of 16 × 32², where 4e-4 gave +3.4 dB
-  after 200.
+  the shipped one) and learns at the recipe's rate scaled by batch / recipe batch; without both
+  fine-tuning first undid the shipped model.
+- N2V from scratch learns at 1e-3, which learned faster than the recipe's 4e-4.
 """
 from __future__ import annotations
 

@@ -161,13 +161,9 @@ def _memory_layout(net: torch.nn.Module, device: torch.device) -> dict:
     """``.to()`` arguments for the layout ``net`` trains in on ``device``: the one its
     ``training_layouts`` names for the device type, else NCHW on a CPU and none elsewhere.
 
-    Why per network: on this 2-core CPU oneDNN trains m-rBCR's and s-rBCR's thin convolutions
-    faster in NHWC (an m-rBCR step of batch 16 × 128², with the row-split output convolution:
-    10.6 s in NCHW, 7.8 s in NHWC), while the U-Nets train 5–25 % faster in NCHW (CARE batch 16:
-    2.4–3.2 vs 2.9–4.2 s per step in three alternating runs; N2V 3.0 vs 3.1–3.3 s). On an H200
-    with bfloat16 (``scripts/time_gpu_training.py``) NHWC again suits the BCR networks (m-rBCR
-    at batch 128: 837 vs 786 patches/s; at 32: 522 vs 498) and NCHW CARE's recipe batch of 16
-    (1786 vs 1491 patches/s).
+    Why per network: oneDNN and cuDNN train m-rBCR's and s-rBCR's thin convolutions faster in
+    NHWC, the U-Nets faster in NCHW (measured per device type; figures in
+    ``docs/architecture.md``, training on a CPU, and ``docs/benchmarks.md``).
     """
     layouts = getattr(net, "training_layouts", {})
     if device.type in layouts:
