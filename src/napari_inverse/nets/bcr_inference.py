@@ -32,6 +32,7 @@ from .bcr_blocks import (SCALES, InverseProcess, PixelMLP, ResidualDenseBlock, r
                          row_kernels, subsample_scales, sum_row_responses)
 from .mrbcr import MRBCR, SRBCR, check_image_batch
 from .padding import crop_to, pad_to_multiple
+from .stage_check import between_stages
 
 CPU_CHUNK = 16384
 """Pixels per matrix product of the per-pixel layers on a CPU: 2 MB of activations, which stay
@@ -66,11 +67,14 @@ class ComposedMRBCR:
         size = tuple(x.shape[-2:])
         scales = subsample_scales(pad_to_multiple(x, SCALES[-1], 2))
         y0, y2, y4 = self._forward_model(*(_channels_last(s) for s in scales))
+        between_stages()
         xi4 = self.inverses[2](y4)
         xi2 = self.inverses[1](self._fusion_b(y2, xi4))
         del xi4  # each scale's features are freed once used: less memory to page in per call
+        between_stages()
         xi0 = self.inverses[0](self._fusion_b(y0, xi2))
         del xi2
+        between_stages()
         _add_rows(_pixels(xi0), _pixels(y0))  # the input residual, to every channel
         return crop_to(self.output(xi0), size)
 
@@ -83,6 +87,7 @@ class ComposedMRBCR:
         """
         full = tuple(x0.shape[-2:])
         u0, u2, u4 = (encode(s) for encode, s in zip(self.encoders, (x0, x2, x4)))
+        between_stages()
         y0 = _pixel_part(self.heads[0], u0)
         y0 += self.smoothed_heads[0](_fusion_mixed(self.fusion_mix, u0, u2))
         y2 = _pixel_part(self.heads[1], u2)
@@ -115,7 +120,11 @@ class ComposedSRBCR:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         check_image_batch(x, "SRBCR")
         features = self.encoder(_channels_last(x))
-        return self.output(self.inverse(self.lifted_rows(features).relu_()))
+        between_stages()
+        lifted = self.lifted_rows(features).relu_()
+        del features
+        between_stages()
+        return self.output(self.inverse(lifted))
 
 
 class _Dense(NamedTuple):
@@ -210,6 +219,7 @@ class _InversePath:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         for conv in self.row_convs:
             x = conv(x).relu_()
+            between_stages()
         return self.blocks(x)
 
 
@@ -280,6 +290,7 @@ class _DenseChain:
                 _add_to_slice(steps_acc[:, g * depth * (b + 1):],
                               F.conv2d(s, self.s_conv[b], padding=1))
                 squeeze_acc[:, g * (b + 1):].addmm_(_pixels(s), self.s_squeeze[b])
+            between_stages()
         return _block_output(squeeze_acc, r, self.n_blocks, g)
 
 

@@ -13,6 +13,7 @@ from torch import nn
 
 from .keras_init import keras_init_
 from .padding import crop_to, pad_to_multiple
+from .stage_check import between_stages
 
 
 class BlurPool(nn.Module):
@@ -53,6 +54,16 @@ def _conv_stack(
         layers.append(nn.ReLU())
         in_channels = width
     return nn.Sequential(*layers)
+
+
+def _checked(layers: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+    """``layers(x)``, calling the stage check (`nets.stage_check`) after each convolution's
+    activation: a full-resolution level of a large tile is the longest stretch of a pass."""
+    for layer in layers:
+        x = layer(x)
+        if isinstance(layer, nn.ReLU):
+            between_stages()
+    return x
 
 
 class UNet(nn.Module):
@@ -138,15 +149,15 @@ class UNet(nn.Module):
         skips = []
         features = x
         for encode in self.encoders:
-            features = encode(features)
+            features = _checked(encode, features)
             skips.append(features)
             features = self.pool(features)
-        features = self.bottleneck(features)
+        features = _checked(self.bottleneck, features)
         for level, decode in zip(reversed(range(self.depth)), self.decoders):
             features = F.interpolate(features, scale_factor=2, mode="nearest")
             if not (self.n2v2 and level == 0):
                 features = torch.cat([features, skips[level]], dim=1)
-            features = decode(features)
+            features = _checked(decode, features)
         loc = self.head(features) + x if self.residual else self.head(features)
         if self.scale_head is None:
             return crop_to(loc, size)

@@ -16,6 +16,7 @@ from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise
                                     percentile_normalise)
 from ..engine.progress import ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
+from ..nets.stage_check import checked_between_stages
 from .families import family
 from .registry import LoadedModel
 
@@ -46,7 +47,8 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     """(restored, uncertainty or None) for one spatial block (Y, X) or (Z, Y, X).
 
     The network computes in ``dtype`` (`engine.precision`); the outputs are float32 either way.
-    ``reporter`` gets one step per tile (see :func:`tile_count`) and may cancel between tiles.
+    ``reporter`` gets one step per tile (see :func:`tile_count`) and may cancel between tiles
+    and between the network's stages within a tile (`nets.stage_check`).
     A job of many calls runs them inside :func:`~napari_inverse.engine.memory.reuse_freed_memory`
     (the verbs do), so each call reuses the memory the previous one freed.
     """
@@ -54,9 +56,11 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     normalised, bounds = percentile_normalise(image, spec.get("low", LOW_PERCENTILE),
                                               spec.get("high", HIGH_PERCENTILE))
 
+    check = reporter.check_cancel if reporter is not None else (lambda: None)
+
     def process(block: np.ndarray) -> np.ndarray:
         x = torch.from_numpy(np.ascontiguousarray(block))[None, None].to(model.device)
-        with torch.inference_mode():
+        with torch.inference_mode(), checked_between_stages(check):
             loc, scale = model.predict(x, dtype)
         if reporter is not None:
             reporter.step(model.card.name)
