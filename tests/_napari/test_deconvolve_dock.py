@@ -10,7 +10,7 @@ from napari_inverse.simulate import filaments, simulate_widefield
 
 pytestmark = pytest.mark.gui
 SCALE = (0.065, 0.065)
-RESULT = "blurred [richardson_lucy]"
+RESULT = "blurred · richardson_lucy"
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_wiener_with_automatic_regularization(open_dock, qtbot, pair):
     assert dock.regularization.native.text() == "auto"
     assert dock.iterations.native.isHidden() and not dock.regularization.native.isHidden()
     run_and_wait(qtbot, dock)
-    metadata = viewer.layers["blurred [wiener]"].metadata["napari_inverse"]
+    metadata = viewer.layers["blurred · wiener"].metadata["napari_inverse"]
     assert metadata["parameters"] == {"regularization": "auto"}
 
 
@@ -69,12 +69,12 @@ def test_stack_is_deconvolved_in_3d_with_the_z_step(open_dock, qtbot):
     dock.image.value = viewer.add_image(stack, name="stack", scale=(0.3, 0.065, 0.065))
     dock.iterations.value = 3
     run_and_wait(qtbot, dock)
-    metadata = viewer.layers["stack [richardson_lucy]"].metadata
+    metadata = viewer.layers["stack · richardson_lucy"].metadata
     assert metadata["napari_inverse"]["spatial_axes"] == "ZYX"
     assert metadata["optics"]["z_step_nm"] == pytest.approx(300)
     dock.three_d.value = False
     run_and_wait(qtbot, dock)
-    result = viewer.layers["stack [richardson_lucy]"]
+    result = viewer.layers["stack · richardson_lucy"]
     assert result.metadata["napari_inverse"]["spatial_axes"] == "YX"
 
 
@@ -106,7 +106,7 @@ def test_cancel_leaves_no_layer_and_the_dock_ready(open_dock, qtbot, notificatio
     assert ("info", "cancelled") in notifications
     dock.iterations.value = 1
     run_and_wait(qtbot, dock)
-    assert "big [richardson_lucy]" in viewer.layers
+    assert "big · richardson_lucy" in viewer.layers
 
 
 def test_event_loop_never_stalls_during_a_run(open_dock, qtbot, pair):

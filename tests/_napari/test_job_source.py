@@ -26,8 +26,8 @@ def test_a_refused_second_start_leaves_the_result_on_the_first_layer(open_dock, 
     errors = [message for severity, message in notifications if severity == "error"]
     assert errors == ["a job is already running: cancel it or wait for it to finish"]
     qtbot.waitUntil(lambda: not dock.runner.running, timeout=60_000)
-    assert [layer.name for layer in viewer.layers] == ["A", "B", "A [richardson_lucy]"]
-    result = viewer.layers["A [richardson_lucy]"]
+    assert [layer.name for layer in viewer.layers] == ["A", "B", "A · richardson_lucy"]
+    result = viewer.layers["A · richardson_lucy"]
     np.testing.assert_allclose(result.scale, first.scale)
     np.testing.assert_allclose(result.translate, first.translate)
     assert "done on cpu" in dock.message.value
@@ -57,4 +57,4 @@ def test_removing_the_source_layer_cancels_the_job(open_dock, qtbot, notificatio
         dock.iterations.value = 2
     dock.run_button.clicked()
     qtbot.waitUntil(lambda: not dock.runner.running, timeout=60_000)
-    assert [layer.name for layer in viewer.layers][-1].startswith("other [")
+    assert [layer.name for layer in viewer.layers][-1].startswith("other · ")

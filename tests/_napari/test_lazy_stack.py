@@ -48,7 +48,7 @@ def test_denoise_dock_processes_a_lazily_opened_stack(tmp_path, monkeypatch, ope
     assert isinstance(source.data, da.Array)
     dock.image.value = source
     run_and_wait(qtbot, dock, timeout=120_000)
-    result = viewer.layers["stack [care-denoise]"]
+    result = viewer.layers["stack · care-denoise"]
     assert isinstance(result.data, np.ndarray) and result.data.shape == stack.shape
     np.testing.assert_allclose(result.scale, SCALE)
     assert result.metadata["napari_inverse"]["spatial_axes"] == "YX"

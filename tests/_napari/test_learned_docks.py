@@ -41,7 +41,7 @@ def test_mrbcr_is_the_default_and_its_result_sits_on_the_source(open_dock, qtbot
     assert dock.iterations.native.isHidden() and dock.regularization.native.isHidden()
     assert dock.models.pixel_check.warning.native.isHidden()
     run_and_wait(qtbot, dock)
-    result = viewer.layers["blurred [mrbcr-widefield]"]
+    result = viewer.layers["blurred · mrbcr-widefield"]
     np.testing.assert_allclose(result.scale, source.scale)
     np.testing.assert_allclose(result.translate, source.translate)
     np.testing.assert_array_equal(source.data, blurred.input)
@@ -66,9 +66,9 @@ def test_a_pixel_size_outside_the_models_range_is_flagged_and_can_be_resampled(
     assert "40 nm" in check.warning.value and not check.resample.native.isHidden()
     check.resample.value = True
     run_and_wait(qtbot, dock)
-    metadata = viewer.layers["fine [mrbcr-widefield]"].metadata["napari_inverse"]
+    metadata = viewer.layers["fine · mrbcr-widefield"].metadata["napari_inverse"]
     assert metadata["resampled_pixel_size_nm"] > 40
-    assert viewer.layers["fine [mrbcr-widefield]"].data.shape == blurred.input.shape
+    assert viewer.layers["fine · mrbcr-widefield"].data.shape == blurred.input.shape
     dock.pixel_size_nm.value = 90
     assert check.warning.native.isHidden() and check.resample.native.isHidden()
 
@@ -79,7 +79,7 @@ def test_denoise_dock_restores_with_care(open_dock, qtbot, noisy):
     dock.image.value = source
     assert dock.method.value == "care" and dock.models.model.value == "care-denoise"
     run_and_wait(qtbot, dock)
-    result = viewer.layers["noisy [care-denoise]"]
+    result = viewer.layers["noisy · care-denoise"]
     np.testing.assert_allclose(result.scale, source.scale)
     assert psnr(noisy.target, result.data) > psnr(noisy.target, noisy.input) + 8.0
 
@@ -105,4 +105,4 @@ def test_a_saved_model_appears_in_the_denoise_picker(open_dock, make_napari_view
     assert str(second.weights) in dock.models.model.choices
     dock.models.model.value = str(first.weights)
     run_and_wait(qtbot, dock)
-    assert "noisy [my-care]" in viewer.layers
+    assert "noisy · my-care" in viewer.layers

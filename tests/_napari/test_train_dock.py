@@ -97,7 +97,7 @@ def test_train_stop_save_then_pick_and_predict(open_dock, qtbot, noisy):
     dock.predict_check.resample.value = True
     dock.predict_button.clicked()
     qtbot.waitUntil(lambda: not dock.runner.running, timeout=30_000)
-    resampled = viewer.layers["fine [dock-n2v]"]
+    resampled = viewer.layers["fine · dock-n2v"]
     assert resampled.metadata["napari_inverse"]["resampled_pixel_size_nm"] == pytest.approx(65)
     assert resampled.data.shape == noisy.shape
     dock.predict_on.value = viewer.add_image(noisy.copy(), name="uncalibrated")
@@ -108,7 +108,7 @@ def test_train_stop_save_then_pick_and_predict(open_dock, qtbot, noisy):
     assert dock.predict_check.warning.native.isHidden()
     dock.predict_button.clicked()
     qtbot.waitUntil(lambda: not dock.runner.running, timeout=30_000)
-    result = viewer.layers["noisy [dock-n2v]"]
+    result = viewer.layers["noisy · dock-n2v"]
     np.testing.assert_allclose(result.scale, SCALE)
     np.testing.assert_allclose(result.translate, (1.0, 2.0))
     assert result.data.shape == noisy.shape and np.isfinite(result.data).all()

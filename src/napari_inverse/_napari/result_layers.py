@@ -2,8 +2,8 @@
 
 The output takes the source's scale, translate, rotation, shear, affine, units and look
 (colormap, gamma, blending), and inherits its metadata (axes, pixel size, file information)
-so the next dock pre-fills from it too. Re-running replaces the data of the layer with the same
-name instead of piling up copies.
+so the next dock pre-fills from it too. It is named ``<source> · <method>``.
+Re-running replaces the data of the layer with the same name instead of piling up copies.
 """
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ from napari.layers import Image
 
 _GEOMETRY = ("scale", "translate", "rotate", "shear", "affine", "units", "axis_labels")
 _LOOK = ("colormap", "gamma", "blending")
+
+
+def result_name(source_name: str, method: str) -> str:
+    """The result layer's name: the source's, then the model or method that made it."""
+    return f"{source_name} · {method}"
 
 
 def show_result(viewer, source: Image, data: np.ndarray, name: str,

@@ -4,7 +4,7 @@ A dock subclass adds its own parameters (``_parameters``), the fields most runs 
 (``_advanced``: shown collapsed, so the dock stays narrow and short) and says how to call its
 verb (``_job``); the image picker, the microscope fields a layer pre-fills, the device, Run and
 Cancel with progress through the shared :class:`JobRunner`, settings that persist, and the
-result layer on the source's grid ("<source> [<model or method>]") are the same in all.
+result layer on the source's grid ("<source> · <model or method>") are the same in all.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from .compact import CollapsedSection, compact, wrap_text
 from .job_runner import Job, JobRunner
 from .layer_optics import PIXEL_SIZE_LABEL, layer_axes, optics_from_layer, pixel_size_caption
 from .reader_preference import ReaderOffer
-from .result_layers import show_result
+from .result_layers import result_name, show_result
 from .settings import load_settings, save_settings
 
 # Fields a layer may fill, when the dock has them (see layer_optics.optics_from_layer).
@@ -190,7 +190,7 @@ class VerbDock(Container):
         source, metadata = self._source, result.metadata
         if source is None or self._source_removed:  # removed as the job finished: nothing added
             return
-        name = f"{source.name} [{metadata.get('model') or metadata['method']}]"
+        name = result_name(source.name, metadata.get("model") or metadata["method"])
         layer_metadata = {"napari_inverse": metadata}
         if metadata.get("optics") is not None:
             layer_metadata["optics"] = metadata["optics"]
