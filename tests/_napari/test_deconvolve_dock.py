@@ -90,6 +90,25 @@ def test_rerun_replaces_the_result_layer(open_dock, qtbot, pair):
     assert not np.array_equal(first, viewer.layers[RESULT].data)
 
 
+
+def test_result_contrast_comes_from_its_own_percentiles(open_dock, qtbot, pair):
+    """A hot pixel does not set the result's contrast, nor does the source's contrast; the
+    slider still reaches the hot pixel, and a re-run (the layer replaced) does the same."""
+    viewer, dock = rl_dock(open_dock)
+    image = pair.image.copy()
+    image[5, 5] = 1000 * image.max()
+    source = viewer.add_image(image, name="blurred", scale=SCALE, contrast_limits=(0, 1))
+    dock.image.value = source
+    for iterations in (5, 20):
+        dock.iterations.value = iterations
+        run_and_wait(qtbot, dock)
+        result = viewer.layers[RESULT]
+        expected = np.percentile(result.data, (0.5, 99.8))
+        np.testing.assert_allclose(result.contrast_limits, expected, rtol=1e-5)
+        assert result.contrast_limits[1] < result.data.max() / 10
+        assert result.contrast_limits_range[1] >= result.data.max()
+    assert tuple(source.contrast_limits) == (0, 1)
+
 def test_cancel_leaves_no_layer_and_the_dock_ready(open_dock, qtbot, notifications):
     viewer, dock = rl_dock(open_dock)
     dock.image.value = viewer.add_image(

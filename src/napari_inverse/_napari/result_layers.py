@@ -2,7 +2,8 @@
 
 The output takes the source's scale, translate, rotation, shear, affine, units and look
 (colormap, gamma, blending), and inherits its metadata (axes, pixel size, file information)
-so the next dock pre-fills from it too. It is named ``<source> · <method>``.
+so the next dock pre-fills from it too. It is named ``<source> · <method>`` and its contrast
+comes from its own percentiles, not the source's (a deconvolved image is brighter and peakier).
 Re-running replaces the data of the layer with the same name instead of piling up copies.
 """
 from __future__ import annotations
@@ -14,6 +15,8 @@ from napari.layers import Image
 
 _GEOMETRY = ("scale", "translate", "rotate", "shear", "affine", "units", "axis_labels")
 _LOOK = ("colormap", "gamma", "blending")
+CONTRAST_PERCENTILES = (0.5, 99.8)  # clip the few hot pixels a deconvolution sharpens further
+_CONTRAST_SAMPLES = 1_000_000  # a strided sample of a big stack gives the same percentiles
 
 
 def result_name(source_name: str, method: str) -> str:
@@ -21,10 +24,22 @@ def result_name(source_name: str, method: str) -> str:
     return f"{source_name} · {method}"
 
 
+def robust_contrast_limits(data: np.ndarray) -> tuple[float, float]:
+    """Contrast limits at :data:`CONTRAST_PERCENTILES` of ``data``'s finite values, so one hot
+    pixel does not darken the whole result; a flat image gets a range one wide."""
+    flat = np.asarray(data).ravel()
+    flat = flat[::max(1, flat.size // _CONTRAST_SAMPLES)]
+    flat = flat[np.isfinite(flat)]
+    if flat.size == 0:
+        return 0.0, 1.0
+    low, high = (float(v) for v in np.percentile(flat, CONTRAST_PERCENTILES))
+    return (low, high) if high > low else (low, low + 1.0)
+
+
 def show_result(viewer, source: Image, data: np.ndarray, name: str,
                 metadata: dict[str, Any]) -> Image:
-    """Show ``data`` as layer ``name`` on ``source``'s grid; ``metadata`` merged over the
-    source's."""
+    """Show ``data`` as layer ``name`` on ``source``'s grid with its own contrast;
+    ``metadata`` merged over the source's."""
     merged = {**source.metadata, **metadata}
     existing = viewer.layers[name] if name in viewer.layers else None
     if isinstance(existing, Image) and existing.ndim == data.ndim and not existing.rgb:
@@ -32,9 +47,12 @@ def show_result(viewer, source: Image, data: np.ndarray, name: str,
         existing.metadata = merged
         for attribute in _GEOMETRY:
             setattr(existing, attribute, getattr(source, attribute))
-        existing.reset_contrast_limits()
+        existing.reset_contrast_limits()  # the range follows the new data
+        existing.contrast_limits = robust_contrast_limits(data)
         return existing
     if existing is not None:
         viewer.layers.remove(existing)
     properties = {attribute: getattr(source, attribute) for attribute in _GEOMETRY + _LOOK}
-    return viewer.add_image(data, name=name, metadata=merged, **properties)
+    layer = viewer.add_image(data, name=name, metadata=merged, **properties)
+    layer.contrast_limits = robust_contrast_limits(data)  # the slider still spans the data
+    return layer
