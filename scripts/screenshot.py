@@ -79,12 +79,8 @@ def capture(name: str) -> Path:
                    layer.metadata.get("napari_inverse")]
         if not results:
             raise RuntimeError(f"no result layer; the dock says: {dock.message.value}")
-        source = dock.predict_on.value if name == "train" else dock.image.value
-        for layer in viewer.layers:  # grid: the input beside its result
-            layer.visible = layer in (source, results[-1])
         viewer.layers.selection.active = results[-1]
-        viewer.canvas.grid.enabled = True
-        viewer.canvas.grid.shape = (1, 2)
+        dock.side_by_side.native.click()  # the input beside its result, as a user would
         viewer.reset_view()
         QApplication.processEvents()
         output = IMAGES / f"napari-{name}.png"

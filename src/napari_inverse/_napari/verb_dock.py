@@ -4,7 +4,8 @@ A dock subclass adds its own parameters (``_parameters``), the fields most runs 
 (``_advanced``: shown collapsed, so the dock stays narrow and short) and says how to call its
 verb (``_job``); the image picker, the microscope fields a layer pre-fills, the device, Run and
 Cancel with progress through the shared :class:`JobRunner`, settings that persist, and the
-result layer on the source's grid ("<source> · <model or method>") are the same in all.
+result layer on the source's grid ("<source> · <model or method>") with a side-by-side view
+of the two are the same in all.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from .layer_optics import PIXEL_SIZE_LABEL, layer_axes, optics_from_layer, pixel
 from .reader_preference import ReaderOffer
 from .result_layers import result_name, show_result
 from .settings import load_settings, save_settings
+from .side_by_side import SideBySide
 
 # Fields a layer may fill, when the dock has them (see layer_optics.optics_from_layer).
 _LAYER_FIELDS = ("pixel_size_nm", "z_step_nm", "na", "wavelength_nm", "refractive_index")
@@ -59,8 +61,9 @@ class VerbDock(Container):
         self.cancel_button = PushButton(text="Cancel", enabled=False)
         self.progress = ProgressBar(label="progress", value=0, min=0, max=1)
         self.message = wrap_text(Label(value=""))
-        buttons = Container(widgets=[self.run_button, self.cancel_button], layout="horizontal",
-                            labels=False)
+        self.side_by_side = SideBySide(napari_viewer)
+        buttons = Container(widgets=[self.run_button, self.cancel_button, self.side_by_side],
+                            layout="horizontal", labels=False)
         self.extend([self.image, self.reader_offer, *self._parameters()])
         self.advanced = CollapsedSection("advanced", self._advanced())
         self.extend([self.advanced, buttons, self.progress, self.message])
@@ -194,7 +197,8 @@ class VerbDock(Container):
         layer_metadata = {"napari_inverse": metadata}
         if metadata.get("optics") is not None:
             layer_metadata["optics"] = metadata["optics"]
-        show_result(self._viewer, source, result.image, name, layer_metadata)
+        self.side_by_side.compare(
+            source, show_result(self._viewer, source, result.image, name, layer_metadata))
         precision = f" ({metadata['precision']})" if "precision" in metadata else ""
         self.message.value = (f"done on {metadata['device']}{precision} in "
                               f"{metadata['seconds']:.1f} s")
