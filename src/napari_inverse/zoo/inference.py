@@ -33,6 +33,8 @@ OVERLAP = 16
 # The smallest tile limits an out-of-memory retry halves down to; below them the halo dominates.
 MIN_TILE_2D = (128, 128)
 MIN_TILE_3D = (8, 64, 64)
+# torch >= 2.5 names the error for every device; torch 2.2-2.4 (the oldest we support) has CUDA's
+OUT_OF_MEMORY = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
 
 
 class SmallerTilesWarning(UserWarning):
@@ -126,7 +128,7 @@ def apply_model(model: LoadedModel, image: np.ndarray,
                                    (HALO,) * image.ndim, reporter,
                                    align=family(model.card.family).multiple)
             break
-        except torch.OutOfMemoryError:
+        except OUT_OF_MEMORY:
             pass  # leaving the handler drops the traceback and the tensors its frames hold
         if reporter is not None:
             reporter.done = first  # the block's tiles run again
