@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from napari_inverse import InvalidInput, denoise
+from napari_inverse import InvalidInput, SmallerTilesWarning, denoise
 from napari_inverse.simulate.pairs import deconvolution_pair
 from napari_inverse.zoo import inference, load_model
 from napari_inverse.zoo.registry import LoadedModel
@@ -40,7 +40,7 @@ def test_smaller_tiles_give_the_whole_images_result_and_say_so(image, monkeypatc
     whole, _ = inference.apply_model(model, image)
     fails_above(monkeypatch, 200)  # one 236 × 230 tile fails; 2 × 2 tiles (limit 128) pass
     tiles = inference.TileLimit(2)
-    with pytest.warns(inference.SmallerTilesWarning, match="smaller tiles") as caught:
+    with pytest.warns(SmallerTilesWarning, match="smaller tiles") as caught:
         tiled, _ = inference.apply_model(model, image, tiles=tiles)
     assert len(caught) == 1
     assert tiles.retries == 1 and tiles.limit == (128, 128)
@@ -52,7 +52,7 @@ def test_the_verb_records_the_retries_and_progress_ends_at_its_total(image, monk
     plain = denoise(stack, "care", model="care-denoise")
     fails_above(monkeypatch, 200)
     calls = []
-    with pytest.warns(inference.SmallerTilesWarning):
+    with pytest.warns(SmallerTilesWarning):
         result = denoise(stack, "care", model="care-denoise",
                          progress=lambda done, total, _: calls.append((done, total)))
     assert result.metadata["out_of_memory_retries"] == 1
@@ -65,6 +65,6 @@ def test_the_verb_records_the_retries_and_progress_ends_at_its_total(image, monk
 
 def test_out_of_memory_at_the_smallest_tiles_says_what_to_do(image, monkeypatch):
     fails_above(monkeypatch, 100)
-    with pytest.warns(inference.SmallerTilesWarning), \
+    with pytest.warns(SmallerTilesWarning), \
             pytest.raises(InvalidInput, match="device='cpu', a smaller image"):
         denoise(image, "care", model="care-denoise")
