@@ -16,6 +16,7 @@ _EXPORTS = {
     "FineTuneResult": "napari_inverse.methods",
     "PixelSizeWarning": "napari_inverse.methods",
     "Result": "napari_inverse.methods",
+    "SmallerTilesWarning": "napari_inverse.zoo.inference",
     "Optics": "napari_inverse.optics",
     "CancelToken": "napari_inverse.engine",
     "Cancelled": "napari_inverse.engine",

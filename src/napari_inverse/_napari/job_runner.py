@@ -6,7 +6,8 @@ its ``progress(done, total, message)`` calls cross to the GUI thread through a q
 signal, throttled so a fast loop cannot flood the event loop; the Cancel button sets the
 job's :class:`CancelToken`, which the verb checks between iterations and tiles and within
 long FFTs. Exceptions never leave the worker: ``Cancelled`` becomes an info notification,
-anything else an error notification with the message — never a traceback dialog.
+anything else an error notification with the message — never a traceback dialog. A verb's
+warnings (smaller tiles after a GPU ran out of memory) become warning notifications.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from napari.qt.threading import create_worker
-from napari.utils.notifications import show_error, show_info
+from napari.utils.notifications import show_error, show_info, show_warning
 from qtpy.QtCore import QObject, Qt, Signal
 
 from ..engine.progress import CancelToken, Cancelled, ProgressCallback
@@ -69,6 +70,10 @@ class JobRunner(QObject):
         self._token = token
         worker = create_worker(self._call, job, self._throttled_progress(), token)
         worker.returned.connect(self._keep_outcome)
+        # napari's worker means to relay warnings, but its mixin's __init__ never runs (it
+        # follows sip's wrapper in the MRO); shown here, each job's warning shows, not only the
+        # first of a session
+        worker.warned.connect(lambda args: show_warning(str(args[0])))
         worker.finished.connect(self._on_finished)
         self._worker = worker
         worker.start()

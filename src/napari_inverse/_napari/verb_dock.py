@@ -16,7 +16,7 @@ from magicgui.widgets import ComboBox, Container, FloatSpinBox, Label, ProgressB
 from napari.layers import Image
 from napari.utils.notifications import show_error
 
-from ..engine.device import available_devices
+from ..engine.device import available_devices, describe_device
 from ..optics import Optics
 from .compact import CollapsedSection, compact, wrap_text
 from .job_runner import Job, JobRunner
@@ -57,6 +57,7 @@ class VerbDock(Container):
             label=PIXEL_SIZE_LABEL, value=65, min=1, max=100_000, step=1
         )
         self.device = ComboBox(label="device", choices=["auto", *available_devices()])
+        self._describe_devices()
         self.run_button = PushButton(text="Run")
         self.cancel_button = PushButton(text="Cancel", enabled=False)
         self.progress = ProgressBar(label="progress", value=0, min=0, max=1)
@@ -134,6 +135,12 @@ class VerbDock(Container):
         self.reader_offer.offer_for(layer)
         self._update_visibility()
 
+    def _describe_devices(self) -> None:
+        """The device picker's tooltip: each GPU's model and free memory, read now."""
+        self.device.tooltip = "\n".join(
+            ["auto: CUDA, then Apple MPS, then the CPU"]
+            + [describe_device(name) for name in available_devices()])
+
     def _run(self) -> None:
         self._start(self._layer(), self._job)
 
@@ -209,6 +216,7 @@ class VerbDock(Container):
             self._viewer.layers.events.removed.disconnect(self._on_layer_removed)
         self._source, self._source_removed = None, False
         self._set_running(False)
+        self._describe_devices()  # the job changed what is free
         if removed:
             self.progress.value = 0
             self.message.value = f"cancelled: the layer '{source.name}' was removed"

@@ -66,6 +66,20 @@ def available_devices() -> list[str]:
     return names
 
 
+def describe_device(name: str) -> str:
+    """``name`` for people: a CUDA device with its GPU's model and free memory (read now; it
+    initialises CUDA on that GPU), so a picker shows what a job would run on."""
+    if not name.startswith("cuda") or not torch.cuda.is_available():
+        return name
+    index = torch.device(name).index or 0
+    gpu = torch.cuda.get_device_name(index)
+    try:
+        free, total = torch.cuda.mem_get_info(index)
+    except RuntimeError:  # a GPU in exclusive use by another process
+        return f"{name}: {gpu}, free memory unknown"
+    return f"{name}: {gpu}, {free / 1e9:.1f} of {total / 1e9:.1f} GB free"
+
+
 @contextlib.contextmanager
 def device_job(device: torch.device) -> Iterator[None]:
     """Run the block, then give ``device``'s cached memory back, also when it fails or is cancelled.

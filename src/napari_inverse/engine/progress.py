@@ -65,6 +65,11 @@ class ProgressReporter:
         if self._progress is not None:
             self._progress(self.done, self.total, message)
 
+    def recount(self, extra: int) -> None:
+        """Add ``extra`` units to the total (negative: fewer), when a step of the job is redone
+        in more or fewer pieces than planned (an out-of-memory retry with smaller tiles)."""
+        self.total = max(self.total + int(extra), self.done, 1)
+
     def finish(self, message: str = "done") -> None:
         self.done = self.total
         if self._progress is not None:

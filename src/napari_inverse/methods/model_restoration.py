@@ -22,7 +22,7 @@ from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.validation import InvalidInput, check_image
 from ..optics import Optics
 from ..zoo import FAMILIES, LoadedModel, load_model_for_inference
-from ..zoo.inference import apply_model, largest_tile, tile_count
+from ..zoo.inference import TileLimit, apply_model, largest_tile, tile_count
 from .result import Result
 from .sampling import (PixelSizeWarning, model_zoom, pixel_size_mismatch, to_image_grid,
                        to_model_grid, zoomed_shape)
@@ -75,13 +75,14 @@ def restore_with_model(
                                                      largest_tile(model_shape)),
                          f"'{method}' on an image of shape {tuple(image.shape)}")
             reporter = ProgressReporter(loop.n_blocks * tile_count(model_shape), progress, cancel)
+            tiles = TileLimit(len(model_shape))  # halved on out-of-memory, for the whole job
 
             def restore_block(block: np.ndarray):
                 if zoom == 1.0:
-                    restored, uncertainty = apply_model(loaded, block, reporter, dtype)
+                    restored, uncertainty = apply_model(loaded, block, reporter, dtype, tiles)
                 else:
                     restored, uncertainty = apply_model(loaded, to_model_grid(block, zoom),
-                                                        reporter, dtype)
+                                                        reporter, dtype, tiles)
                     restored = to_image_grid(restored, block.shape)
                     if uncertainty is not None:
                         uncertainty = to_image_grid(uncertainty, block.shape)
@@ -110,6 +111,8 @@ def restore_with_model(
             "resampled_pixel_size_nm": (optics.pixel_size_nm / zoom) if zoom != 1.0 else None,
             "device": str(torch_device),
             "precision": precision_name(dtype),
+            "tile_limit": list(tiles.limit),
+            "out_of_memory_retries": tiles.retries,
             "seconds": time.perf_counter() - started,
         },
     )
