@@ -100,3 +100,15 @@ def test_a_gpu_out_of_memory_retries_with_smaller_tiles_and_says_so(open_dock, q
     run_and_wait(qtbot, dock)  # a second job says it again
     qtbot.waitUntil(lambda: any("smaller tiles" in m for _, m in notifications), timeout=5_000)
     assert_no_traceback(capfd)
+
+
+def test_the_pixel_size_warning_stays_in_the_dock_not_in_a_notification(open_dock, qtbot,
+                                                                         notifications):
+    viewer, dock = open_dock(widget="Denoise")
+    pair = denoising_pair(0, (96, 96), "microtubules")
+    layer = viewer.add_image(pair.input, name="noisy", scale=(0.02, 0.02))  # 20 nm pixels
+    dock.image.value = layer
+    run_and_wait(qtbot, dock)
+    qtbot.waitUntil(lambda: len(viewer.layers) == 2, timeout=5_000)
+    assert "⚠" in dock.models.pixel_check.warning.value  # the dock's own line says it
+    assert not [m for severity, m in notifications if "warning" in severity]

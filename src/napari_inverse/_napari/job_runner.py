@@ -43,7 +43,8 @@ class JobRunner(QObject):
     Signals (all emitted on the GUI thread):
     ``progressed(done, total, message)``; ``succeeded(value)`` with what the job returned;
     ``finished(status)`` once per job with status "done", "cancelled" or "failed", after
-    ``succeeded`` — the moment to reset the progress bar and re-enable Run.
+    ``succeeded`` — the moment to reset the progress bar and re-enable Run. A job's warnings
+    become warning notifications, except those of a ``quiet`` category (the dock shows them).
     """
 
     progressed = Signal(int, int, str)
@@ -51,8 +52,10 @@ class JobRunner(QObject):
     finished = Signal(str)
     _progress_from_worker = Signal(int, int, str)
 
-    def __init__(self, parent: Optional[QObject] = None) -> None:
+    def __init__(self, parent: Optional[QObject] = None,
+                 quiet: tuple[type[Warning], ...] = ()) -> None:
         super().__init__(parent)
+        self._quiet = quiet
         self._token: Optional[CancelToken] = None
         self._worker = None
         self._outcome: Optional[_Outcome] = None
@@ -73,10 +76,15 @@ class JobRunner(QObject):
         # napari's worker means to relay warnings, but its mixin's __init__ never runs (it
         # follows sip's wrapper in the MRO); shown here, each job's warning shows, not only the
         # first of a session
-        worker.warned.connect(lambda args: show_warning(str(args[0])))
+        worker.warned.connect(self._show_warning)
         worker.finished.connect(self._on_finished)
         self._worker = worker
         worker.start()
+
+    def _show_warning(self, showwarning_args: tuple) -> None:
+        message, category = showwarning_args[:2]
+        if not issubclass(category, self._quiet):
+            show_warning(str(message))
 
     def cancel(self) -> None:
         """Ask the running job to stop at its next progress point (within about a second)."""

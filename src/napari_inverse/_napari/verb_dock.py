@@ -17,6 +17,7 @@ from napari.layers import Image
 from napari.utils.notifications import show_error
 
 from ..engine.device import available_devices, describe_device
+from ..methods.sampling import PixelSizeWarning
 from ..optics import Optics
 from .compact import CollapsedSection, compact, wrap_text
 from .job_runner import Job, JobRunner
@@ -69,7 +70,8 @@ class VerbDock(Container):
         self.advanced = CollapsedSection("advanced", self._advanced())
         self.extend([self.advanced, buttons, self.progress, self.message])
 
-        self.runner = JobRunner()
+        # the pixel-size warning is the dock's own line under the model; not a notification too
+        self.runner = JobRunner(quiet=(PixelSizeWarning,))
         self.runner.progressed.connect(self._on_progress)
         self.runner.succeeded.connect(self._on_result)
         self.runner.finished.connect(self._on_finished)
