@@ -63,6 +63,7 @@ class TrainDock(VerbDock):
 
     settings_name = "train"
     persisted = ("family", "validation_fraction", "device")
+    previews = False  # training's result is a model, not a region of an image
 
     def __init__(self, napari_viewer) -> None:
         self._trained: Optional[ZooEntry] = None

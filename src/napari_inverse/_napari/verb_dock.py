@@ -5,7 +5,7 @@ A dock subclass adds its own parameters (``_parameters``), the fields most runs 
 verb (``_job``); the image picker, the microscope fields a layer pre-fills, the device, Run and
 Cancel with progress through the shared :class:`JobRunner`, settings that persist, and the
 result layer on the source's grid ("<source> · <model or method>") with a side-by-side view
-of the two are the same in all.
+of the two are the same in all; Preview runs the verb on the region the canvas shows only.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from ..optics import Optics
 from .compact import CollapsedSection, compact, wrap_text
 from .job_runner import Job, JobRunner
 from .layer_optics import PIXEL_SIZE_LABEL, layer_axes, optics_from_layer, pixel_size_caption
+from .preview import SUFFIX, Crop, current_view_crop
 from .reader_preference import ReaderOffer
 from .result_layers import result_name, show_result
 from .settings import load_settings, save_settings
@@ -41,6 +42,7 @@ class VerbDock(Container):
 
     settings_name = ""
     persisted: tuple[str, ...] = ()
+    previews = True  # a Preview button: the verb's result on the visible region first
 
     def __init__(self, napari_viewer) -> None:
         super().__init__()
@@ -63,8 +65,12 @@ class VerbDock(Container):
         self.cancel_button = PushButton(text="Cancel", enabled=False)
         self.progress = ProgressBar(label="progress", value=0, min=0, max=1)
         self.message = wrap_text(Label(value=""))
+        self.preview_button = PushButton(
+            text="preview", tooltip="run on the region the canvas shows (this plane) first")
         self.side_by_side = SideBySide(napari_viewer)
-        buttons = Container(widgets=[self.run_button, self.cancel_button, self.side_by_side],
+        previews = [self.preview_button] if self.previews else []
+        buttons = Container(widgets=[self.run_button, *previews, self.cancel_button,
+                                     self.side_by_side],
                             layout="horizontal", labels=False)
         self.extend([self.image, self.reader_offer, *self._parameters()])
         self.advanced = CollapsedSection("advanced", self._advanced())
@@ -78,6 +84,7 @@ class VerbDock(Container):
         self.native.destroyed.connect(self.runner.cancel)
         self._source: Image | None = None  # the running job's layer, bound when it starts
         self._source_removed = False
+        self._crop: Crop | None = None  # the running job's region, when it is a preview
 
         self._restore_settings()
         self._prefill()
@@ -85,6 +92,7 @@ class VerbDock(Container):
         for key in self.persisted:
             self._persisted_widget(key).changed.connect(self._save_settings)
         self.run_button.changed.connect(self._run)
+        self.preview_button.changed.connect(self._preview)
         self.cancel_button.changed.connect(self.runner.cancel)
         compact(self)
 
@@ -146,13 +154,26 @@ class VerbDock(Container):
     def _run(self) -> None:
         self._start(self._layer(), self._job)
 
+    def _preview(self) -> None:
+        """Run the verb on the part of the layer the canvas shows; see :mod:`.preview`."""
+        layer = self._layer()
+        crop = None
+        if layer is not None and not self.runner.running:
+            try:
+                crop = current_view_crop(self._viewer, layer, full_resolution(layer).shape)
+            except ValueError as error:
+                show_error(str(error))
+                return
+        self._start(layer, self._job, crop=crop)
+
     def _start(self, layer: Image | None, make_job: Callable[[object, Image], Job],
-               result_on_layer: bool = True) -> None:
+               result_on_layer: bool = True, crop: Crop | None = None) -> None:
         """Run ``make_job(data, layer)``'s job on ``layer``; its result lands beside ``layer``.
 
         The job is bound to ``layer`` (when ``result_on_layer``): its result is placed by this
         reference whatever is selected later, and removing the layer cancels it. A start while
-        a job runs is refused before anything changes.
+        a job runs is refused before anything changes. With ``crop`` the job sees only that
+        region of the data, and its result is a preview placed over it.
         """
         if self.runner.running:
             show_error("a job is already running: cancel it or wait for it to finish")
@@ -160,8 +181,10 @@ class VerbDock(Container):
         if layer is None:
             show_error("no image layer to work on: open an image or a sample first")
             return
+        self._crop = crop
+        data = full_resolution(layer)
         try:
-            job = make_job(full_resolution(layer), layer)
+            job = make_job(data if crop is None else crop.data(data), layer)
         except ValueError as error:  # fields that make no microscope (NA above the medium's n)
             show_error(str(error))
             return
@@ -178,7 +201,7 @@ class VerbDock(Container):
             self.runner.cancel()
 
     def _set_running(self, running: bool) -> None:
-        self.run_button.enabled = not running
+        self.run_button.enabled = self.preview_button.enabled = not running
         self.cancel_button.enabled = running
         if running:
             self.message.value = "starting…"
@@ -191,6 +214,8 @@ class VerbDock(Container):
     def _verb_job(self, verb: Callable, data, layer, method: str, **options) -> Callable:
         """A job running ``verb(data, method, …)`` with the layer's axes and the dock's device."""
         axes, device = layer_axes(layer), self.device.value
+        if self._crop is not None:
+            axes = Crop.axes(axes)
 
         def job(progress, cancel):
             return verb(data, method, axes=axes, device=device, progress=progress, cancel=cancel,
@@ -199,15 +224,20 @@ class VerbDock(Container):
         return job
 
     def _on_result(self, result) -> None:
-        source, metadata = self._source, result.metadata
+        source, metadata, crop = self._source, result.metadata, self._crop
         if source is None or self._source_removed:  # removed as the job finished: nothing added
             return
         name = result_name(source.name, metadata.get("model") or metadata["method"])
         layer_metadata = {"napari_inverse": metadata}
         if metadata.get("optics") is not None:
             layer_metadata["optics"] = metadata["optics"]
-        self.side_by_side.compare(
-            source, show_result(self._viewer, source, result.image, name, layer_metadata))
+        if crop is None:
+            self.side_by_side.compare(
+                source, show_result(self._viewer, source, result.image, name, layer_metadata))
+        else:
+            shown = show_result(self._viewer, source, crop.expand(result.image), name + SUFFIX,
+                                layer_metadata)
+            shown.translate = crop.translate(source)
         precision = f" ({metadata['precision']})" if "precision" in metadata else ""
         self.message.value = (f"done on {metadata['device']}{precision} in "
                               f"{metadata['seconds']:.1f} s")
