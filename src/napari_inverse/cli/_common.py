@@ -64,6 +64,8 @@ def error_message(error: Exception, files: Sequence[str]) -> Optional[tuple[str,
         return str(error) or "cancelled", EXIT_CANCELLED
     if is_damaged_file_error(error):
         named = " or ".join(f"'{name}'" for name in files) or "a file"
+        from ..io.tiff_reader import damaged_file_message
+
         return damaged_file_message(named, error), EXIT_BAD_INPUT
     if isinstance(error, ValueError):
         return str(error) or type(error).__name__, EXIT_BAD_INPUT
@@ -80,14 +82,6 @@ def is_damaged_file_error(error: Exception) -> bool:
     package = type(error).__module__.split(".")[0]
     return (isinstance(error, (zlib.error, struct.error, EOFError))
             or package in ("tifffile", "imagecodecs"))
-
-
-def damaged_file_message(named: str, error: Exception) -> str:
-    kind = type(error)
-    package = kind.__module__.split(".")[0]
-    name = kind.__qualname__ if package == "builtins" else f"{package}.{kind.__qualname__}"
-    return (f"cannot read {named}: the file is damaged or not a TIFF ({name}: {error}); "
-            "copy it again from the original source")
 
 
 def os_error_message(error: OSError) -> str:

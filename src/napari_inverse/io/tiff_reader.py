@@ -65,24 +65,24 @@ def _opened_tiff(path: Path) -> Iterator[tifffile.TiffFile]:
     except OSError as error:
         if error.errno is not None:  # the system's own failure (a disk, a network share)
             raise
-        raise _damaged(path, error) from error
+        raise InvalidInput(damaged_file_message(f"'{path}'", error)) from error
     except Exception as error:  # noqa: BLE001 — a damaged file fails in any codec or parser
         # tifffile raises its TiffFileError, zlib.error, struct.error, IndexError, KeyError,
         # MemoryError … depending on where the file is damaged; all mean the same.
-        raise _damaged(path, error) from error
+        raise InvalidInput(damaged_file_message(f"'{path}'", error)) from error
 
 
-def _damaged(path: Path, error: Exception) -> InvalidInput:
-    return InvalidInput(
-        f"cannot read '{path}' as a TIFF image ({_kind(error)}: {error}); the file is damaged "
-        f"or not a TIFF: check it opens in Fiji, or {_SAVE_HINT}")
+def damaged_file_message(named: str, error: Exception) -> str:
+    """What to say when the file(s) ``named`` failed to parse or decode with ``error``."""
+    return (f"cannot read {named} as a TIFF image ({_kind(error)}: {error}); the file is damaged "
+            f"or not a TIFF: check it opens in Fiji, or {_SAVE_HINT}")
 
 
 def _kind(error: Exception) -> str:
-    """The error's class as a user can search for it: ``zlib.error``, not ``error``."""
+    """The error's class as a user can search for it: ``zlib.error``, ``tifffile.TiffFileError``."""
     kind = type(error)
-    return kind.__qualname__ if kind.__module__ == "builtins" else \
-        f"{kind.__module__}.{kind.__qualname__}"
+    package = kind.__module__.split(".")[0]
+    return kind.__qualname__ if package == "builtins" else f"{package}.{kind.__qualname__}"
 
 
 def _check_complete(tif: tifffile.TiffFile, series, path: Path) -> None:
