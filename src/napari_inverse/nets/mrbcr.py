@@ -110,3 +110,14 @@ class SRBCR(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_image_batch(x, "SRBCR")
         return self.output(self.inverse(self.lift(self.encoder(x))))
+
+
+class MRBCRFullResolution(MRBCR):
+    """m-rBCR returning its full-resolution restoration alone (the same weights and keys).
+
+    The network a BioImage Model Zoo package describes: a consumer runs ``forward`` and expects
+    one output tensor per described output, not the three scales training needs.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return super().forward(x)[0]
