@@ -7,6 +7,7 @@ on the disk. Nothing is written to disk here; the importer parses what it reads.
 """
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -101,3 +102,23 @@ def _check_size(name: str, size: int) -> None:
         raise ModelFileError(f"the package file {name!r} unpacks to {size / 2**30:.1f} GiB, "
                              f"more than any model here needs ({MAX_FILE_BYTES >> 30} GiB); "
                              "the package is refused")
+
+
+def safe_yaml(data: bytes):
+    """``data`` parsed by YAML's safe loader (plain data only, no tags that build objects),
+    with YAML 1.2's floats: bioimageio.spec writes ``1e-05``, which YAML 1.1 reads as text."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT,
+                                 list("-+0123456789."))
+    return yaml.load(data, Loader=Loader)  # noqa: S506 (a SafeLoader subclass)
+
+
+_YAML12_FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""", re.X)

@@ -21,7 +21,7 @@ import torch
 from .card import ModelCard, check_model_name
 from .careamics_package import careamics_card, careamics_key, is_careamics
 from .families import FAMILIES, build_network, family
-from .package_files import PackageFiles
+from .package_files import PackageFiles, safe_yaml
 from .registry import ZooEntry, find_model, save_model
 from .weights import ModelFileError
 
@@ -67,7 +67,7 @@ def _read_description(files: PackageFiles) -> dict:
 
     name = files.description_name()
     try:
-        rdf = yaml.safe_load(files.read(name))
+        rdf = safe_yaml(files.read(name))
     except yaml.YAMLError as error:
         raise ModelFileError(f"{name} of {files.path} is not readable YAML ({error})") from None
     if not isinstance(rdf, dict) or rdf.get("type") != "model":
@@ -142,7 +142,7 @@ def _careamics_algorithm(files: PackageFiles, rdf: dict) -> Optional[str]:
         source = attachment.get("source") if isinstance(attachment, dict) else None
         if isinstance(source, str) and source.rsplit("/", 1)[-1] == "careamics.yaml":
             try:
-                config = yaml.safe_load(files.read(source))
+                config = safe_yaml(files.read(source))
                 return str(config["algorithm_config"]["algorithm"]).lower()
             except (yaml.YAMLError, KeyError, TypeError):
                 return None
