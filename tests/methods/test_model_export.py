@@ -88,6 +88,16 @@ def test_a_family_that_samples_is_refused_by_its_property(tiny_user_model, tmp_p
     assert not (tmp_path / "out.zip").exists()
 
 
+def test_a_test_image_is_cropped_to_the_sizes_a_package_takes(tiny_user_model, tmp_path):
+    image = np.random.default_rng(2).poisson(50, (97, 103)).astype(np.float32)
+    package = export_model(tiny_user_model.weights, tmp_path / "tiny.zip", test_image=image)
+    with zipfile.ZipFile(package) as files:
+        assert np.load(io.BytesIO(files.read("test_input.npy"))).shape == (1, 1, 96, 100)
+    with pytest.raises(InvalidInput, match=r"at least 68 × 68 pixels, got shape \(64, 128\)"):
+        export_model(tiny_user_model.weights, tmp_path / "small.zip",
+                     test_image=np.ones((64, 128), np.float32))
+
+
 def test_an_output_that_is_not_a_zip_is_refused(tmp_path):
     with pytest.raises(InvalidInput, match="is a .zip file"):
         export_model("care-denoise", tmp_path / "care.tar")
@@ -117,6 +127,23 @@ def test_every_shipped_model_makes_a_package_bioimageio_core_runs(name, tmp_path
     package = export_model(name, tmp_path / f"{name}.zip")
     description = load_model_description(package, perform_io_checks=True)
     assert description.name == name
+    summary = test_model(package)
+    assert summary.status == "passed", summary.format()
+
+
+@pytest.mark.slow
+def test_a_3d_model_exports_with_its_z_step(tmp_path):
+    from bioimageio.core import test_model
+
+    card = ModelCard(name="care-3d", family="care", task="deconvolution", pixel_size_nm=100.0,
+                     architecture={"ndim": 3, "depth": 1, "first_filters": 4},
+                     optics={"z_step_nm": 300.0})
+    entry = save_model(build_network(card.family, card.architecture), card)
+    package = export_model(entry.weights, tmp_path / "care-3d.zip")
+    with zipfile.ZipFile(package) as files:
+        rdf = yaml.safe_load(files.read("rdf.yaml"))
+    axes = [(a["id"], a.get("scale")) for a in rdf["inputs"][0]["axes"] if a["type"] == "space"]
+    assert axes == [("z", 300.0), ("y", 100.0), ("x", 100.0)]
     summary = test_model(package)
     assert summary.status == "passed", summary.format()
 

@@ -23,15 +23,16 @@ from ..engine.validation import InvalidInput
 from ..optics import Optics
 from ..zoo import family, load_model
 from ..zoo.card import ModelCard
-from ..zoo.card_summary import card_summary
+from ..zoo.card_summary import card_summary, metric_lines
 from ..zoo.inference import normalisation_bounds
 from ..zoo.package_import import PACKAGE_CONFIG_KEY
 from ..zoo.standalone_source import standalone_source
 
 REFERENCE_MICROSCOPE = Optics(na=1.4, wavelength_nm=520.0, pixel_size_nm=90.0)
 """The microscope whose sampling a model trained across microscopes is exported for."""
-TEST_IMAGE_SHAPE = (128, 128)
-HALO = 32  # the context each side of a tile that napari-inverse's own tiling reads
+TEST_IMAGE_SHAPES = {2: (128, 128), 3: (24, 96, 96)}
+HALO = {"y": 32, "x": 32, "z": 8}
+"""Context each side of a tile a consumer should read: napari-inverse's own in y and x."""
 INPUT_ID, OUTPUT_ID, SCALE_ID = "raw", "restored", "scale"
 _SPEC_EPS = 1e-6  # what bioimageio.core adds to a fixed std
 
@@ -59,10 +60,8 @@ def export_model(model: str | Path, output: str | Path, *, test_image: Optional[
     pixel = pixel_size_nm or card.expected_pixel_size_nm(REFERENCE_MICROSCOPE.na,
                                                          REFERENCE_MICROSCOPE.wavelength_nm)
     ndim = int(card.architecture.get("ndim", 2))
-    image = _test_image(card, ndim, pixel) if test_image is None else np.asarray(test_image)
-    if image.ndim != ndim:
-        raise InvalidInput(f"the test image of a {ndim}-D model must be {ndim}-D, got shape "
-                           f"{image.shape}")
+    image = (_test_image(card, ndim, pixel) if test_image is None
+             else _fitted_test_image(np.asarray(test_image), ndim, fam.multiple))
     net = fam.packaged(**card.architecture)
     net.load_state_dict(loaded.net.state_dict())
     with tempfile.TemporaryDirectory() as folder:
@@ -76,11 +75,26 @@ def _test_image(card: ModelCard, ndim: int, pixel_size_nm: Optional[float]) -> n
     from ..simulate import deconvolution_pair, denoising_pair
 
     pixel = pixel_size_nm or REFERENCE_MICROSCOPE.pixel_size_nm
-    shape = TEST_IMAGE_SHAPE if ndim == 2 else (16, 64, 64)
+    shape = TEST_IMAGE_SHAPES[ndim]
     optics = Optics(na=REFERENCE_MICROSCOPE.na, wavelength_nm=REFERENCE_MICROSCOPE.wavelength_nm,
                     pixel_size_nm=pixel, z_step_nm=3 * pixel if ndim == 3 else None)
     make = deconvolution_pair if card.task == "deconvolution" else denoising_pair
     return make(0, shape, "microtubules", optics).input.astype(np.float32)
+
+
+def _fitted_test_image(image: np.ndarray, ndim: int, multiple: int) -> np.ndarray:
+    """``image`` cropped to a multiple of ``multiple`` per axis, as the package's sizes step;
+    ``InvalidInput`` when it has the wrong dimensions or is smaller than a package takes."""
+    axes = "yx" if ndim == 2 else "zyx"
+    smallest = tuple(_smallest_size(a, multiple) for a in axes)
+    if image.ndim != ndim or any(n < low for n, low in zip(image.shape, smallest)):
+        raise InvalidInput(f"the test image of a {ndim}-D model must be {ndim}-D and at least "
+                           f"{' × '.join(map(str, smallest))} pixels, got shape {image.shape}")
+    return image[tuple(slice(0, n - n % multiple) for n in image.shape)].astype(np.float32)
+
+
+def _smallest_size(axis: str, multiple: int) -> int:
+    return 2 * HALO[axis] + multiple
 
 
 def packaged_prediction(net: torch.nn.Module, image: np.ndarray, card: ModelCard
@@ -126,11 +140,13 @@ def _description(folder: Path, card: ModelCard, net: torch.nn.Module, image: np.
     spatial = "yx" if image.ndim == 2 else "zyx"
     test_input = folder / "test_input.npy"
     np.save(test_input, image.astype(np.float32)[None, None])
+    samples = [_sample(folder / "sample_input.tif", image)]
     outputs = packaged_prediction(net, image, card)
     output_paths = []
     for name, array in zip((OUTPUT_ID, SCALE_ID), outputs):
         output_paths.append(folder / f"test_output_{name}.npy")
         np.save(output_paths[-1], array)
+        samples.append(_sample(folder / f"sample_{name}.tif", array[0, 0]))
     source = folder / f"{card.family}_network.py"
     source.write_text(standalone_source(fam.packaged), encoding="utf-8")
     weights = folder / "weights.pt"
@@ -146,9 +162,9 @@ def _description(folder: Path, card: ModelCard, net: torch.nn.Module, image: np.
             scale = {"scale": z, "unit": "nanometer"} if isinstance(z, (int, float)) else {}
         if not output:
             return spec.SpaceInputAxis(id=spec.AxisId(axis), **scale, size=spec.ParameterizedSize(
-                min=2 * HALO + fam.multiple, step=fam.multiple))
+                min=_smallest_size(axis, fam.multiple), step=fam.multiple))
         return spec.SpaceOutputAxisWithHalo(
-            id=spec.AxisId(axis), halo=HALO, **scale,
+            id=spec.AxisId(axis), halo=HALO[axis], **scale,
             size=spec.SizeReference(tensor_id=spec.TensorId(INPUT_ID), axis_id=spec.AxisId(axis)))
 
     channel = [spec.BatchAxis(), spec.ChannelAxis(channel_names=[spec.Identifier("channel")])]
@@ -157,17 +173,17 @@ def _description(folder: Path, card: ModelCard, net: torch.nn.Module, image: np.
              "percentile range (see the documentation to map back)")
     input_descr = spec.InputTensorDescr(
         id=spec.TensorId(INPUT_ID), axes=channel + [space(a, False) for a in spatial],
-        test_tensor=spec.FileDescr(source=test_input),
+        test_tensor=spec.FileDescr(source=test_input), sample_tensor=samples[0],
         description="the raw image, in any units (camera counts, photo-electrons)",
         preprocessing=[spec.EnsureDtypeDescr(kwargs=spec.EnsureDtypeKwargs(dtype="float32")),
                        *preprocessing])
     output_descrs = [spec.OutputTensorDescr(
         id=spec.TensorId(name), axes=channel + [space(a, True) for a in spatial],
-        test_tensor=spec.FileDescr(source=path),
+        test_tensor=spec.FileDescr(source=path), sample_tensor=sample,
         postprocessing=postprocessing if name == OUTPUT_ID else [],
         description=f"the restoration, {units}" if name == OUTPUT_ID else
         "its per-pixel Laplace scale, in the network's (normalised) units")
-        for name, path in zip((OUTPUT_ID, SCALE_ID), output_paths)]
+        for name, path, sample in zip((OUTPUT_ID, SCALE_ID), output_paths, samples[1:])]
     text, reference = fam.paper
     cite = spec.CiteEntry(text=text, **({"url": reference} if reference.startswith("http")
                                         else {"doi": spec.Doi(reference)}))
@@ -202,11 +218,14 @@ def _documentation(card: ModelCard, pixel_size_nm: Optional[float]) -> str:
         high = card.normalisation.get("high", HIGH_PERCENTILE)
         scaling = (
             f"- **Preprocessing** (stated in rdf.yaml): each image is scaled so that its "
-            f"{low:g}th and {high:g}th percentiles map to 0 and 1 (`scale_range`).\n"
+            f"percentiles {low:g} and {high:g} map to 0 and 1 (`scale_range`).\n"
             "- **Output**: the restoration in those scaled units. The spec's postprocessing "
             "steps cannot invert a per-image percentile scaling; to get the input's units "
             f"back, multiply by (p{high:g} - p{low:g}) of the input and add its p{low:g} "
             "(napari-inverse does this itself).")
+    measured = metric_lines(card.metrics or {})
+    validation = ("\n".join(f"- {line}" for line in measured) if measured else
+                  "No figures were measured for this model (its card records none).")
     return f"""# {card.name}
 
 {card.description}
@@ -217,9 +236,13 @@ Exported by napari-inverse. Trained for {sampling}.
 
 - **Input**: one 2-D (or 3-D) single-channel image in any units.
 {scaling}
-- Any size works (the network mirror-pads what its pooling needs); tile with at least {HALO}
-  pixels of context on each side for seamless results.
+- Any size works (the network mirror-pads what its pooling needs); tile with at least {HALO["x"]}
+  pixels of context on each side in y and x for seamless results.
 - In napari-inverse: `napari-inverse models import this.zip` restores the model and its card.
+
+## Validation
+
+{validation}
 
 ## Model card
 
@@ -227,6 +250,15 @@ Exported by napari-inverse. Trained for {sampling}.
 {card_summary(card)}
 ```
 """
+
+
+def _sample(path: Path, plane: np.ndarray):
+    """A TIFF of ``plane`` (float32) as the spec's sample tensor: what a person looks at."""
+    import tifffile
+    from bioimageio.spec.model import v0_5 as spec
+
+    tifffile.imwrite(path, plane.astype(np.float32))
+    return spec.FileDescr(source=path)
 
 
 def _cover(path: Path, image: np.ndarray, restored: np.ndarray) -> Path:
