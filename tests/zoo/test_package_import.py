@@ -68,11 +68,17 @@ def test_every_careamics_key_has_one_place_in_the_unet():
     assert renamed == set(ours.state_dict())
 
 
-def test_a_taken_name_is_refused_and_another_accepted():
+def test_a_taken_name_is_refused_when_given_and_numbered_when_not(tmp_path):
     import_package(CAREAMICS_ZIP)
     with pytest.raises(ModelFileError, match="already has a model called 'careamics-n2v-fixture'"):
-        import_package(CAREAMICS_ZIP)
+        import_package(CAREAMICS_ZIP, name="careamics-n2v-fixture")
+    assert import_package(CAREAMICS_ZIP).card.name == "careamics-n2v-fixture-2"
     assert import_package(CAREAMICS_ZIP, name="second").card.name == "second"
+
+    def odd_name(rdf):
+        rdf["name"] = "N2V / BSD68: denoising"
+
+    assert import_package(rewritten(tmp_path, odd_name)).card.name == "N2V-BSD68-denoising"
 
 
 def rewritten(tmp_path: Path, rdf_edit=None, files: dict | None = None,
@@ -186,3 +192,14 @@ class _Boom:
     def _run():
         _Boom.ran = True
         return 0
+
+
+def test_an_unpacked_folder_imports_and_a_link_out_of_it_is_refused(tmp_path):
+    folder = tmp_path / "unpacked"
+    with zipfile.ZipFile(CAREAMICS_ZIP) as package:
+        package.extractall(folder)
+    assert import_package(folder).card.family == "n2v"
+    (folder / "weights.pth").rename(tmp_path / "elsewhere.pth")
+    (folder / "weights.pth").symlink_to(tmp_path / "elsewhere.pth")
+    with pytest.raises(ModelFileError, match="'weights.pth' links outside"):
+        import_package(folder, name="linked")

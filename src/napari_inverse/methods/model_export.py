@@ -31,8 +31,12 @@ from ..zoo.standalone_source import standalone_source
 REFERENCE_MICROSCOPE = Optics(na=1.4, wavelength_nm=520.0, pixel_size_nm=90.0)
 """The microscope whose sampling a model trained across microscopes is exported for."""
 TEST_IMAGE_SHAPES = {2: (128, 128), 3: (24, 96, 96)}
-HALO = {"y": 32, "x": 32, "z": 8}
-"""Context each side of a tile a consumer should read: napari-inverse's own in y and x."""
+SMALLEST = {"y": 32, "x": 32, "z": 4}
+"""The smallest size a package states per axis (the networks pad any size internally)."""
+CONTEXT = 32
+"""Context each side of a tile, in y and x, that napari-inverse's own tiling reads. Told in
+the README, not as the outputs' halo: with a halo bioimageio.core pads the image before
+computing its percentiles, which moved the whole output by ~1 % of its range."""
 INPUT_ID, OUTPUT_ID, SCALE_ID = "raw", "restored", "scale"
 _SPEC_EPS = 1e-6  # what bioimageio.core adds to a fixed std
 
@@ -60,10 +64,10 @@ def export_model(model: str | Path, output: str | Path, *, test_image: Optional[
     pixel = pixel_size_nm or card.expected_pixel_size_nm(REFERENCE_MICROSCOPE.na,
                                                          REFERENCE_MICROSCOPE.wavelength_nm)
     ndim = int(card.architecture.get("ndim", 2))
-    image = (_test_image(card, ndim, pixel) if test_image is None
-             else _fitted_test_image(np.asarray(test_image), ndim, fam.multiple))
     net = fam.packaged(**card.architecture)
     net.load_state_dict(loaded.net.state_dict())
+    image = _test_image(card, ndim, pixel) if test_image is None else np.asarray(test_image)
+    image = _fitted_test_image(image, ndim, net.size_multiple)
     with tempfile.TemporaryDirectory() as folder:
         descr = _description(Path(folder), card, net.eval(), image, pixel, author)
         _save_package(descr, output)
@@ -86,15 +90,16 @@ def _fitted_test_image(image: np.ndarray, ndim: int, multiple: int) -> np.ndarra
     """``image`` cropped to a multiple of ``multiple`` per axis, as the package's sizes step;
     ``InvalidInput`` when it has the wrong dimensions or is smaller than a package takes."""
     axes = "yx" if ndim == 2 else "zyx"
-    smallest = tuple(_smallest_size(a, multiple) for a in axes)
+    smallest = tuple(_smallest(a, multiple) for a in axes)
     if image.ndim != ndim or any(n < low for n, low in zip(image.shape, smallest)):
         raise InvalidInput(f"the test image of a {ndim}-D model must be {ndim}-D and at least "
                            f"{' × '.join(map(str, smallest))} pixels, got shape {image.shape}")
     return image[tuple(slice(0, n - n % multiple) for n in image.shape)].astype(np.float32)
 
 
-def _smallest_size(axis: str, multiple: int) -> int:
-    return 2 * HALO[axis] + multiple
+def _smallest(axis: str, step: int) -> int:
+    """The smallest size the package states along ``axis``: a multiple of the size step."""
+    return -(-SMALLEST[axis] // step) * step
 
 
 def packaged_prediction(net: torch.nn.Module, image: np.ndarray, card: ModelCard
@@ -162,9 +167,9 @@ def _description(folder: Path, card: ModelCard, net: torch.nn.Module, image: np.
             scale = {"scale": z, "unit": "nanometer"} if isinstance(z, (int, float)) else {}
         if not output:
             return spec.SpaceInputAxis(id=spec.AxisId(axis), **scale, size=spec.ParameterizedSize(
-                min=_smallest_size(axis, fam.multiple), step=fam.multiple))
-        return spec.SpaceOutputAxisWithHalo(
-            id=spec.AxisId(axis), halo=HALO[axis], **scale,
+                min=_smallest(axis, net.size_multiple), step=net.size_multiple))
+        return spec.SpaceOutputAxis(
+            id=spec.AxisId(axis), **scale,
             size=spec.SizeReference(tensor_id=spec.TensorId(INPUT_ID), axis_id=spec.AxisId(axis)))
 
     channel = [spec.BatchAxis(), spec.ChannelAxis(channel_names=[spec.Identifier("channel")])]
@@ -236,7 +241,7 @@ Exported by napari-inverse. Trained for {sampling}.
 
 - **Input**: one 2-D (or 3-D) single-channel image in any units.
 {scaling}
-- Any size works (the network mirror-pads what its pooling needs); tile with at least {HALO["x"]}
+- Any size works (the network mirror-pads what its pooling needs); tile with at least {CONTEXT}
   pixels of context on each side in y and x for seamless results.
 - In napari-inverse: `napari-inverse models import this.zip` restores the model and its card.
 

@@ -48,6 +48,8 @@ class MRBCR(nn.Module):
     """
 
     training_layouts = BCR_TRAINING_LAYOUTS
+    size_multiple = SCALES[-1]
+    """Spatial sizes that run without the internal padding are multiples of this."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -98,6 +100,8 @@ class SRBCR(nn.Module):
     """
 
     training_layouts = BCR_TRAINING_LAYOUTS
+    size_multiple = 1
+    """Every layer keeps the spatial size: no padding at any size."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -147,6 +147,11 @@ class UNet(nn.Module):
         self.scale_head = head(width(-1), out_channels, 1) if probabilistic else None
         keras_init_(self)
 
+    @property
+    def size_multiple(self) -> int:
+        """Spatial sizes that run without the internal padding are multiples of this."""
+        return 2**self.depth
+
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         if x.ndim != self.ndim + 2 or x.shape[1] != self.in_channels:
             axes = "(batch, channels, Y, X)" if self.ndim == 2 else "(batch, channels, Z, Y, X)"

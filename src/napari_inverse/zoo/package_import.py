@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -31,7 +32,8 @@ PACKAGE_CONFIG_KEY = "napari_inverse"
 
 def import_package(path: str | Path, name: Optional[str] = None,
                    folder: Optional[Path] = None) -> ZooEntry:
-    """Save the package at ``path`` as a user model (``name``: the package's name by default).
+    """Save the package at ``path`` as a user model called ``name`` (refused when taken), or by
+    default the package's name (made a valid name, numbered when taken).
 
     ``ModelFileError`` (a ``ValueError``) names what is refused: an unknown architecture, no
     PyTorch state dict (TorchScript, ONNX, Keras only), keys that do not fit, a missing file,
@@ -55,8 +57,7 @@ def import_package(path: str | Path, name: Optional[str] = None,
                 f"the package's network {architecture.get('callable', '?')!r} from {where!r} is "
                 "not one napari-inverse knows; it imports its own exports and CAREamics's "
                 "U-Net (N2V, CARE, N2N), and never runs code from a package")
-    card.name = check_model_name(name or card.name)
-    _refuse_taken_name(card.name)
+    card.name = _refuse_taken_name(check_model_name(name)) if name else _free_name(card.name)
     net = build_network(card.family, card.architecture)
     _fill(net, state, rename, Path(path))
     return save_model(net.eval(), card, folder)
@@ -149,13 +150,34 @@ def _careamics_algorithm(files: PackageFiles, rdf: dict) -> Optional[str]:
     return None
 
 
-def _refuse_taken_name(name: str) -> None:
+def _refuse_taken_name(name: str) -> str:
+    if not _taken(name):
+        return name
+    raise ModelFileError(f"the zoo already has a model called {name!r}; import the package "
+                         "under another name")
+
+
+def _free_name(package_name: str) -> str:
+    """The package's name made a valid model name (other characters become '-'), with -2, -3 …
+    appended while the zoo has a model of that name."""
+    base = re.sub(r'[/\\:*?"<>|\s]+', "-", package_name).strip("-.") or "imported-model"
+    try:
+        check_model_name(base)
+    except ValueError:  # a Windows device name
+        base = f"{base}-model"
+    name, copy = base, 1
+    while _taken(name):
+        copy += 1
+        name = f"{base}-{copy}"
+    return name
+
+
+def _taken(name: str) -> bool:
     try:
         find_model(name)
     except ValueError:
-        return
-    raise ModelFileError(f"the zoo already has a model called {name!r}; import the package "
-                         "under another name")
+        return False
+    return True
 
 
 def _fill(net: torch.nn.Module, state: dict, rename, path: Path) -> None:
