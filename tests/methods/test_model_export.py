@@ -103,6 +103,16 @@ def test_an_output_that_is_not_a_zip_is_refused(tmp_path):
         export_model("care-denoise", tmp_path / "care.tar")
 
 
+def test_without_the_extra_export_says_what_to_install(tmp_path, monkeypatch):
+    import importlib.util
+
+    find = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "bioimageio.spec" else find(name, *a))
+    with pytest.raises(InvalidInput, match=r"pip install 'napari-inverse\[bioimageio\]'"):
+        export_model("care-denoise", tmp_path / "care.zip")
+
+
 def test_importing_the_library_loads_no_bioimageio():
     """bioimageio.spec and core are optional: only writing a package imports them."""
     code = ("import sys, napari_inverse, napari_inverse.zoo, napari_inverse.methods, "

@@ -9,6 +9,7 @@ Needs the ``bioimageio`` extra (bioimageio.spec), imported only when a package i
 """
 from __future__ import annotations
 
+import importlib.util
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -54,6 +55,11 @@ def export_model(model: str | Path, output: str | Path, *, test_image: Optional[
     if output.suffix != ".zip":
         raise InvalidInput(f"a BioImage Model Zoo package is a .zip file, got {output}; "
                            "name the output like my-model.zip")
+    if pixel_size_nm is not None and not pixel_size_nm > 0:
+        raise InvalidInput(f"pixel_size_nm must be a positive number of nm, got {pixel_size_nm}")
+    if importlib.util.find_spec("bioimageio.spec") is None:
+        raise InvalidInput("writing a BioImage Model Zoo package needs bioimageio.spec: "
+                           "pip install 'napari-inverse[bioimageio]'")
     loaded = load_model(model)
     card, fam = loaded.card, family(loaded.card.family)
     if fam.needs_sampling or fam.packaged is None:
@@ -80,8 +86,9 @@ def _test_image(card: ModelCard, ndim: int, pixel_size_nm: Optional[float]) -> n
 
     pixel = pixel_size_nm or REFERENCE_MICROSCOPE.pixel_size_nm
     shape = TEST_IMAGE_SHAPES[ndim]
+    z_step = (card.optics.get("z_step_nm") or 3 * pixel) if ndim == 3 else None
     optics = Optics(na=REFERENCE_MICROSCOPE.na, wavelength_nm=REFERENCE_MICROSCOPE.wavelength_nm,
-                    pixel_size_nm=pixel, z_step_nm=3 * pixel if ndim == 3 else None)
+                    pixel_size_nm=pixel, z_step_nm=z_step)
     make = deconvolution_pair if card.task == "deconvolution" else denoising_pair
     return make(0, shape, "microtubules", optics).input.astype(np.float32)
 
