@@ -2,12 +2,17 @@
 
 Run in a separate environment holding careamics 0.3.5 (never the project's), e.g.
 
-    /work/peers/careamics-venv/bin/python scripts/make_careamics_fixture.py tests/zoo/fixtures
+    PYTHONPATH=/tmp/pyd212 /work/peers/careamics-venv/bin/python \
+        scripts/make_careamics_fixture.py tests/zoo/fixtures
+
+where /tmp/pyd212 holds links to pydantic 2.12 and its pydantic_core (and their dist-info):
+bioimageio.spec 0.5.12 cannot serialise a description with the pydantic 2.14 of that
+environment (docs/bioimageio.md gives the commands).
 
 It writes ``careamics_n2v.zip`` (CAREamics's own BioImage Model Zoo export: a U-Net of depth 2
 with 8 initial filters, trained 5 steps on a 128² synthetic noisy image) and
 ``careamics_n2v_prediction.npz`` (``image``, a second 48×80 image, and ``prediction``,
-CAREamics's ``predict`` of it), which ``tests/zoo/test_careamics_import.py`` compares with the
+CAREamics's ``predict`` of it), which ``tests/zoo/test_package_import.py`` compares with the
 imported model's prediction. The weights are barely trained: the test checks that the network
 and its normalisation are mapped exactly, not that it denoises.
 """
