@@ -79,11 +79,16 @@ def test_the_package_states_pixel_size_normalisation_and_paper(tiny_user_model, 
                                                            tiny_user_model.card)[0])
 
 
-def test_a_family_that_samples_is_refused_by_its_property(tiny_user_model, tmp_path,
-                                                          monkeypatch):
-    sampling = dataclasses.replace(FAMILIES["care"], needs_sampling=True, title="Diffusion")
-    monkeypatch.setitem(FAMILIES, "care", sampling)
-    with pytest.raises(InvalidInput, match="Diffusion model, which predicts by drawing samples"):
+@pytest.mark.parametrize("change, message", [
+    ({"needs_sampling": True}, "Diffusion model, which predicts by drawing samples"),
+    ({"packaged": None}, "Diffusion models cannot be exported yet"),
+])
+def test_a_family_is_refused_by_its_properties(tiny_user_model, tmp_path, monkeypatch, change,
+                                               message):
+    """What a family declares decides, so families added later are refused the same way."""
+    changed = dataclasses.replace(FAMILIES["care"], title="Diffusion", **change)
+    monkeypatch.setitem(FAMILIES, "care", changed)
+    with pytest.raises(InvalidInput, match=message):
         export_model(tiny_user_model.weights, tmp_path / "out.zip")
     assert not (tmp_path / "out.zip").exists()
 

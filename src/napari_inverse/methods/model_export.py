@@ -62,11 +62,14 @@ def export_model(model: str | Path, output: str | Path, *, test_image: Optional[
                            "pip install 'napari-inverse[bioimageio]'")
     loaded = load_model(model)
     card, fam = loaded.card, family(loaded.card.family)
-    if fam.needs_sampling or fam.packaged is None:
+    if fam.needs_sampling:
         raise InvalidInput(
             f"{card.name!r} is a {fam.title} model, which predicts by drawing samples over many "
             "network passes; a BioImage Model Zoo package describes one forward pass, so it "
             "cannot express the method. Share the model's folder (weights + card) instead")
+    if fam.packaged is None:
+        raise InvalidInput(f"{fam.title} models cannot be exported yet: the family names no "
+                           "network for a package. Share the model's folder (weights + card)")
     pixel = pixel_size_nm or card.expected_pixel_size_nm(REFERENCE_MICROSCOPE.na,
                                                          REFERENCE_MICROSCOPE.wavelength_nm)
     ndim = int(card.architecture.get("ndim", 2))
