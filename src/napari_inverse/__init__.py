@@ -13,6 +13,8 @@ _EXPORTS = {
     "deconvolve": "napari_inverse.methods",
     "denoise": "napari_inverse.methods",
     "fine_tune": "napari_inverse.methods",
+    "export_model": "napari_inverse.methods.model_export",
+    "import_package": "napari_inverse.zoo.package_import",
     "FineTuneResult": "napari_inverse.methods",
     "PixelSizeWarning": "napari_inverse.methods",
     "Result": "napari_inverse.methods",

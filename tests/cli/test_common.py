@@ -1,6 +1,7 @@
 """A file the command cannot read ends the command with status 2 and one line naming the file
 and the problem, whatever raised it: the reader, the decoder or the operating system."""
 import errno
+import importlib.util
 import logging
 import os
 import struct
@@ -54,7 +55,10 @@ def _unreadable(kind, tmp_path):
         return tmp_path / "stack.tif", "is a folder, not an image file"
     if kind == "corrupt deflate strip":
         _scramble_strips(path)
-        return path, "as a TIFF image (zlib.error: Error -3"
+        # tifffile decodes with imagecodecs where installed (bioimageio.core requires it)
+        decoder = ("imagecodecs.DeflateError" if importlib.util.find_spec("imagecodecs")
+                   else "zlib.error: Error -3")
+        return path, f"as a TIFF image ({decoder}"
     if kind == "truncated":
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
         return path, "is truncated or corrupted"

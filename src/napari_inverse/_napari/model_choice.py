@@ -6,7 +6,7 @@ pixel size is outside what the chosen model was trained for (:class:`PixelSizeCh
 picker's tooltip shows the chosen model's card (what it was trained for, its figures). A model
 saved in this session (the Train dock announces it through :func:`announce_saved_model`) is
 listed at once by every open picker; one saved by another program appears when the dock is shown
-again or on "refresh".
+again or on "refresh". The last entry, "Import…", adds a BioImage Model Zoo package.
 """
 from __future__ import annotations
 
@@ -14,13 +14,18 @@ import functools
 from typing import Callable, Optional, Sequence
 
 from magicgui.widgets import ComboBox, Container, PushButton, Widget
+from napari.utils.notifications import show_info
 from qtpy.QtCore import QEvent, QObject, Signal, Slot
 
 from ..engine.precision import PRECISIONS
 from ..optics import Optics
 from ..zoo import ModelCard, list_models
 from ..zoo.card_summary import card_summary
+from .model_packages import import_chosen_package
 from .pixel_size_check import PixelSizeCheck
+
+IMPORT, IMPORT_LABEL = "import…", "Import…"
+"""The picker's value and text for its last entry (the value is never a model's name or path)."""
 
 
 class ModelChoice(Container):
@@ -39,6 +44,7 @@ class ModelChoice(Container):
         self._family: Optional[str] = None
         self._cards: dict[str, ModelCard] = {}
         self.model = ComboBox(label="model", choices=self._entries)
+        self._chosen: Optional[str] = self.model.value  # the last model, to return to
         self.refresh_button = PushButton(text="refresh models")
         self.pixel_check = PixelSizeCheck()
         self.precision = ComboBox(
@@ -48,6 +54,7 @@ class ModelChoice(Container):
         self.extend([self.model, self.refresh_button, self.pixel_check])
         self.refresh_button.changed.connect(self.refresh)
         self.model.changed.connect(self.check)
+        self.model.native.activated.connect(self._on_activated)  # the user's choices only
         for field in fields:
             field.changed.connect(self.check)
         follow_saved_models(self, self.refresh)
@@ -66,18 +73,42 @@ class ModelChoice(Container):
 
     def refresh(self) -> None:
         """Re-read the zoo (a model saved since appears), keeping the choice if still there."""
+        if IMPORT in self.model.choices:  # a reset keeps old entries in place: "Import…" last
+            self.model.del_choice(IMPORT_LABEL)
         self.model.reset_choices()
         self.check()
 
     def _entries(self, _widget=None) -> list[tuple[str, str]]:
         """The picker's choices; a callable, so napari's own resets re-read the zoo too."""
-        entries = list_models(task=self._task, family_name=self._family) if self._family else []
+        if self._family is None:
+            return []
+        entries = list_models(task=self._task, family_name=self._family)
         self._cards = {model_reference(e): e.card for e in entries}
-        return [(f"{e.name} ({e.source})", model_reference(e)) for e in entries]
+        return [(f"{e.name} ({e.source})", model_reference(e)) for e in entries] + [
+            (IMPORT_LABEL, IMPORT)]
+
+    def _on_activated(self, _index: int) -> None:
+        """"Import…" picked: import a package and choose it when it fits this picker, else
+        return to the model chosen before."""
+        if self.model.value != IMPORT:
+            return
+        chosen = self._chosen
+        entry = import_chosen_package(self.native)
+        if entry is not None:
+            announce_saved_model()  # every picker re-reads the zoo, this one included
+            if model_reference(entry) in self._cards:
+                chosen = model_reference(entry)
+            else:
+                show_info(f"{entry.name} is a {entry.card.family} {entry.card.task} model: "
+                          "it is listed where that method is chosen")
+        choices = self.model.choices
+        self.model.value = chosen if chosen in choices else choices[0]
 
     def check(self, *_) -> None:
         """Show the pixel-size warning and the resample box when the chosen model does not fit,
         and the chosen model's card as the picker's tooltip."""
+        if self.model.value != IMPORT:
+            self._chosen = self.model.value
         card = self._cards.get(self.model.value)
         self.pixel_check.check(card, self._optics)
         self.model.tooltip = self._summary(card) if card is not None else None
@@ -94,7 +125,10 @@ class ModelChoice(Container):
 
     @property
     def options(self) -> dict:
-        """The verb's ``model``, ``resample`` and ``precision`` arguments."""
+        """The verb's ``model``, ``resample`` and ``precision`` arguments (``ValueError`` while
+        "Import…" is chosen: no model to run)."""
+        if self.model.value == IMPORT:
+            raise ValueError("no model is chosen: pick one, or import a package with Import…")
         return {"model": self.model.value, "resample": self.pixel_check.resample_wanted,
                 "precision": self.precision.value}
 

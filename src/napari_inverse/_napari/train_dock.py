@@ -32,7 +32,9 @@ from .compact import compact, wrap_text
 from .layer_optics import optics_from_layer
 from .layer_select import LayerSelect
 from .loss_plot import LossPlot
+from .job_runner import JobRunner
 from .model_choice import announce_saved_model, follow_saved_models, model_reference
+from .model_packages import ask_package_to_write, export_job
 from .pixel_size_check import PixelSizeCheck
 from .training_layers import common_axes, layer_arrays, training_pixel_size
 from .verb_dock import VerbDock
@@ -79,8 +81,18 @@ class TrainDock(VerbDock):
                                    nullable=False)
         self.predict_check = PixelSizeCheck()
         self.predict_button = PushButton(text="Predict", enabled=False)
+        self.export_button = PushButton(
+            text="Export…", enabled=False,
+            tooltip="write the saved model as a BioImage Model Zoo package (.zip) for Fiji, "
+                    "ilastik, CAREamics and bioimageio.core")
+        self._exporter = JobRunner(self.native)
+        self._exporter.succeeded.connect(self._on_exported)
+        self._exporter.finished.connect(lambda _: self._set_running(self.runner.running))
+        buttons = Container(widgets=[self.predict_button, self.export_button],
+                            layout="horizontal", labels=False)
+        buttons.margins = (0, 0, 0, 0)
         self.insert(self.index(self.message) + 1, plot_box)
-        self.extend([self.speed, self.predict_on, self.predict_check, self.predict_button])
+        self.extend([self.speed, self.predict_on, self.predict_check, buttons])
         wrap_text(self.speed)
         compact(self)  # the Predict layer picker too
         self._records = _Records(self.native)
@@ -89,6 +101,7 @@ class TrainDock(VerbDock):
         follow_saved_models(self.start, self.start.reset_choices)  # training resumes from it
         self.predict_button.changed.connect(lambda: self._start(self.predict_on.value,
                                                                 self._predict_job))
+        self.export_button.changed.connect(self._export)
 
     def _run(self) -> None:
         """Training's result is a saved model, not a layer: removing a training layer (whose
@@ -236,6 +249,23 @@ class TrainDock(VerbDock):
     def _set_running(self, running: bool) -> None:
         super()._set_running(running)
         self.predict_button.enabled = not running and self._trained is not None
+        self.export_button.enabled = (not running and not self._exporter.running
+                                      and self._trained is not None)
+
+    def _export(self) -> None:
+        """Ask where, then write the saved model as a package in a worker (it simulates a test
+        image and runs the network once)."""
+        if self._trained is None or self._exporter.running:
+            return
+        output = ask_package_to_write(self.native, self._trained.name)
+        if output is None:
+            return
+        self.message.value = f"exporting {self._trained.name}…"
+        self.export_button.enabled = False
+        self._exporter.start(export_job(self._trained.weights, output))
+
+    def _on_exported(self, path) -> None:
+        self.message.value = f"exported {self._trained.name} to {path}"
 
     def _on_record(self, record: dict) -> None:
         self.loss_plot.add(record)

@@ -48,6 +48,8 @@ class MRBCR(nn.Module):
     """
 
     training_layouts = BCR_TRAINING_LAYOUTS
+    size_multiple = SCALES[-1]
+    """Spatial sizes that run without the internal padding are multiples of this."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -98,6 +100,8 @@ class SRBCR(nn.Module):
     """
 
     training_layouts = BCR_TRAINING_LAYOUTS
+    size_multiple = 1
+    """Every layer keeps the spatial size: no padding at any size."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -110,3 +114,14 @@ class SRBCR(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_image_batch(x, "SRBCR")
         return self.output(self.inverse(self.lift(self.encoder(x))))
+
+
+class MRBCRFullResolution(MRBCR):
+    """m-rBCR returning its full-resolution restoration alone (the same weights and keys).
+
+    The network a BioImage Model Zoo package describes: a consumer runs ``forward`` and expects
+    one output tensor per described output, not the three scales training needs.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return super().forward(x)[0]

@@ -41,7 +41,8 @@ class BlurPool(nn.Module):
 
 
 def _conv_stack(
-    ndim: int, in_channels: int, widths: list[int], kernel: int, batch_norm: bool
+    ndim: int, in_channels: int, widths: list[int], kernel: int, batch_norm: bool,
+    batch_norm_eps: float = 1e-3,
 ) -> nn.Sequential:
     """Convolutions ('same' padding) to each of `widths` channels, each followed by ReLU."""
     conv = nn.Conv2d if ndim == 2 else nn.Conv3d
@@ -50,7 +51,7 @@ def _conv_stack(
     for width in widths:
         layers.append(conv(in_channels, width, kernel, padding=kernel // 2))
         if batch_norm:  # Keras BatchNormalization defaults: momentum 0.99, epsilon 1e-3
-            layers.append(norm(width, eps=1e-3, momentum=0.01))
+            layers.append(norm(width, eps=batch_norm_eps, momentum=0.01))
         layers.append(nn.ReLU())
         in_channels = width
     return nn.Sequential(*layers)
@@ -78,6 +79,9 @@ class UNet(nn.Module):
     per-pixel Laplace scale, softplus + `eps_scale` so it is strictly positive (train with
     `nets.losses.laplace_nll`). Otherwise it returns `loc` alone. Any spatial size is accepted
     (mirror-padded to a multiple of `2**depth`, cropped back).
+
+    `upsampling="bilinear"` and `batch_norm_eps=1e-5` give CAREamics's U-Net (PyTorch's
+    defaults there), so its exported weights predict here as they do in CAREamics.
     """
 
     def __init__(
@@ -94,6 +98,8 @@ class UNet(nn.Module):
         probabilistic: bool = False,
         n2v2: bool = False,
         eps_scale: float = 1e-3,
+        upsampling: str = "nearest",
+        batch_norm_eps: float = 1e-3,
     ) -> None:
         super().__init__()
         if ndim not in (2, 3):
@@ -104,6 +110,8 @@ class UNet(nn.Module):
                 "UNet needs an odd kernel_size, depth >= 1 and convs_per_level >= 1, got "
                 f"kernel_size={kernel}, depth={depth}, convs_per_level={convs_per_level}"
             )
+        if upsampling not in ("nearest", "bilinear"):
+            raise ValueError(f"UNet upsampling is 'nearest' or 'bilinear', got {upsampling!r}")
         if residual is None:
             residual = in_channels == out_channels
         if residual and in_channels != out_channels:
@@ -113,13 +121,15 @@ class UNet(nn.Module):
             )
         self.ndim, self.depth, self.residual = ndim, depth, residual
         self.in_channels, self.n2v2, self.eps_scale = in_channels, n2v2, eps_scale
+        # nn.Upsample's names: "bilinear" in 2-D is "trilinear" in 3-D
+        self.upsampling = "trilinear" if upsampling == "bilinear" and ndim == 3 else upsampling
 
         def width(level: int) -> int:
             return first_filters * 2 ** max(level, 0)
 
         def stack(cin: int, level: int, last_level: int) -> nn.Sequential:
             widths = [width(level)] * (convs_per_level - 1) + [width(last_level)]
-            return _conv_stack(ndim, cin, widths, kernel, batch_norm)
+            return _conv_stack(ndim, cin, widths, kernel, batch_norm, batch_norm_eps)
 
         self.encoders = nn.ModuleList()
         channels = in_channels
@@ -136,6 +146,11 @@ class UNet(nn.Module):
         self.head = head(width(-1), out_channels, 1)
         self.scale_head = head(width(-1), out_channels, 1) if probabilistic else None
         keras_init_(self)
+
+    @property
+    def size_multiple(self) -> int:
+        """Spatial sizes that run without the internal padding are multiples of this."""
+        return 2**self.depth
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         if x.ndim != self.ndim + 2 or x.shape[1] != self.in_channels:
@@ -154,7 +169,7 @@ class UNet(nn.Module):
             features = self.pool(features)
         features = _checked(self.bottleneck, features)
         for level, decode in zip(reversed(range(self.depth)), self.decoders):
-            features = F.interpolate(features, scale_factor=2, mode="nearest")
+            features = F.interpolate(features, scale_factor=2, mode=self.upsampling)
             if not (self.n2v2 and level == 0):
                 features = torch.cat([features, skips[level]], dim=1)
             features = _checked(decode, features)

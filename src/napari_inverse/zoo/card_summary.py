@@ -25,7 +25,7 @@ def card_summary(card: ModelCard, na: Optional[float] = None,
                              ("background", "background", " photons")):
         if optics.get(key) is not None:
             lines.append(f"{label}: {_span(optics[key])}{unit}")
-    lines.extend(_metrics(card.metrics or {}))
+    lines.extend(metric_lines(card.metrics or {}))
     lines.extend(_hardware(card))
     return "\n".join(lines)
 
@@ -55,7 +55,7 @@ def _number(value) -> str:
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
-def _metrics(metrics: dict) -> list[str]:
+def metric_lines(metrics: dict) -> list[str]:
     """The validation PSNR and each benchmark set's PSNR the card records."""
     lines = []
     if isinstance(metrics.get("validation_psnr_db"), (int, float)):

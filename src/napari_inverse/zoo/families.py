@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import torch
 from torch import nn
 
-from ..nets import MRBCR, SRBCR, UNet
+from ..nets import MRBCR, MRBCRFullResolution, SRBCR, UNet
 from ..nets.bcr_inference import ComposedMRBCR, ComposedSRBCR
 
 Predictor = Callable[[torch.Tensor], tuple[torch.Tensor, Optional[torch.Tensor]]]
@@ -53,15 +53,33 @@ class Family:
     multiple: int  # input sizes the network pads to internally (any size is accepted)
     predictor: Callable[[nn.Module], Predictor] = forward_predictor
     """Made once per loaded network and number format (`zoo.LoadedModel`), called per tile."""
+    packaged: Optional[type] = None
+    """The class a BioImage Model Zoo package names (same state dict as ``build``'s network,
+    one forward pass to the restoration); None where a package cannot express the method."""
+    paper: tuple[str, str] = ("", "")
+    """The method's paper, (citation, DOI or URL): exported packages cite it."""
+    needs_sampling: bool = False
+    """Prediction draws samples over many network passes (diffusion): no single forward pass
+    is the method, so such a family is not exported as a package."""
 
+
+_BCR_PAPER = ("Li, Kudryashev, Yakimovich, Lightweight multi-resolution residual BCR networks "
+              "for deconvolution of widefield microscopy images, ECCV 2024 workshops",
+              "https://arxiv.org/abs/2407.03239")
 
 FAMILIES: dict[str, Family] = {
     "mrbcr": Family("mrbcr", "m-rBCR", lambda **kw: MRBCR(**kw), 4,
-                    predictor=composed_predictor(ComposedMRBCR)),
+                    predictor=composed_predictor(ComposedMRBCR), packaged=MRBCRFullResolution,
+                    paper=_BCR_PAPER),
     "srbcr": Family("srbcr", "s-rBCR", lambda **kw: SRBCR(**kw), 4,
-                    predictor=composed_predictor(ComposedSRBCR)),
-    "care": Family("care", "CARE", lambda **kw: UNet(**kw), 4),
-    "n2v": Family("n2v", "Noise2Void", lambda **kw: UNet(**kw), 4),
+                    predictor=composed_predictor(ComposedSRBCR), packaged=SRBCR,
+                    paper=_BCR_PAPER),
+    "care": Family("care", "CARE", lambda **kw: UNet(**kw), 4, packaged=UNet, paper=(
+        "Weigert et al., Content-aware image restoration: pushing the limits of fluorescence "
+        "microscopy, Nature Methods 15, 1090-1097 (2018)", "10.1038/s41592-018-0216-7")),
+    "n2v": Family("n2v", "Noise2Void", lambda **kw: UNet(**kw), 4, packaged=UNet, paper=(
+        "Krull, Buchholz, Jug, Noise2Void - learning denoising from single noisy images, "
+        "CVPR 2019", "10.1109/CVPR.2019.00223")),
 }
 
 

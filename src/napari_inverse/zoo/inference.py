@@ -14,8 +14,8 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise,
-                                    percentile_normalise)
+from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise, normalise,
+                                    percentile_bounds)
 from ..engine.progress import ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
 from ..engine.validation import InvalidInput
@@ -98,9 +98,8 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     reporter's total follows the new tile count.
     """
     tiles = tiles or TileLimit(image.ndim)
-    spec = model.card.normalisation
-    normalised, bounds = percentile_normalise(image, spec.get("low", LOW_PERCENTILE),
-                                              spec.get("high", HIGH_PERCENTILE))
+    bounds = normalisation_bounds(model.card.normalisation, image)
+    normalised = normalise(image, bounds)
 
     check = reporter.check_cancel if reporter is not None else (lambda: None)
 
@@ -139,6 +138,16 @@ def apply_model(model: LoadedModel, image: np.ndarray,
         return denormalise(output, bounds), None
     low, high = bounds
     return denormalise(output[0], bounds), (output[1] * (high - low)).astype(np.float32)
+
+
+def normalisation_bounds(spec: dict, image: np.ndarray) -> tuple[float, float]:
+    """The pair a card's normalisation maps to 0 and 1 for ``image``: its percentiles, or for
+    ``{"kind": "mean_std"}`` (models imported from CAREamics) the fixed mean and mean + std."""
+    if spec.get("kind", "percentile") == "mean_std":
+        mean = float(spec["mean"])
+        return mean, mean + float(spec["std"])
+    return percentile_bounds(image, spec.get("low", LOW_PERCENTILE),
+                             spec.get("high", HIGH_PERCENTILE))
 
 
 def _tile(shape: Sequence[int], limits: Optional[Sequence[int]] = None) -> tuple[int, ...]:
