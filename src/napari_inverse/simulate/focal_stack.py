@@ -5,9 +5,9 @@ Model (layered, 2.5-D): the scene is an emitting surface, one depth per pixel â€
 at random depths (cells: large ellipses of fine texture; nuclei: small round bodies of coarse
 chromatin-like texture; "objects" mixes both; nearest the objective, i.e. smallest z, hides the
 others where they overlap, and placement is random so objects touch and overlap) or one tilted,
-curved textured sheet of tissue ("surface"). Hidden parts are removed first; each depth layer is then
-blurred by the widefield PSF for its distance to the focal plane and the layers add. This is the
-3-D convolution of the visible surface with the 3-D PSF, so defocus blur depends on each pixel's
+curved textured sheet of tissue ("surface"). Hidden parts are removed first; each depth layer is
+then blurred by the widefield PSF for its distance to the focal plane and the layers add. This is
+the 3-D convolution of the visible surface with the 3-D PSF, so defocus blur depends on each pixel's
 own depth and out-of-focus light from one object spreads over its neighbours as in a microscope.
 Depths are kept on a grid of layers (at most half the plane spacing and a quarter of the depth
 of field apart); the returned depth map is that grid, so the truth and the image agree exactly.
