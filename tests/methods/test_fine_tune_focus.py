@@ -2,7 +2,6 @@
 labels computed from them, and the saved model segments through segment_focus."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 

@@ -1,8 +1,9 @@
 """The ``fine_tune`` verb: adapt a model to your own images — or train one — and save it to the zoo.
 
 Noise2Void learns from the noisy images alone; CARE, m-rBCR and s-rBCR from (input, target)
-pairs; the in-focus network from focal stacks alone, with weak labels computed from them. Patches are read lazily from numpy, memmap or dask arrays, so a long time-lapse trains in
-the memory of a few batches. The saved model (safetensors + card + loss log) appears in every
+pairs; the in-focus network from focal stacks alone, with weak labels computed from them.
+Patches are read lazily from numpy, memmap or dask arrays, so a long time-lapse trains in the
+memory of a few batches. The saved model (safetensors + card + loss log) appears in every
 model picker, and its card says what it started from, the data's pixel size, and how the run went.
 
 Stopping (``cancel``, the time budget) keeps the best validated weights and saves them like a
