@@ -21,9 +21,9 @@ def test_weak_method_finds_the_in_focus_pixels_and_the_depth(sheet):
     result = segment_focus(sheet.stack, optics=OPTICS)
     np.testing.assert_array_equal(sheet.stack, original)  # the input is never modified
     assert result.image.dtype == bool and result.image.shape == sheet.stack.shape
-    assert iou(sheet.in_focus, result.image) > 0.6  # measured 0.85
+    assert iou(sheet.in_focus, result.image) > 0.6  # measured 0.86
     error_nm = np.abs(result.extras["depth_nm"] - sheet.depth_nm)
-    assert np.nanmedian(error_nm) < 400  # measured 165 nm with planes 1000 nm apart
+    assert np.nanmedian(error_nm) < 400  # measured 158 nm with planes 1000 nm apart
     assert result.extras["depth_index"].shape == result.extras["all_in_focus"].shape == (64, 64)
 
 

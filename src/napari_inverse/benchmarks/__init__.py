@@ -16,12 +16,13 @@ from typing import Optional
 DEFAULT_REPORT = Path("docs") / "benchmarks.md"
 
 
-SUITES = ("quality", "speed", "learned-speed", "training")
+SUITES = ("quality", "speed", "learned-speed", "training", "focus")
 
 
 def run_benchmarks(
     quick: bool = False, output: Optional[str] = None, device: str = "auto", command: str = "",
     suites: tuple[str, ...] = SUITES, real_image: Optional[str] = None,
+    real_volume: Optional[str] = None,
 ) -> int:
     """Run the ``suites``, print their tables and write their report sections; return 0.
 
@@ -51,6 +52,14 @@ def run_benchmarks(
         section = run_training_suite(quick, device, command, say=_say)
         if target is not None:
             write_section(target, "training", section)
+    if "focus" in suites:
+        from .focus import run_focus_suite
+
+        section = run_focus_suite(quick, device, command, say=_say,
+                                  real_volume=Path(real_volume) if real_volume else None)
+        print(section)
+        if target is not None:
+            write_section(target, "focus", section)
     if target is not None:
         print(f"report written to {target}")
     return 0

@@ -30,14 +30,16 @@ def _shifted_difference(image: np.ndarray, shift: int, axis: int) -> np.ndarray:
     return np.take(image, index, axis=axis) - image
 
 
-def _local_variance(image: np.ndarray, size: int) -> np.ndarray:
-    mean = _box(image, size)
-    return np.maximum(_box(image * image, size) - mean * mean, 0)
+def _halved(image: np.ndarray) -> np.ndarray:
+    """Means of 2 × 2 blocks (an odd last row or column repeated): the half-resolution grid."""
+    padded = np.pad(image, [(0, n % 2) for n in image.shape], mode="edge")
+    y, x = padded.shape
+    return padded.reshape(y // 2, 2, x // 2, 2).mean(axis=(1, 3), dtype=np.float32)
 
 
 def laplacian_energy(image: np.ndarray) -> np.ndarray:
-    """Laplacian², whose window mean minus squared mean is the Laplacian's variance."""
-    return np.square(ndimage.laplace(image, mode="reflect"))
+    """The Laplacian (its windowed variance is the measure)."""
+    return ndimage.laplace(image, mode="reflect")
 
 
 def tenengrad_energy(image: np.ndarray) -> np.ndarray:
@@ -56,46 +58,68 @@ def vollath_energy(image: np.ndarray) -> np.ndarray:
                for axis in (0, 1))
 
 
-def haar_energy(image: np.ndarray) -> np.ndarray:
-    """Undecimated Haar detail energy (horizontal, vertical, diagonal) summed over levels 1–3:
-    each level's details are differences of neighbouring 2ˡ-pixel block means."""
-    energy = np.zeros_like(image)
-    for level in range(HAAR_LEVELS):
-        size = 2 ** level
-        block = _box(image, size) if size > 1 else image
-        horizontal = _shifted_difference(block, size, 1)
-        vertical = _shifted_difference(block, size, 0)
-        diagonal = _shifted_difference(horizontal, size, 0)
-        energy += np.square(horizontal) + np.square(vertical) + np.square(diagonal)
-    return energy
+def _haar_details(image: np.ndarray, size: int) -> np.ndarray:
+    """Energy of the Haar details (horizontal, vertical, diagonal) of ``size``-pixel blocks."""
+    block = _box(image, size) if size > 1 else image
+    horizontal = _shifted_difference(block, size, 1)
+    vertical = _shifted_difference(block, size, 0)
+    diagonal = _shifted_difference(horizontal, size, 0)
+    return np.square(horizontal) + np.square(vertical) + np.square(diagonal)
 
 
-def _windowed_mean(energy: Callable) -> Callable:
-    return lambda image, size: _box(energy(image), size)
+def haar_energy_halved(image: np.ndarray) -> np.ndarray:
+    """Undecimated Haar detail energy of levels 1–3 on the half-resolution grid: level 1 from
+    the image, levels 2 and 3 from its 2 × 2 block means (the Haar approximation)."""
+    approximation = _halved(image)
+    return (_halved(_haar_details(image, 1)) + _haar_details(approximation, 1)
+            + _haar_details(approximation, 2))
 
 
-MEASURES: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
-    "laplacian_variance": lambda image, size: _local_variance(ndimage.laplace(image), size),
-    "tenengrad": _windowed_mean(tenengrad_energy),
-    "brenner": _windowed_mean(brenner_energy),
-    "normalised_variance": lambda image, size: _local_variance(image, size) / np.maximum(
-        _box(image, size), np.float32(1e-6)),
-    "vollath": lambda image, size: np.maximum(_box(vollath_energy(image), size), 0),
-    "haar": _windowed_mean(haar_energy),
+def _mean_and_square(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _halved(values), _halved(np.square(values))
+
+
+MOMENTS: dict[str, Callable[[np.ndarray], tuple[np.ndarray, ...]]] = {
+    "laplacian_variance": lambda image: _mean_and_square(laplacian_energy(image)),
+    "tenengrad": lambda image: (_halved(tenengrad_energy(image)),),
+    "brenner": lambda image: (_halved(brenner_energy(image)),),
+    "normalised_variance": _mean_and_square,
+    "vollath": lambda image: (_halved(vollath_energy(image)),),
+    "haar": lambda image: (haar_energy_halved(image),),
 }
-"""Measure name → ``score(slice, window)``: a window's score at every window centre."""
+"""Measure name → the per-pixel quantities its window score needs, on the half grid: an energy
+(window score: its mean), or a value and its square (window score: the variance)."""
+MEASURES = tuple(MOMENTS)
+
+
+def _window_score(measure: str, moments: tuple[np.ndarray, ...], size: int) -> np.ndarray:
+    """The score of the window centred on every half-grid pixel."""
+    if len(moments) == 1:
+        return np.maximum(_box(moments[0], size), 0)  # Vollath's F4 may dip below zero
+    mean = _box(moments[0], size)
+    variance = np.maximum(_box(moments[1], size) - mean * mean, 0)
+    if measure == "normalised_variance":
+        return variance / np.maximum(mean, np.float32(1e-6))
+    return variance
 
 
 def focus_map(plane, measure: str = "laplacian_variance",
               windows: Sequence[int] = DEFAULT_WINDOWS) -> np.ndarray:
     """The (Y, X) float32 focus score of one slice: ``measure`` per window, given to every pixel
-    the window covers, the maximum over the window sizes ``windows`` (pixels)."""
-    if measure not in MEASURES:
+    the window covers, the maximum over the window sizes ``windows`` (pixels).
+
+    Windows are averaged on the half-resolution grid (2 × 2 block means: a window of w pixels
+    spans (w + 1) // 2 there) and the map is repeated back to full size: the windows are at
+    least 5 pixels wide, and it makes the measure four times cheaper.
+    """
+    if measure not in MOMENTS:
         raise ValueError(f"unknown focus measure {measure!r}; choose one of {', '.join(MEASURES)}")
     image = np.asarray(plane, dtype=np.float32)
-    score = MEASURES[measure]
+    moments = MOMENTS[measure](image)
     combined = None
     for size in windows:
-        per_pixel = _box(score(image, int(size)), int(size))
+        half = max(1, (int(size) + 1) // 2)
+        per_pixel = _box(_window_score(measure, moments, half), half)
         combined = per_pixel if combined is None else np.maximum(combined, per_pixel)
-    return combined
+    full = np.repeat(np.repeat(combined, 2, axis=0), 2, axis=1)
+    return np.ascontiguousarray(full[: image.shape[0], : image.shape[1]])

@@ -150,7 +150,8 @@ class FocusRanges:
 def focus_pair(seed: int, shape: Sequence[int] = (128, 128), optics: Optional[Optics] = None,
                n_planes: int = 12, photons: Optional[float] = None,
                ranges: FocusRanges = FocusRanges()) -> Pair:
-    """Focal stack (Z, Y, X) → its true per-slice in-focus masks (Z, Y, X, bool).
+    """Focal stack (Z, Y, X) → its true per-slice in-focus masks (Z, Y, X, bool); the true
+    depth of every pixel (nm, NaN on background) is ``metadata["depth_nm"]``.
 
     The microscope, photons, haze and scene are drawn from ``ranges``; ``optics`` (with
     ``z_step_nm``) and ``photons`` fix theirs. Born–Wolf PSFs: scalar, adequate for dry lenses.
@@ -162,7 +163,8 @@ def focus_pair(seed: int, shape: Sequence[int] = (128, 128), optics: Optional[Op
     stack = focal_stack(shape, optics, n_planes=n_planes, scene=scene, photons=photons,
                         seed=seed, n_objects=int(rng.integers(6, 16)), background=background,
                         psf_model="born_wolf" if optics.na <= 1.0 else "richards_wolf")
-    return Pair(stack.stack, stack.in_focus, {"task": "focus", **stack.metadata})
+    return Pair(stack.stack, stack.in_focus, {"task": "focus", "depth_nm": stack.depth_nm,
+                                              **stack.metadata})
 
 
 def _scene(seed, shape, structure, optics, photons, ranges, pixel_scale: float = 1.0):
