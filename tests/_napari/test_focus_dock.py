@@ -63,3 +63,18 @@ def test_cancel_leaves_no_layer(open_dock, qtbot):
     qtbot.waitUntil(lambda: not dock.runner.running, timeout=5_000)
     assert [layer.name for layer in viewer.layers] == ["big"]
     assert dock.run_button.enabled
+
+
+def test_the_train_dock_fine_tunes_the_focus_family_on_a_stack_alone(open_dock, qtbot, sheet,
+                                                                     tmp_path):
+    viewer, dock = open_dock(widget="Train")
+    dock.family.value, dock.device.value = "focus", "cpu"
+    assert dock.start.value == "focus-widefield" and dock.target.native.isHidden()
+    assert dock.image.label == "focal stacks"
+    dock.model_name.value, dock.save_to.value = "my-focus", tmp_path
+    dock.patch.value, dock.batch_size.value, dock.steps.value = 32, 2, 2
+    dock.image.value = [add_stack(viewer, sheet.stack)]
+    dock.run_button.clicked()
+    qtbot.waitUntil(lambda: not dock.runner.running, timeout=60_000)
+    assert (tmp_path / "my-focus" / "my-focus.safetensors").is_file()
+    assert "saved my-focus" in dock.message.value

@@ -104,16 +104,17 @@ def in_focus_slice(score: np.ndarray, peak: FocusPeak, focused: np.ndarray,
 def weak_labels(stack, measure: str = DEFAULT_MEASURE,
                 windows: Sequence[int] = DEFAULT_WINDOWS, ratio: float = DEFAULT_RATIO,
                 contrast: float = DEFAULT_CONTRAST, floor: float = DEFAULT_FLOOR,
-                peak: Optional[FocusPeak] = None,
-                step: Step = None) -> tuple[np.ndarray, FocusPeak]:
+                peak: Optional[FocusPeak] = None, step: Step = None,
+                out: Optional[np.ndarray] = None) -> tuple[np.ndarray, FocusPeak]:
     """(in-focus mask (Z, Y, X) bool, the stack's :class:`FocusPeak`): weak labels, no annotation.
 
-    ``peak`` from an earlier :func:`focus_peak` of the same stack and measure saves pass one.
+    ``peak`` from an earlier :func:`focus_peak` of the same stack and measure saves pass one;
+    ``out``, a boolean array of the stack's shape (a view of a larger one), receives the mask.
     """
     if peak is None:
         peak = focus_peak(stack, measure, windows, step)
     focused = focused_pixels(peak, contrast, floor)
-    mask = np.zeros(tuple(stack.shape), dtype=bool)
+    mask = out if out is not None else np.zeros(tuple(stack.shape), dtype=bool)
     for k in range(stack.shape[0]):
         score = focus_map(np.asarray(stack[k], dtype=np.float32), measure, windows)
         mask[k] = in_focus_slice(score, peak, focused, ratio)

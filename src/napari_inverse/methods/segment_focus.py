@@ -89,16 +89,15 @@ def segment_focus(
             block = stack[selection]  # a view (numpy) or lazy (dask): read slice by slice
             _check_slices(block, reporter)
             peak = focus_peak(block, measure, step=reporter.step)
-            if network is None:
-                block_mask, _ = weak_labels(block, measure, ratio=cut, peak=peak,
-                                            step=reporter.step)
+            if network is None:  # written into the mask in place: no second full-size copy
+                weak_labels(block, measure, ratio=cut, peak=peak, step=reporter.step,
+                            out=mask[selection])
                 focused = focused_pixels(peak)
             else:
                 chance = focus_probability(network, block, reporter)
                 probability[selection] = chance
-                block_mask = chance > cut
-                focused = block_mask.any(axis=0)
-            mask[selection] = block_mask
+                mask[selection] = chance > cut
+                focused = mask[selection].any(axis=0)
             flat = tuple(s for a, s in zip(loop.axes, selection) if a != "Z")
             _write_depth(peak, focused, depth_index, depth, all_in_focus, flat)
     reporter.finish()
