@@ -3,22 +3,13 @@ labels computed from them, and the saved model segments through segment_focus.""
 from __future__ import annotations
 
 import pytest
-import torch
 
 from napari_inverse import InvalidInput, Optics, fine_tune, segment_focus
 from napari_inverse.simulate import focal_stack
-from napari_inverse.zoo.registry import MODELS_DIR_ENV
+
+from .test_fine_tune import _isolated  # noqa: F401 (autouse: one thread, a models folder)
 
 OPTICS = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0, z_step_nm=1000)
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv(MODELS_DIR_ENV, str(tmp_path / "models"))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -36,11 +36,8 @@ def run_benchmarks(
     if "quality" in suites:
         from .quality import run_quality_suite
 
-        section = run_quality_suite(quick, device, command, say=_say,
-                                    real_image=Path(real_image) if real_image else None)
-        print(section)
-        if target is not None:
-            write_section(target, "quality", section)
+        _printed_and_written(target, "quality", run_quality_suite(
+            quick, device, command, say=_say, real_image=Path(real_image) if real_image else None))
     for suite in ("speed", "learned-speed"):
         if suite in suites:
             section = _run_speed_suite(quick, device, command, learned=suite != "speed")
@@ -55,14 +52,21 @@ def run_benchmarks(
     if "focus" in suites:
         from .focus import run_focus_suite
 
-        section = run_focus_suite(quick, device, command, say=_say,
-                                  real_volume=Path(real_volume) if real_volume else None)
-        print(section)
-        if target is not None:
-            write_section(target, "focus", section)
+        volume = Path(real_volume) if real_volume else None
+        _printed_and_written(target, "focus", run_focus_suite(quick, device, command, say=_say,
+                                                              real_volume=volume))
     if target is not None:
         print(f"report written to {target}")
     return 0
+
+
+def _printed_and_written(target: Optional[Path], name: str, section: str) -> None:
+    """Print a suite's section and write it into the report, when there is one."""
+    from .document import write_section
+
+    print(section)
+    if target is not None:
+        write_section(target, name, section)
 
 
 def _run_speed_suite(quick: bool, device: str, command: str, learned: bool = False) -> str:
