@@ -15,6 +15,7 @@ _EXPORTS = {
     "fine_tune": "napari_inverse.methods",
     "export_model": "napari_inverse.methods.model_export",
     "import_package": "napari_inverse.zoo.package_import",
+    "segment_focus": "napari_inverse.methods",
     "FineTuneResult": "napari_inverse.methods",
     "PixelSizeWarning": "napari_inverse.methods",
     "Result": "napari_inverse.methods",

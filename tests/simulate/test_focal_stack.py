@@ -17,7 +17,7 @@ def make(**kwargs):
     return focal_stack(SHAPE, OPTICS, n_planes=PLANES, psf_model="born_wolf", **kwargs)
 
 
-@pytest.fixture(scope="module", params=["surface", "objects"])
+@pytest.fixture(scope="module", params=["surface", "cells"])
 def stack(request):
     return make(scene=request.param, seed=0)
 
@@ -40,7 +40,7 @@ def test_focus_measure_peaks_inside_the_true_in_focus_slices(stack):
     sharpest = measure.argmax(axis=0)
     textured = ~np.isnan(stack.depth_nm)
     hit = np.take_along_axis(stack.in_focus, sharpest[None], axis=0)[0]
-    assert textured.mean() > 0.3
+    assert textured.mean() > 0.25
     assert hit[textured].mean() > 0.9  # measured ≈ 1.0 (surface) and ≈ 0.94 (objects)
     inside, outside = stack.in_focus & textured, ~stack.in_focus & textured
     assert measure[inside].mean() > 3 * measure[outside].mean()

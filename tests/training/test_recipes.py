@@ -22,8 +22,9 @@ SHIPPED = ("mrbcr-widefield", "srbcr-widefield", "care-widefield", "care-denoise
 def test_each_recipe_has_a_trainable_network(name):
     recipe = RECIPES[name]
     net = build_network(recipe.family, recipe.architecture)
-    x = torch.rand(2, 1, 32, 32)
-    loss = OBJECTIVES[recipe.family](net, x, x.clone(), torch.Generator().manual_seed(0))
+    x = torch.rand(2, 1, *dataclasses.replace(recipe, patch=32).patch_shape)  # stacks: 3 planes
+    target = (x > 0.5).float() if recipe.task == "focus" else x.clone()  # masks, or images
+    loss = OBJECTIVES[recipe.family](net, x, target, torch.Generator().manual_seed(0))
     loss.backward()
     assert torch.isfinite(loss) and all(p.grad is not None for p in net.parameters())
 

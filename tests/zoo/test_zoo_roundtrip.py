@@ -13,6 +13,7 @@ SMALL = {
     "srbcr": {},
     "care": {"ndim": 2, "depth": 1, "first_filters": 4, "probabilistic": True},
     "n2v": {"ndim": 2, "depth": 1, "first_filters": 4, "batch_norm": True, "n2v2": True},
+    "focus": {"ndim": 2, "depth": 1, "first_filters": 4, "residual": False},  # a sigmoid head
 }
 
 

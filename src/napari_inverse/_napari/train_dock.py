@@ -16,13 +16,14 @@ import threading
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import torch
 from magicgui.widgets import (ComboBox, Container, FileEdit, FloatSpinBox, Label, LineEdit,
                               PushButton, SpinBox)
 from qtpy.QtCore import QObject, Qt, Signal
 
 from ..engine.device import select_device
-from ..methods import deconvolve, denoise
+from ..methods import deconvolve, denoise, segment_focus
 from ..methods.fine_tune import FineTuneResult, fine_tune
 from ..optics import Optics
 from ..training.fine_tuning import PAIRED, STARTS, fine_tune_settings
@@ -182,7 +183,8 @@ class TrainDock(VerbDock):
 
     def _update_visibility(self) -> None:
         paired = self._paired()
-        self.image.label = "inputs" if paired else "noisy images"
+        self.image.label = ("inputs" if paired else
+                            "focal stacks" if self.family.value == "focus" else "noisy images")
         self.target.visible = paired
         self.validation_target.visible = paired and bool(self.validation.value)
         self.validation_fraction.visible = not self.validation.value
@@ -223,6 +225,16 @@ class TrainDock(VerbDock):
     def _predict_job(self, data, layer):
         """The saved model on ``layer`` through the verb of its task, as the other docks run it."""
         card = self._trained.card
+        if card.task == "focus":  # the in-focus mask, 0/1, on the stack's grid
+            segment = self._verb_job(segment_focus, data, layer, "cnn",
+                                     model=str(self._trained.weights))
+
+            def job(progress, cancel):
+                result = segment(progress, cancel)
+                result.image = result.image.astype(np.uint8)
+                return result
+
+            return job
         verb = denoise if card.task == "denoising" else deconvolve
         return self._verb_job(verb, data, layer, card.family, model=str(self._trained.weights),
                               optics=self._predict_optics(),

@@ -16,12 +16,13 @@ from typing import Optional
 DEFAULT_REPORT = Path("docs") / "benchmarks.md"
 
 
-SUITES = ("quality", "speed", "learned-speed", "training")
+SUITES = ("quality", "speed", "learned-speed", "training", "focus")
 
 
 def run_benchmarks(
     quick: bool = False, output: Optional[str] = None, device: str = "auto", command: str = "",
     suites: tuple[str, ...] = SUITES, real_image: Optional[str] = None,
+    real_volume: Optional[str] = None,
 ) -> int:
     """Run the ``suites``, print their tables and write their report sections; return 0.
 
@@ -35,11 +36,8 @@ def run_benchmarks(
     if "quality" in suites:
         from .quality import run_quality_suite
 
-        section = run_quality_suite(quick, device, command, say=_say,
-                                    real_image=Path(real_image) if real_image else None)
-        print(section)
-        if target is not None:
-            write_section(target, "quality", section)
+        _printed_and_written(target, "quality", run_quality_suite(
+            quick, device, command, say=_say, real_image=Path(real_image) if real_image else None))
     for suite in ("speed", "learned-speed"):
         if suite in suites:
             section = _run_speed_suite(quick, device, command, learned=suite != "speed")
@@ -51,9 +49,24 @@ def run_benchmarks(
         section = run_training_suite(quick, device, command, say=_say)
         if target is not None:
             write_section(target, "training", section)
+    if "focus" in suites:
+        from .focus import run_focus_suite
+
+        volume = Path(real_volume) if real_volume else None
+        _printed_and_written(target, "focus", run_focus_suite(quick, device, command, say=_say,
+                                                              real_volume=volume))
     if target is not None:
         print(f"report written to {target}")
     return 0
+
+
+def _printed_and_written(target: Optional[Path], name: str, section: str) -> None:
+    """Print a suite's section and write it into the report, when there is one."""
+    from .document import write_section
+
+    print(section)
+    if target is not None:
+        write_section(target, name, section)
 
 
 def _run_speed_suite(quick: bool, device: str, command: str, learned: bool = False) -> str:

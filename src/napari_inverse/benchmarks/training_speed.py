@@ -62,7 +62,8 @@ def _simulate_pools(quick: bool, folder: Path, say) -> dict:
         images = QUICK["pool_images"] if quick else FULL_POOL_IMAGES
         if recipe.task not in pools:
             say(f"simulating {images} {recipe.task} pairs of {shape[0]}² …")
-            cached_pool(recipe.task, images, shape, TRAINING_SEED_BASE, folder, workers=1)
+            cached_pool(recipe.task, images, shape, TRAINING_SEED_BASE, folder, workers=1,
+                        ranges=recipe.ranges)
             pools[recipe.task] = {"images": images, "shape": list(shape), "folder": str(folder)}
         elif pools[recipe.task]["shape"] != list(shape):
             raise ValueError(f"{recipe.name}: recipes of one task must share a pool shape")

@@ -38,8 +38,10 @@ def time_recipe(name: str, spec: dict) -> dict:
     patch = spec.get("patch") or recipe.patch
     pool = spec["pools"][recipe.task]
     inputs, targets = cached_pool(recipe.task, pool["images"], tuple(pool["shape"]),
-                                  TRAINING_SEED_BASE, pool["folder"])
-    sampler = PatchSampler([inputs], [targets], (patch, patch), seed=recipe.fit.seed)
+                                  TRAINING_SEED_BASE, pool["folder"], ranges=recipe.ranges)
+    patch_shape = replace(recipe, patch=patch).patch_shape  # (planes, …) for focal stacks
+    sampler = PatchSampler([inputs], [targets], patch_shape, seed=recipe.fit.seed,
+                           mask_targets=recipe.task == "focus")
     net = build_network(recipe.family, recipe.architecture)
     steps = WARM_UP_STEPS + spec["timed_steps"]
     # No validation until the last step (after the last timestamp), no checkpoint, no budget.

@@ -13,13 +13,18 @@ def add_parser(commands) -> None:
                        help="markdown report (default: docs/benchmarks.md; none with --quick)")
     bench.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     bench.add_argument("--suite", default="all",
-                       choices=["all", "quality", "speed", "learned-speed", "training"],
+                       choices=["all", "quality", "speed", "learned-speed", "training",
+                                "focus"],
                        help="quality (PSNR/SSIM/resolution per set), speed (seconds, memory), "
                        "learned-speed (the shipped networks), training (steps per second of "
-                       "each recipe) or all (default); each rewrites only its own section of "
+                       "each recipe), focus (in-focus segmentation: masks, depth, speed) or all "
+                       "(default); each rewrites only its own section of "
                        "the report")
     bench.add_argument("--real-image", metavar="TIF",
                        help="stardist's img2d.tif: adds a set made from a real micrograph")
+    bench.add_argument("--real-volume", metavar="DIR",
+                       help="folder with stardist's img3d.tif and mask3d.tif: adds the focus "
+                       "suite's depth check on a real nuclei volume")
     bench.set_defaults(run=run)
 
 
@@ -28,4 +33,5 @@ def run(args: argparse.Namespace, cancel) -> int:
 
     suites = SUITES if args.suite == "all" else (args.suite,)
     return run_benchmarks(quick=args.quick, output=args.output, device=args.device,
-                          command=args.command_line, suites=suites, real_image=args.real_image)
+                          command=args.command_line, suites=suites, real_image=args.real_image,
+                          real_volume=args.real_volume)

@@ -89,7 +89,7 @@ class SpatialLoop:
     def blocks(self) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
         """Yield (loop index, float32 spatial block) pairs, reading lazily."""
         for index in itertools.product(*(range(n) for n in self.loop_shape)):
-            selection = self._selection(index)
+            selection = self.selection(index)
             block = np.asarray(self.image[selection], dtype=np.float32)
             if self._check_blocks:
                 check_finite(block)
@@ -114,10 +114,11 @@ class SpatialLoop:
             if outputs is None:
                 outputs = tuple(np.empty(self.image.shape, dtype=np.float32) for _ in parts)
             for output, part in zip(outputs, parts):
-                output[self._selection(index)] = part
+                output[self.selection(index)] = part
         return outputs if isinstance(produced, tuple) else outputs[0]
 
-    def _selection(self, index: tuple[int, ...]) -> tuple:
+    def selection(self, index: tuple[int, ...]) -> tuple:
+        """The index of the input array that picks the spatial block at loop ``index``."""
         selection: list = [slice(None)] * len(self.axes)
         for axis, i in zip(self._order, index):
             selection[axis] = i

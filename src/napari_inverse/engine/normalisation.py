@@ -50,3 +50,11 @@ def percentile_normalise(
     """``image`` normalised by its own :func:`percentile_bounds`, and the pair used."""
     bounds = percentile_bounds(image, low, high, eps)
     return normalise(image, bounds), bounds
+
+
+def strided_subsample(frame, max_samples: int):
+    """Every k-th pixel along each axis so that at most about ``max_samples`` remain, sliced
+    before reading, so a huge frame (or a dask one) is never converted whole."""
+    total = int(np.prod(frame.shape, dtype=np.int64))
+    stride = max(1, int(np.ceil((total / max_samples) ** (1.0 / frame.ndim))))
+    return frame[(slice(None, None, stride),) * frame.ndim] if stride > 1 else frame

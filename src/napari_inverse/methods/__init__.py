@@ -4,6 +4,7 @@ from .denoise import denoise
 from .fine_tune import FineTuneResult, fine_tune
 from .result import Result
 from .sampling import PixelSizeWarning
+from .segment_focus import segment_focus
 
 __all__ = ["FineTuneResult", "PixelSizeWarning", "Result", "deconvolve", "denoise",
-           "fine_tune"]
+           "fine_tune", "segment_focus"]

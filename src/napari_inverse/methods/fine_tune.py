@@ -1,8 +1,9 @@
 """The ``fine_tune`` verb: adapt a model to your own images — or train one — and save it to the zoo.
 
 Noise2Void learns from the noisy images alone; CARE, m-rBCR and s-rBCR from (input, target)
-pairs. Patches are read lazily from numpy, memmap or dask arrays, so a long time-lapse trains in
-the memory of a few batches. The saved model (safetensors + card + loss log) appears in every
+pairs; the in-focus network from focal stacks alone, with weak labels computed from them.
+Patches are read lazily from numpy, memmap or dask arrays, so a long time-lapse trains in the
+memory of a few batches. The saved model (safetensors + card + loss log) appears in every
 model picker, and its card says what it started from, the data's pixel size, and how the run went.
 
 Stopping (``cancel``, the time budget) keeps the best validated weights and saves them like a
@@ -17,14 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
+import numpy as np
 import torch
 
 from ..engine.arguments import Choice, Number, Text, declare_arguments
 from ..engine.device import select_device
 from ..engine.progress import CancelLike, Cancelled, ProgressCallback
 from ..engine.validation import InvalidInput
-from ..training.fine_tuning import (MIN_PATCH, PAIRED, SHIPPED, fine_tune_settings,
-                                    starting_network)
+from ..classical.focus import weak_labels
+from ..engine.axes import SpatialLoop
+from ..engine.progress import ProgressReporter
+from ..training.fine_tuning import (MIN_PATCH, PAIRED, SHIPPED, family_recipe,
+                                    fine_tune_settings, starting_network)
 from ..training.loop import fit
 from ..training.objectives import OBJECTIVES
 from ..training.records import record_fit, save_trained
@@ -111,6 +116,7 @@ def fine_tune(
     it early, keeping the best weights.
     """
     _check_family_data(family, targets)
+    planes = family_recipe(family).planes
     check_model_name(name)  # before training: a name that cannot be saved must not cost a run
     device = select_device(device)
     patch, config = fine_tune_settings(family, start is not None, device, patch, batch_size,
@@ -118,13 +124,21 @@ def fine_tune(
     inputs = as_image_list(inputs, "training images")
     targets = as_image_list(targets, "targets") if targets is not None else None
     check_training_images(inputs, targets, axes)
+    if planes:
+        inputs, targets = _stacks_with_weak_labels(inputs, axes, planes, progress, cancel)
     split = hold_out(inputs, targets, 0.0 if validation is not None else validation_fraction,
-                     patch)
+                     patch, stacks=bool(planes))
     if validation is not None:
         split.held_out = _validation_pieces(family, validation, validation_targets, axes)
+        if planes:
+            split.held_out = list(zip(*_stacks_with_weak_labels(
+                [image for image, _ in split.held_out], axes, planes, progress, cancel)))
     net, card = starting_network(family, start, task, seed)
-    sampler = PatchSampler(split.inputs, split.targets, (patch, patch), seed=seed)
-    checks = validation_batches(split.held_out, patch, min(config.batch_size, 32))
+    patch_shape = (planes, patch, patch) if planes else (patch, patch)
+    sampler = PatchSampler(split.inputs, split.targets, patch_shape, seed=seed,
+                           mask_targets=bool(planes))
+    checks = validation_batches(split.held_out, patch, min(config.batch_size, 32),
+                                planes=planes)
     result = fit(net, OBJECTIVES[family], sampler, checks, config, device, progress=progress,
                  cancel=cancel, on_validation=on_validation, keep_start_if_best=start is not None)
     if result.steps == 0:
@@ -140,8 +154,34 @@ def fine_tune(
                           result.history, result.stop_reason)
 
 
+def _stacks_with_weak_labels(stacks: list, axes, planes: int, progress, cancel
+                             ) -> tuple[list, list]:
+    """The focal stacks (Z last before YX) and their weak labels (`classical.focus`), computed
+    here from the stacks themselves: the in-focus network fine-tunes without annotation."""
+    loops = [SpatialLoop(stack, axes, 3) for stack in stacks]
+    for k, loop in enumerate(loops):
+        if loop.spatial_shape[0] < planes:
+            raise InvalidInput(f"stack {k} has {loop.spatial_shape[0]} planes; the in-focus "
+                               f"network needs focal stacks of at least {planes} planes along Z")
+    reporter = ProgressReporter(sum(loop.n_blocks for loop in loops), progress, cancel)
+    labels = []
+    for loop in loops:
+        mask = np.zeros(loop.image.shape, dtype=bool)
+        for index in np.ndindex(*loop.loop_shape):
+            selection = loop.selection(index)
+            mask[selection] = weak_labels(loop.image[selection])[0]
+            reporter.step("weak labels of the training stacks")
+        labels.append(mask)
+    return stacks, labels
+
+
 def _check_family_data(family_name: str, targets) -> None:
     title = family_info(family_name).title
+    if family_name == "focus" and targets is not None:
+        raise InvalidInput(f"the {title} learns from weak labels computed from the focal stacks "
+                           "themselves: drop the targets")
+    if family_name == "focus":
+        return
     if family_name in PAIRED and targets is None:
         raise InvalidInput(f"{title} learns from (input, target) pairs: give targets, or choose "
                            "family='n2v', which learns from noisy images alone")

@@ -5,9 +5,9 @@ a test; the losses its training recipe needs live in `losses`.
 """
 from __future__ import annotations
 
-from .losses import bcr_loss, laplace_nll, mrbcr_loss
+from .losses import bcr_loss, focus_loss, laplace_nll, mrbcr_loss
 from .mrbcr import MRBCR, MRBCRFullResolution, SRBCR
 from .unet import UNet
 
-__all__ = ["MRBCR", "MRBCRFullResolution", "SRBCR", "UNet", "bcr_loss", "laplace_nll",
-           "mrbcr_loss"]
+__all__ = ["MRBCR", "MRBCRFullResolution", "SRBCR", "UNet", "bcr_loss", "focus_loss",
+           "laplace_nll", "mrbcr_loss"]

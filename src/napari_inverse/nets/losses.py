@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 
 from .bcr_blocks import subsample_scales
 
@@ -51,3 +52,17 @@ def laplace_nll(loc: torch.Tensor, scale: torch.Tensor, target: torch.Tensor) ->
     scale must be positive (the U-Net's softplus head guarantees it).
     """
     return torch.mean(torch.abs(loc - target) / scale + torch.log(scale) + math.log(2.0))
+
+
+def focus_loss(logits: torch.Tensor, mask: torch.Tensor, focal_gamma: float = 2.0,
+               focal_alpha: float = 0.25, bce_weight: float = 0.005) -> torch.Tensor:
+    """Dice + focal + 0.005·BCE of in-focus logits against a 0/1 mask (Li et al. 2023's loss,
+    as segmentation_models defines its terms: soft Dice over the batch, focal α 0.25, γ 2)."""
+    probability = torch.sigmoid(logits)
+    overlap = (probability * mask).sum()
+    dice = 1 - (2 * overlap + 1e-5) / (probability.sum() + mask.sum() + 1e-5)
+    bce = F.binary_cross_entropy_with_logits(logits, mask, reduction="none")
+    agreeing = torch.where(mask > 0.5, probability, 1 - probability)
+    weight = torch.where(mask > 0.5, focal_alpha, 1 - focal_alpha)
+    focal = (weight * (1 - agreeing) ** focal_gamma * bce).mean()
+    return dice + focal + bce_weight * bce.mean()

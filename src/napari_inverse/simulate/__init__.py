@@ -7,7 +7,7 @@ from .focal_stack import FocalStack, depth_of_field_nm, focal_stack
 from .imaging import PSF_KINDS, ImagingPair, image_specimen, super_resolution_target
 from .nuclei import nuclei
 from .pairs import (
-    MicroscopeRanges, Pair, deconvolution_pair, denoising_pair, focus_pair, phase_pair,
+    FocusRanges, MicroscopeRanges, Pair, deconvolution_pair, denoising_pair, focus_pair, phase_pair,
     super_resolution_pair,
 )
 from .phase import ChromaticImage, DefocusStack, chromatic_rgb, defocus_stack
@@ -23,6 +23,7 @@ __all__ = [
     "DefocusStack",
     "FocalStack",
     "ImagingPair",
+    "FocusRanges",
     "MicroscopeRanges",
     "Pair",
     "PSF_KINDS",

@@ -2,15 +2,17 @@
 for in-focus segmentation (Li, Kudryashev & Yakimovich, Sci. Rep. 2023; references.md §5).
 
 Model (layered, 2.5-D): the scene is an emitting surface, one depth per pixel — textured objects
-at random depths (nearest the objective, i.e. smallest z, hides the others where they overlap) or
-one tilted, curved textured sheet. Hidden parts are removed first; each depth layer is then
-blurred by the widefield PSF for its distance to the focal plane and the layers add. This is the
-3-D convolution of the visible surface with the 3-D PSF, so defocus blur depends on each pixel's
+at random depths (cells: large ellipses of fine texture; nuclei: small round bodies of coarse
+chromatin-like texture; "objects" mixes both; nearest the objective, i.e. smallest z, hides the
+others where they overlap, and placement is random so objects touch and overlap) or one tilted,
+curved textured sheet of tissue ("surface"). Hidden parts are removed first; each depth layer is
+then blurred by the widefield PSF for its distance to the focal plane and the layers add. This is
+the 3-D convolution of the visible surface with the 3-D PSF, so defocus blur depends on each pixel's
 own depth and out-of-focus light from one object spreads over its neighbours as in a microscope.
 Depths are kept on a grid of layers (at most half the plane spacing and a quarter of the depth
 of field apart); the returned depth map is that grid, so the truth and the image agree exactly.
-Intensities are relative (brightest texture 1); ``photons`` adds Poisson noise of that many
-photo-electrons at intensity 1.
+Intensities are relative (brightest texture 1); ``background`` adds a uniform out-of-focus haze
+(never in focus) and ``photons`` Poisson noise of that many photo-electrons at intensity 1.
 """
 from __future__ import annotations
 
@@ -26,7 +28,11 @@ from ..optics import Optics, psf_to_otf, widefield_psf
 from ..optics.padding import pad_for_fft
 from .textures import smooth_texture
 
-SCENES = ("objects", "surface")
+SCENES = ("objects", "cells", "nuclei", "surface")
+_OBJECT_KINDS = {  # scene → (semi-axis range as a fraction of the image, texture correlation px)
+    "cells": ((0.08, 0.2), 1.0),
+    "nuclei": ((0.04, 0.08), 2.0),
+}
 
 
 @dataclass
@@ -64,6 +70,7 @@ def focal_stack(
     photons: Optional[float] = None,
     psf_model: str = "richards_wolf",
     seed: int = 0,
+    background: float = 0.0,
 ) -> FocalStack:
     """Image a random scene of ``shape`` (Y, X) in ``n_planes`` planes ``optics.z_step_nm`` apart.
 
@@ -76,6 +83,9 @@ def focal_stack(
         raise ValueError(f"unknown scene {scene!r}; choose one of {', '.join(SCENES)}")
     if n_planes < 2 or n_objects < 1:
         raise ValueError(f"need at least 2 planes and 1 object, got {n_planes} and {n_objects}")
+    if not background >= 0:
+        raise ValueError(f"background must be ≥ 0 (relative to the brightest texture), got "
+                         f"{background}")
     if photons is not None and photons <= 0:
         raise ValueError(f"photons must be positive (or None for no noise), got {photons}")
     rng = np.random.default_rng(seed)
@@ -83,11 +93,12 @@ def focal_stack(
     dof = depth_of_field_nm(optics)
     per_plane = max(2, math.ceil(4 * optics.z_step_nm / dof))  # layers per plane spacing
     n_layers = (n_planes - 1) * per_plane + 1
-    if scene == "objects":
-        texture, layer = _objects(shape, n_objects, n_layers, rng)
-    else:
+    if scene == "surface":
         texture, layer = _surface(shape, n_layers, rng)
-    stack = _image(texture, layer, optics, n_planes, per_plane, psf_model)
+    else:
+        kinds = tuple(_OBJECT_KINDS) if scene == "objects" else (scene,)
+        texture, layer = _objects(shape, n_objects, n_layers, kinds, rng)
+    stack = _image(texture, layer, optics, n_planes, per_plane, psf_model) + background
     layer_step = optics.z_step_nm / per_plane
     depth = np.where(layer >= 0, layer * layer_step, np.nan)
     z_planes = np.arange(n_planes) * optics.z_step_nm
@@ -95,27 +106,33 @@ def focal_stack(
     if photons is not None:
         stack = rng.poisson(photons * np.clip(stack, 0, None)) / photons
     metadata = dict(optics=optics.to_dict(), scene=scene, depth_of_field_nm=dof,
-                    layer_step_nm=layer_step, psf_model=psf_model, photons=photons, seed=seed)
+                    layer_step_nm=layer_step, psf_model=psf_model, photons=photons, seed=seed,
+                    background=background)
     return FocalStack(stack=stack.astype(np.float32), in_focus=in_focus,
                       depth_nm=depth.astype(np.float32), z_planes_nm=z_planes, metadata=metadata)
 
 
-def _objects(shape, n_objects, n_layers, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Textured ellipses of random brightness at random depths; the shallowest wins on overlap."""
+def _objects(shape, n_objects, n_layers, kinds, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Textured ellipses of random brightness at random depths; the shallowest wins on overlap.
+    Each object is of a kind drawn from ``kinds`` (its size and texture grain)."""
     y, x = np.mgrid[: shape[0], : shape[1]].astype(np.float64)
     layer = np.full(shape, -1)
     brightness = np.zeros(shape)
+    grains = {kind: _texture(shape, rng, _OBJECT_KINDS[kind][1]) for kind in kinds}
+    texture = np.zeros(shape)
     for _ in range(n_objects):
+        kind = kinds[rng.integers(len(kinds))]
         depth = rng.integers(0, n_layers)
         cy, cx = rng.uniform(0, shape[0]), rng.uniform(0, shape[1])
-        a, b = rng.uniform(0.08, 0.2, 2) * min(shape)
+        a, b = rng.uniform(*_OBJECT_KINDS[kind][0], 2) * min(shape)
         angle = rng.uniform(0, np.pi)
         u = (x - cx) * np.cos(angle) + (y - cy) * np.sin(angle)
         v = (y - cy) * np.cos(angle) - (x - cx) * np.sin(angle)
         visible = ((u / a) ** 2 + (v / b) ** 2 <= 1) & ((layer < 0) | (layer > depth))
         layer[visible] = depth
         brightness[visible] = rng.uniform(0.5, 1.0)
-    return brightness * _texture(shape, rng), layer
+        texture[visible] = grains[kind][visible]
+    return brightness * texture, layer
 
 
 def _surface(shape, n_layers, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -128,9 +145,10 @@ def _surface(shape, n_layers, rng) -> tuple[np.ndarray, np.ndarray]:
     return _texture(shape, rng), layer
 
 
-def _texture(shape, rng) -> np.ndarray:
-    """Pixel-scale texture in [0.2, 1]: detail that blur removes, which a focus measure needs."""
-    return 0.2 + 0.8 * smooth_texture(shape, 1.0, rng)
+def _texture(shape, rng, correlation_px: float = 1.0) -> np.ndarray:
+    """Texture in [0.2, 1] of ``correlation_px`` grain: detail that blur removes, which a focus
+    measure needs."""
+    return 0.2 + 0.8 * smooth_texture(shape, correlation_px, rng)
 
 
 def _image(texture, layer, optics, n_planes, per_plane, psf_model) -> np.ndarray:

@@ -8,14 +8,14 @@ of Nyquist, photon budgets over a decade), so learned models see the range real 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 import numpy as np
 
 from ..optics import Optics
 from .camera import Camera
-from .focal_stack import focal_stack
+from .focal_stack import depth_of_field_nm, focal_stack
 from .imaging import image_specimen
 from .phase import defocus_stack
 from .phase_objects import cell_phase, phase_texture
@@ -119,14 +119,51 @@ def phase_pair(
     return Pair(stack.intensity, stack.phase, {"task": "phase", "seed": seed, **stack.metadata})
 
 
+@dataclass(frozen=True)
+class FocusRanges:
+    """Where random focal-stack microscopes are drawn from: dry objectives of NA ``na``, pixels
+    ``nyquist_fraction`` × Nyquist, planes ``z_step_fraction`` × the depth of field apart."""
+
+    na: tuple[float, float] = (0.3, 0.8)
+    wavelength_nm: tuple[float, float] = (450.0, 650.0)
+    nyquist_fraction: tuple[float, float] = (0.9, 1.3)
+    z_step_fraction: tuple[float, float] = (0.35, 0.6)
+    photons: tuple[float, float] = (100.0, 1000.0)
+    background: tuple[float, float] = (0.0, 0.1)
+    scenes: tuple[str, ...] = ("objects", "cells", "nuclei", "surface")
+
+    def draw(self, rng: np.random.Generator) -> tuple[Optics, float, float, str]:
+        """A random (Optics with z_step_nm, photons, relative background, scene)."""
+        na = rng.uniform(*self.na)
+        wavelength = rng.uniform(*self.wavelength_nm)
+        index = 1.518 if na > 1.0 else 1.0
+        pixel = wavelength / (4 * na) * rng.uniform(*self.nyquist_fraction)
+        optics = Optics(na=na, wavelength_nm=wavelength, pixel_size_nm=pixel,
+                        refractive_index=index)
+        z_step = depth_of_field_nm(optics) * rng.uniform(*self.z_step_fraction)
+        photons = math.exp(rng.uniform(*np.log(self.photons)))
+        scene = self.scenes[rng.integers(len(self.scenes))]
+        return (replace(optics, z_step_nm=z_step), photons, rng.uniform(*self.background),
+                scene)
+
+
 def focus_pair(seed: int, shape: Sequence[int] = (128, 128), optics: Optional[Optics] = None,
-               n_planes: int = 12, photons: Optional[float] = 500.0) -> Pair:
-    """Focal stack (Z, Y, X) → its true per-slice in-focus masks (Z, Y, X, bool)."""
-    optics = optics or Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0,
-                              z_step_nm=1000)
-    scene = "surface" if seed % 2 else "objects"
-    stack = focal_stack(shape, optics, n_planes=n_planes, scene=scene, photons=photons, seed=seed)
-    return Pair(stack.stack, stack.in_focus, {"task": "focus", "seed": seed, "scene": scene,
+               n_planes: int = 12, photons: Optional[float] = None,
+               ranges: FocusRanges = FocusRanges()) -> Pair:
+    """Focal stack (Z, Y, X) → its true per-slice in-focus masks (Z, Y, X, bool); the true
+    depth of every pixel (nm, NaN on background) is ``metadata["depth_nm"]``.
+
+    The microscope, photons, haze and scene are drawn from ``ranges``; ``optics`` (with
+    ``z_step_nm``) and ``photons`` fix theirs. Born–Wolf PSFs: scalar, adequate for dry lenses.
+    """
+    rng = np.random.default_rng(seed)
+    drawn, drawn_photons, background, scene = ranges.draw(rng)
+    optics = optics or drawn
+    photons = photons if photons is not None else drawn_photons
+    stack = focal_stack(shape, optics, n_planes=n_planes, scene=scene, photons=photons,
+                        seed=seed, n_objects=int(rng.integers(6, 16)), background=background,
+                        psf_model="born_wolf" if optics.na <= 1.0 else "richards_wolf")
+    return Pair(stack.stack, stack.in_focus, {"task": "focus", "depth_nm": stack.depth_nm,
                                               **stack.metadata})
 
 

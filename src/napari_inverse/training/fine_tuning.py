@@ -28,7 +28,7 @@ from .records import lineage
 
 SHIPPED = "shipped"  # ``start`` value: the family's shipped model
 STARTS = {"n2v": "n2v-fluorescence", "care": "care-denoise", "mrbcr": "mrbcr-widefield",
-          "srbcr": "srbcr-widefield"}
+          "srbcr": "srbcr-widefield", "focus": "focus-widefield"}
 PAIRED = ("care", "mrbcr", "srbcr")  # families that learn from (input, target) pairs
 CPU_BATCH = 16
 SCRATCH_LEARNING_RATE = {"n2v": 1e-3}

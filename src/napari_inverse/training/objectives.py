@@ -10,7 +10,7 @@ from typing import Callable, Optional
 
 import torch
 
-from ..nets import bcr_loss, laplace_nll, mrbcr_loss
+from ..nets import bcr_loss, focus_loss, laplace_nll, mrbcr_loss
 from .n2v_masking import mask_batch, masked_mse
 
 Objective = Callable[[torch.nn.Module, torch.Tensor, Optional[torch.Tensor], torch.Generator],
@@ -46,9 +46,18 @@ def n2v_objective(net, x, y, generator):
     return masked_mse(output, x.float(), mask)
 
 
+def focus_objective(net, x, y, generator):
+    """Dice + focal + 0.005·BCE of the middle plane's in-focus mask; ``x`` is a (batch, 1,
+    planes, Y, X) patch of neighbouring slices, which the network sees as channels."""
+    planes = x.shape[2]
+    logits = _float(net(x[:, 0]))
+    return focus_loss(logits, y[:, :, planes // 2].float())
+
+
 OBJECTIVES: dict[str, Objective] = {
     "mrbcr": mrbcr_objective,
     "srbcr": srbcr_objective,
     "care": care_objective,
     "n2v": n2v_objective,
+    "focus": focus_objective,
 }

@@ -14,7 +14,8 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from ..engine.normalisation import HIGH_PERCENTILE, LOW_PERCENTILE, normalise, percentile_bounds
+from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, normalise, percentile_bounds,
+                                    strided_subsample)
 
 
 @dataclass(frozen=True)
@@ -29,16 +30,18 @@ class PatchSampler:
 
     ``inputs`` (and ``targets``, same shapes, or None for self-supervised training) are arrays
     whose last ``ndim`` axes are spatial; any leading axes (time, samples) index frames.
+    ``mask_targets``: the targets are 0/1 masks (segmentation), read without scaling.
     """
 
     def __init__(self, inputs: Sequence, targets: Optional[Sequence], patch_shape: Sequence[int],
                  normalisation: Normalisation = Normalisation(), augment: bool = True,
-                 seed: int = 0) -> None:
+                 seed: int = 0, mask_targets: bool = False) -> None:
         self.inputs = list(inputs)
         self.targets = list(targets) if targets is not None else None
         self.patch = tuple(int(p) for p in patch_shape)
         self.ndim = len(self.patch)
         self.normalisation, self.augment = normalisation, augment
+        self.mask_targets = mask_targets  # 0/1 masks pass unscaled
         self.rng = np.random.default_rng(seed)
         if not self.inputs:
             raise ValueError("no training images were given")
@@ -74,7 +77,7 @@ class PatchSampler:
         if frame not in self._bounds:
             k, index = self._frames[frame]
             image = self.inputs[k][index] if index else self.inputs[k]
-            values = np.asarray(_subsample(image, self.normalisation.max_samples),
+            values = np.asarray(strided_subsample(image, self.normalisation.max_samples),
                                 dtype=np.float32)
             if not np.all(np.isfinite(values)):
                 raise ValueError(f"training image {k} contains NaN or infinite values; clean or "
@@ -101,7 +104,10 @@ class PatchSampler:
         window = tuple(index) + tuple(slice(c, c + p) for c, p in zip(corner, self.patch))
         bounds = self.frame_bounds(frame)
         x = normalise(self.inputs[k][window], bounds)
-        y = normalise(self.targets[k][window], bounds) if self.targets is not None else None
+        y = None
+        if self.targets is not None:
+            y = (np.asarray(self.targets[k][window], dtype=np.float32) if self.mask_targets
+                 else normalise(self.targets[k][window], bounds))
         if self.augment and random_draw:
             x, y = self._dihedral(x, y)
         return x, y
@@ -142,11 +148,3 @@ def _as_batch(xs: list, ys: list) -> tuple[torch.Tensor, Optional[torch.Tensor]]
     """(batch, 1, *patch) tensors from lists of patches; no target tensor without targets."""
     x = torch.from_numpy(np.stack(xs)[:, None])
     return x, (torch.from_numpy(np.stack(ys)[:, None]) if ys[0] is not None else None)
-
-
-def _subsample(frame, max_samples: int):
-    """Every k-th pixel along each axis so that at most about ``max_samples`` remain, sliced
-    before reading, so a huge frame (or a dask one) is never converted whole."""
-    total = int(np.prod(frame.shape, dtype=np.int64))
-    stride = max(1, int(np.ceil((total / max_samples) ** (1.0 / frame.ndim))))
-    return frame[(slice(None, None, stride),) * frame.ndim] if stride > 1 else frame

@@ -19,14 +19,25 @@ from ..simulate.pairs import MicroscopeRanges
 
 TRAINING_SEED_BASE = 10_000_000
 VALIDATION_SEED_BASE = 20_000_000
-TASKS = ("deconvolution", "denoising")
+TASKS = ("deconvolution", "denoising", "focus")
+
+
+def weakly_labelled_focus_pair(seed: int, shape, ranges):
+    """A simulated focal stack → its weak labels (`classical.focus`), never its true masks:
+    the in-focus network learns without annotation, as on a user's stacks."""
+    from ..classical.focus import weak_labels
+    from ..simulate import pairs
+
+    stack = pairs.focus_pair(seed, shape, ranges=ranges)
+    return pairs.Pair(stack.input, weak_labels(stack.input)[0], stack.metadata)
 
 
 def _builder(task: str):
     from ..simulate import pairs
 
     try:
-        return {"deconvolution": pairs.deconvolution_pair, "denoising": pairs.denoising_pair}[task]
+        return {"deconvolution": pairs.deconvolution_pair, "denoising": pairs.denoising_pair,
+                "focus": weakly_labelled_focus_pair}[task]
     except KeyError:
         raise ValueError(f"no simulated training data for task {task!r}; "
                          f"known: {', '.join(TASKS)}") from None
@@ -75,7 +86,7 @@ def cached_pool(task: str, n_images: int, shape: tuple[int, int], first_seed: in
         return build_pool(task, n_images, shape, first_seed, workers, ranges)
     folder = Path(folder)
     stem = f"{task}-{n_images}x{shape[0]}x{shape[1]}-seed{first_seed}"
-    if ranges != MicroscopeRanges():
+    if ranges != type(ranges)():
         stem += f"-ranges{hashlib.sha256(repr(ranges).encode()).hexdigest()[:10]}"
     paths = folder / f"{stem}-input.npy", folder / f"{stem}-target.npy"
     if not all(p.is_file() for p in paths):

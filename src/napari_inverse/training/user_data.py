@@ -60,8 +60,12 @@ def check_training_images(inputs: list, targets: Optional[list], axes: Optional[
             _check_finite_frames(targets[k], f"target {k}")
 
 
-def hold_out(inputs: list, targets: Optional[list], fraction: float, patch: int) -> Split:
-    """Split ``fraction`` of every array off for validation (none when ``fraction`` is 0)."""
+def hold_out(inputs: list, targets: Optional[list], fraction: float, patch: int,
+             stacks: bool = False) -> Split:
+    """Split ``fraction`` of every array off for validation (none when ``fraction`` is 0).
+
+    ``stacks``: the arrays are focal stacks, whose planes belong together: a bottom stripe of
+    every plane validates instead of the last planes."""
     if not 0.0 <= fraction < 0.5:
         raise InvalidInput(f"validation_fraction must be at least 0 and below 0.5, got {fraction}")
     split = Split([], [] if targets is not None else None, [])
@@ -69,7 +73,7 @@ def hold_out(inputs: list, targets: Optional[list], fraction: float, patch: int)
         target = targets[k] if targets is not None else None
         if fraction == 0:
             parts = [(image, target)]
-        elif image.ndim > 2 and image.shape[0] > 1:
+        elif image.ndim > 2 and image.shape[0] > 1 and not stacks:
             parts = _split_frames(image, target, fraction)
         else:
             parts = _split_stripe(k, image, target, fraction, patch)
@@ -81,18 +85,19 @@ def hold_out(inputs: list, targets: Optional[list], fraction: float, patch: int)
 
 
 def validation_batches(pieces: Sequence[tuple], patch: int, batch_size: int,
-                       n_patches: int = VALIDATION_PATCHES) -> list:
+                       n_patches: int = VALIDATION_PATCHES, planes: int = 0) -> list:
     """Fixed, un-augmented batches drawn evenly from every validation piece.
 
     Each piece is cut into patches of ``patch`` pixels or its own size if that is smaller (a
-    held-out stripe), so a thin stripe still validates.
+    held-out stripe), so a thin stripe still validates. ``planes`` > 0: focal stacks with
+    in-focus masks as targets, cut into (planes, patch, patch) patches.
     """
     batches = []
     per_piece = math.ceil(n_patches / max(len(pieces), 1))
     for image, target in pieces:
-        shape = tuple(min(patch, s) for s in image.shape[-2:])
+        shape = ((planes,) if planes else ()) + tuple(min(patch, s) for s in image.shape[-2:])
         sampler = PatchSampler([image], [target] if target is not None else None, shape,
-                               augment=False)
+                               augment=False, mask_targets=bool(planes))
         batches += sampler.fixed_batches(per_piece, batch_size)
     return batches
 

@@ -4,7 +4,8 @@ A card names its family and the builder's keyword arguments, so weights load int
 network they were trained in. A family's ``predictor`` turns a loaded network into the function
 inference calls, hiding its output convention (m-rBCR returns three scales, a probabilistic CARE
 a location and a scale) behind one ``(loc, scale | None)``: the BCR families name their composed
-inference path (`nets.bcr_inference`), the U-Nets run ``forward``.
+inference path (`nets.bcr_inference`), the U-Nets run ``forward`` (the in-focus U-Net through a
+sigmoid: a probability).
 """
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ def forward_predictor(net: nn.Module) -> Predictor:
         return output, None
 
     return predict
+
+
+def probability_predictor(net: nn.Module) -> Predictor:
+    """A segmentation network's logits as probabilities (the in-focus U-Net's sigmoid head)."""
+    return lambda x: (torch.sigmoid(net(x).float()), None)
 
 
 def composed_predictor(composed: Callable[[nn.Module], Callable[[torch.Tensor], torch.Tensor]]
@@ -80,6 +86,11 @@ FAMILIES: dict[str, Family] = {
     "n2v": Family("n2v", "Noise2Void", lambda **kw: UNet(**kw), 4, packaged=UNet, paper=(
         "Krull, Buchholz, Jug, Noise2Void - learning denoising from single noisy images, "
         "CVPR 2019", "10.1109/CVPR.2019.00223")),
+    "focus": Family("focus", "In-focus U-Net", lambda **kw: UNet(**kw), 8,
+                    predictor=probability_predictor, paper=(
+        "Li, Kudryashev, Yakimovich, A weak-labelling and deep learning approach for in-focus "
+        "object segmentation in 3D widefield microscopy, Scientific Reports 13, 12275 (2023)",
+        "10.1038/s41598-023-38490-2")),
 }
 
 

@@ -1,0 +1,60 @@
+"""``napari-inverse focus``: in-focus mask of a focal stack, with its depth map and all-in-focus
+image, each an OME-TIFF on the stack's grid (the maps without Z)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._restore_file import add_image_arguments, restore_file
+
+
+def add_parser(commands) -> None:
+    command = commands.add_parser(
+        "focus", help="segment the in-focus pixels of a focal stack",
+        description="Mark the in-focus pixels of every slice of a focal stack (weak labels from "
+        "a focus measure, or the network trained on them) and write the mask (0/1) as OME-TIFF; "
+        "optionally the depth map (nm where the z step is known, else planes) and the "
+        "all-in-focus image.")
+    add_image_arguments(command, "segment")
+    command.add_argument("--method", default="weak", choices=["weak", "cnn"],
+                         help="weak (default: a classical focus measure) or cnn")
+    command.add_argument("--threshold", type=float,
+                         help="weak: fraction of a pixel's best focus (0.7); cnn: probability "
+                         "(0.5)")
+    command.add_argument("--z-step", type=float, metavar="NM",
+                         help="distance between planes in nm; overrides the file's calibration")
+    command.add_argument("--depth", metavar="TIF", help="write the depth map here")
+    command.add_argument("--all-in-focus", metavar="TIF", help="write the all-in-focus image here")
+    command.set_defaults(run=run, na=None, wavelength=None)
+
+
+def run(args: argparse.Namespace, cancel) -> int:
+    from ..io import write_ome_tiff
+    from ..methods import segment_focus
+
+    outputs = []
+
+    def run_verb(image, _optics, bar):
+        result = segment_focus(image.data, args.method, axes=image.axes, model=args.model,
+                               threshold=args.threshold, device=args.device, progress=bar,
+                               cancel=cancel)
+        z_step = args.z_step or image.pixel_size_nm.get("Z")
+        depth = result.extras["depth_planes"] * (z_step or 1.0)
+        flat_axes = result.metadata["axes"].replace("Z", "")
+        sizes = {a: s for a, s in image.pixel_size_nm.items() if a in "YX"}
+        if args.pixel_size:
+            sizes = {"Y": args.pixel_size, "X": args.pixel_size}
+        written = ((args.depth, depth, {"units": "nm" if z_step else "planes"}),
+                   (args.all_in_focus, result.extras["all_in_focus"], {}))
+        for path, data, extra in written:
+            if path:
+                write_ome_tiff(Path(path), data, flat_axes, sizes,
+                               {"source": str(args.input), "method": args.method, **extra})
+                outputs.append(path)
+        result.image = result.image.astype("uint8")
+        return result
+
+    status = restore_file(args, run_verb, use_optics=False)
+    for path in outputs:
+        print(f"wrote {path}")
+    return status

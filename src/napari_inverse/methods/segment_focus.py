@@ -1,0 +1,146 @@
+"""The ``segment_focus`` verb: which pixels of each slice of a focal stack are in focus.
+
+``weak`` thresholds a classical focus measure per pixel (`classical.focus`: no training, no
+annotation); ``cnn`` runs the in-focus network trained on such weak labels (`zoo` family
+``focus``). Both also give the depth map (the plane where each pixel is sharpest, refined
+between planes) and the all-in-focus image, from the classical measure, streamed slice by slice.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from ..classical.focus import (DEFAULT_MEASURE, DEFAULT_RATIO, FocusPeak, focus_peak,
+                               focused_pixels, weak_labels)
+from ..classical.focus_measures import MEASURES
+from ..engine.arguments import Choice, Number, Text, declare_arguments
+from ..engine.axes import SpatialLoop
+from ..engine.device import device_job, select_device
+from ..engine.memory import reuse_freed_memory
+from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
+from ..engine.validation import InvalidInput, check_finite, check_image
+from ..optics import Optics
+from ..zoo import load_model_for_inference
+from ..zoo.focus_inference import focus_probability
+from .result import Result
+from .verb_arguments import COMMON_ARGUMENTS
+
+METHODS = ("weak", "cnn")
+DEFAULT_MODEL = "focus-widefield"
+DEFAULT_PROBABILITY = 0.5
+MIN_PLANES = 3
+ARGUMENTS = {
+    **COMMON_ARGUMENTS,
+    "method": Choice(METHODS, {"weak_labels": "weak", "classical": "weak", "unet": "cnn"}),
+    "measure": Choice(tuple(MEASURES)),
+    "model": Text(optional=True, path=True),
+    "threshold": Number(above=0, below=1, optional=True,
+                        hint="weak: the fraction of a pixel's best focus (default 0.7); cnn: "
+                             "the probability (default 0.5)"),
+}
+
+
+@declare_arguments(ARGUMENTS)
+def segment_focus(
+    stack,
+    method: str = "weak",
+    *,
+    axes: Optional[str] = "ZYX",
+    optics: Optional[Optics] = None,
+    measure: str = DEFAULT_MEASURE,
+    model: Optional[str | Path] = None,
+    threshold: Optional[float] = None,
+    device: str = "auto",
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelLike] = None,
+) -> Result:
+    """Segment the in-focus pixels of every slice of ``stack`` (axes with Z: ZYX, TZYX, CZYX …).
+
+    ``.image`` is a boolean mask like the stack; ``.extras``: ``depth_index`` (the input's shape
+    without Z; the best plane, −1 where nothing is ever in focus), ``depth_nm`` (sub-plane, NaN
+    there; needs ``optics.z_step_nm``, else in planes under ``depth_planes``), ``all_in_focus``
+    and, for ``cnn``, ``probability``. ``threshold``: see the argument's hint; ``measure``: the
+    classical focus measure (`classical.focus_measures.MEASURES`); ``model``: the network
+    (default the shipped ``focus-widefield``).
+    """
+    started = time.perf_counter()
+    if method == "weak" and model is not None:
+        raise InvalidInput("model= belongs to method='cnn'; the weak labels use no network")
+    loop = _focal_loop(stack, axes)
+    planes = loop.spatial_shape[0]
+    torch_device = select_device(device)
+    network = (load_model_for_inference(model or DEFAULT_MODEL, torch_device)
+               if method == "cnn" else None)
+    cut = threshold if threshold is not None else (
+        DEFAULT_RATIO if method == "weak" else DEFAULT_PROBABILITY)
+    reporter = ProgressReporter(loop.n_blocks * planes * 3, progress, cancel)
+    flat_shape = tuple(s for a, s in zip(loop.axes, stack.shape) if a != "Z")
+    mask = np.zeros(tuple(stack.shape), dtype=bool)
+    depth_index = np.full(flat_shape, -1, dtype=np.int32)
+    depth = np.full(flat_shape, np.nan, dtype=np.float32)
+    all_in_focus = np.zeros(flat_shape, dtype=np.float32)
+    probability = np.zeros(tuple(stack.shape), dtype=np.float32) if network else None
+    with device_job(torch_device), reuse_freed_memory():
+        for index in np.ndindex(*loop.loop_shape):
+            selection = loop.selection(index)
+            block = stack[selection]  # a view (numpy) or lazy (dask): read slice by slice
+            _check_slices(block, reporter)
+            peak = focus_peak(block, measure, step=reporter.step)
+            if network is None:  # written into the mask in place: no second full-size copy
+                weak_labels(block, measure, ratio=cut, peak=peak, step=reporter.step,
+                            out=mask[selection])
+                focused = focused_pixels(peak)
+            else:
+                chance = focus_probability(network, block, reporter)
+                probability[selection] = chance
+                mask[selection] = chance > cut
+                focused = mask[selection].any(axis=0)
+            flat = tuple(s for a, s in zip(loop.axes, selection) if a != "Z")
+            _write_depth(peak, focused, depth_index, depth, all_in_focus, flat)
+    reporter.finish()
+    step_nm = optics.z_step_nm if optics is not None else None
+    extras = {"depth_index": depth_index, "all_in_focus": all_in_focus}
+    extras["depth_nm" if step_nm else "depth_planes"] = depth * step_nm if step_nm else depth
+    if probability is not None:
+        extras["probability"] = probability
+    return Result(image=mask, extras=extras, metadata={
+        "method": method, "axes": loop.axes, "spatial_axes": "ZYX", "measure": measure,
+        "parameters": {"threshold": cut, "measure": measure},
+        "model": network.card.name if network else None,
+        "optics": optics.to_dict() if optics is not None else None,
+        "z_step_nm": step_nm, "device": str(torch_device),
+        "seconds": time.perf_counter() - started})
+
+
+def _focal_loop(stack, axes) -> SpatialLoop:
+    """The loop over a stack's ZYX blocks, refusing what is not a focal stack of ≥ 3 planes."""
+    check_image(stack, "stack")
+    if stack.ndim == 2 or (axes is not None and "Z" not in axes.upper()):
+        raise InvalidInput(
+            f"segment_focus needs a focal stack (axes with Z, e.g. 'ZYX'), got a 2-D image "
+            f"of shape {tuple(stack.shape)} with axes {axes!r}: load all planes of the stack")
+    loop = SpatialLoop(stack, axes, 3)
+    planes = loop.spatial_shape[0]
+    if planes == 1:
+        raise InvalidInput("the stack has a single plane: focus is found by comparing planes; "
+                           f"give at least {MIN_PLANES} planes along Z")
+    if planes < MIN_PLANES:
+        raise InvalidInput(f"the stack has {planes} planes along Z; at least {MIN_PLANES} are "
+                           "needed to tell the plane of best focus from its neighbours")
+    return loop
+
+
+def _check_slices(block, reporter: ProgressReporter) -> None:
+    """Refuse NaN or Inf before any work, reading one slice at a time (no full-size mask)."""
+    for k in range(block.shape[0]):
+        check_finite(np.asarray(block[k]), "stack")
+        reporter.step(f"checked slice {k + 1}/{block.shape[0]}")
+
+
+def _write_depth(peak: FocusPeak, focused, depth_index, depth, all_in_focus, flat) -> None:
+    depth_index[flat] = np.where(focused, peak.index, -1)
+    depth[flat] = np.where(focused, peak.depth, np.nan)
+    all_in_focus[flat] = peak.all_in_focus

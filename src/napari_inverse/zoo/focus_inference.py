@@ -1,0 +1,61 @@
+"""Run an in-focus network over a focal stack: each slice with its neighbours, slice by slice.
+
+The network sees ``in_channels`` neighbouring slices (edge slices repeated at the stack's ends)
+scaled by the whole stack's percentiles, as its training patches were (`training.samplers`:
+one frame is one stack), and returns the middle slice's in-focus probability.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import torch
+
+from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, normalise, percentile_bounds,
+                                    strided_subsample)
+from ..engine.progress import ProgressReporter
+from ..engine.tiling import predict_tiled
+from .families import family
+from .inference import HALO, OVERLAP, TILE_2D, _tile
+from .registry import LoadedModel
+
+SUBSAMPLE = 1 << 18  # the patch sampler's default: the same bounds in training and here
+
+
+def stack_bounds(stack, card_normalisation: dict) -> tuple[float, float]:
+    """The percentile bounds of a whole (Z, Y, X) stack, from a strided subsample."""
+    values = np.asarray(strided_subsample(stack, SUBSAMPLE), dtype=np.float32)
+    return percentile_bounds(values, card_normalisation.get("low", LOW_PERCENTILE),
+                             card_normalisation.get("high", HIGH_PERCENTILE))
+
+
+def neighbouring_slices(stack, k: int, planes: int) -> np.ndarray:
+    """Slices k − planes//2 … k + planes//2 of ``stack`` (indices clamped to the stack)."""
+    index = np.clip(np.arange(k - planes // 2, k + planes // 2 + 1), 0, stack.shape[0] - 1)
+    return np.stack([np.asarray(stack[int(i)], dtype=np.float32) for i in index])
+
+
+def focus_probability(model: LoadedModel, stack, reporter: Optional[ProgressReporter] = None,
+                      dtype: torch.dtype = torch.float32) -> np.ndarray:
+    """(Z, Y, X) float32 in-focus probability of every slice; one reporter step per slice."""
+    planes = int(model.card.architecture.get("in_channels", 1))
+    bounds = stack_bounds(stack, model.card.normalisation)
+    check = reporter.check_cancel if reporter is not None else (lambda: None)
+
+    def process(block: np.ndarray) -> np.ndarray:
+        check()
+        x = torch.from_numpy(np.ascontiguousarray(block))[None].to(model.device)
+        with torch.inference_mode():
+            probability = model.predict(x, dtype)[0][0, 0].float().cpu().numpy()
+        return np.broadcast_to(probability, block.shape)  # one value per pixel, every plane
+
+    spatial = tuple(stack.shape[1:])
+    tile = (planes, *_tile(spatial, TILE_2D))
+    output = np.empty(tuple(stack.shape), dtype=np.float32)
+    for k in range(stack.shape[0]):
+        block = normalise(neighbouring_slices(stack, k, planes), bounds)
+        output[k] = predict_tiled(block, process, tile, (0, OVERLAP, OVERLAP), (0, HALO, HALO),
+                                  reporter, align=family(model.card.family).multiple)[0]
+        if reporter is not None:
+            reporter.step(f"in-focus probability of slice {k + 1}/{stack.shape[0]}")
+    return output

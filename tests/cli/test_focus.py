@@ -1,0 +1,35 @@
+"""``napari-inverse focus``: the mask, depth map and all-in-focus files of a simulated stack."""
+import numpy as np
+import pytest
+import tifffile
+
+from napari_inverse import Optics
+from napari_inverse.cli import main
+from napari_inverse.io import read_tiff
+from napari_inverse.metrics import iou
+from napari_inverse.simulate import focal_stack
+
+
+def test_focus_command_writes_mask_depth_and_all_in_focus(tmp_path, capsys):
+    optics = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0,
+                    z_step_nm=1000)
+    truth = focal_stack((64, 64), optics, n_planes=6, scene="surface", photons=500,
+                        psf_model="born_wolf", seed=2)
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, truth.stack, imagej=True, resolution=(1 / 0.325, 1 / 0.325),
+                     metadata={"unit": "um", "axes": "ZYX", "spacing": 1.0})
+    out = [tmp_path / name for name in ("mask.ome.tif", "depth.tif", "aif.tif")]
+    assert main(["focus", str(path), "-o", str(out[0]), "--depth", str(out[1]),
+                 "--all-in-focus", str(out[2])]) == 0
+    assert "depth.tif" in capsys.readouterr().out
+    mask, depth, aif = (read_tiff(p) for p in out)
+    assert mask.data.shape == truth.stack.shape and set(np.unique(mask.data)) <= {0, 1}
+    assert iou(truth.in_focus, mask.data.astype(bool)) > 0.6  # the verb's own test: 0.85
+    assert depth.data.shape == aif.data.shape == (64, 64)
+    assert np.nanmedian(np.abs(depth.data - truth.depth_nm)) < 400  # nm, from the file's spacing
+    assert depth.pixel_size_nm["X"] == pytest.approx(325)
+
+
+def test_a_2d_image_exits_2_naming_the_problem(blurred, error_line):
+    assert main(["focus", str(blurred[0])]) == 2
+    assert "focal stack" in error_line()

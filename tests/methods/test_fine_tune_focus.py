@@ -1,0 +1,37 @@
+"""fine_tune(family="focus"): the in-focus network trains on focal stacks alone, with weak
+labels computed from them, and the saved model segments through segment_focus."""
+from __future__ import annotations
+
+import pytest
+
+from napari_inverse import InvalidInput, Optics, fine_tune, segment_focus
+from napari_inverse.simulate import focal_stack
+
+from .test_fine_tune import _isolated  # noqa: F401 (autouse: one thread, a models folder)
+
+OPTICS = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0, z_step_nm=1000)
+
+
+@pytest.fixture(scope="module")
+def stack():
+    return focal_stack((64, 64), OPTICS, n_planes=5, scene="surface", photons=500,
+                       psf_model="born_wolf", seed=4).stack
+
+
+def test_focus_fine_tunes_from_stacks_alone_and_segments(stack):
+    result = fine_tune(stack, family="focus", start=None, name="my-focus", axes="ZYX", patch=32,
+                       batch_size=2, steps=2, device="cpu")
+    assert result.card.family == "focus" and result.card.task == "focus"
+    assert result.card.architecture["in_channels"] == 3
+    segmented = segment_focus(stack, "cnn", model=str(result.entry.weights))
+    assert segmented.image.shape == stack.shape and segmented.image.dtype == bool
+    probability = segmented.extras["probability"]
+    assert probability.shape == stack.shape and 0 <= probability.min() <= probability.max() <= 1
+
+
+def test_focus_refuses_targets_and_too_few_planes(stack):
+    with pytest.raises(InvalidInput, match="weak labels"):
+        fine_tune(stack, stack > 0.5, family="focus", start=None, steps=1, device="cpu")
+    with pytest.raises(InvalidInput, match="at least 3 planes"):
+        fine_tune(stack[:2], family="focus", start=None, axes="ZYX", patch=32, steps=1,
+                  device="cpu")

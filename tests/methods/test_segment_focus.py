@@ -1,0 +1,80 @@
+"""The segment_focus verb: masks, depth and all-in-focus on stacks of known truth; bad input."""
+import dask.array as da
+import numpy as np
+import pytest
+
+from napari_inverse import CancelToken, Cancelled, InvalidInput, Optics, segment_focus
+from napari_inverse.metrics import iou
+from napari_inverse.simulate import focal_stack
+
+OPTICS = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0, z_step_nm=1000)
+
+
+@pytest.fixture(scope="module")
+def sheet():
+    return focal_stack((64, 64), OPTICS, n_planes=6, scene="surface", photons=500,
+                       psf_model="born_wolf", seed=2)
+
+
+def test_weak_method_finds_the_in_focus_pixels_and_the_depth(sheet):
+    original = sheet.stack.copy()
+    result = segment_focus(sheet.stack, optics=OPTICS)
+    np.testing.assert_array_equal(sheet.stack, original)  # the input is never modified
+    assert result.image.dtype == bool and result.image.shape == sheet.stack.shape
+    assert iou(sheet.in_focus, result.image) > 0.6  # measured 0.86
+    error_nm = np.abs(result.extras["depth_nm"] - sheet.depth_nm)
+    assert np.nanmedian(error_nm) < 400  # measured 158 nm with planes 1000 nm apart
+    assert result.extras["depth_index"].shape == result.extras["all_in_focus"].shape == (64, 64)
+
+
+def test_time_points_are_segmented_each_on_their_own(sheet):
+    series = np.stack([sheet.stack, sheet.stack[::-1]])
+    result = segment_focus(series, axes="TZYX", optics=OPTICS)
+    single = segment_focus(sheet.stack, optics=OPTICS)
+    np.testing.assert_array_equal(result.image[0], single.image)
+    np.testing.assert_array_equal(result.image[1], single.image[::-1])
+    assert result.extras["depth_index"].shape == (2, 64, 64)
+
+
+def test_a_dask_stack_gives_the_numpy_result(sheet):
+    lazy = da.from_array(sheet.stack, chunks=(1, 64, 64))
+    np.testing.assert_array_equal(segment_focus(lazy).image, segment_focus(sheet.stack).image)
+
+
+def test_a_higher_threshold_keeps_fewer_pixels(sheet):
+    loose, strict = (segment_focus(sheet.stack, threshold=t).image.sum() for t in (0.5, 0.9))
+    assert strict < loose
+
+
+def test_cancel_stops_the_job(sheet):
+    token = CancelToken()
+    token.set()
+    with pytest.raises(Cancelled):
+        segment_focus(sheet.stack, cancel=token)
+
+
+def test_a_2d_image_is_refused():
+    with pytest.raises(InvalidInput, match="2-D image"):
+        segment_focus(np.ones((32, 32), np.float32), axes="YX")
+
+
+def test_a_single_plane_is_refused():
+    with pytest.raises(InvalidInput, match="single plane"):
+        segment_focus(np.ones((1, 32, 32), np.float32))
+
+
+def test_fewer_than_three_planes_are_refused():
+    with pytest.raises(InvalidInput, match="2 planes"):
+        segment_focus(np.ones((2, 32, 32), np.float32))
+
+
+def test_nan_is_refused(sheet):
+    bad = sheet.stack.copy()
+    bad[3, 5, 5] = np.nan
+    with pytest.raises(InvalidInput, match="NaN"):
+        segment_focus(bad)
+
+
+def test_a_model_with_the_weak_method_is_refused(sheet):
+    with pytest.raises(InvalidInput, match="model="):
+        segment_focus(sheet.stack, model="focus-widefield")
