@@ -14,8 +14,8 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise,
-                                    percentile_normalise)
+from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise, normalise,
+                                    percentile_bounds)
 from ..engine.progress import ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
 from ..engine.validation import InvalidInput
@@ -86,6 +86,7 @@ def apply_model(model: LoadedModel, image: np.ndarray,
                 reporter: Optional[ProgressReporter] = None,
                 dtype: torch.dtype = torch.float32,
                 tiles: Optional[TileLimit] = None,
+                bounds: Optional[tuple[float, float]] = None,
                 ) -> tuple[np.ndarray, Optional[np.ndarray]]:
     """(restored, uncertainty or None) for one spatial block (Y, X) or (Z, Y, X).
 
@@ -95,12 +96,12 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     A job of many calls runs them inside :func:`~napari_inverse.engine.memory.reuse_freed_memory`
     (the verbs do), so each call reuses the memory the previous one freed. An out-of-memory error
     reruns the block with ``tiles``' limit halved (one :class:`SmallerTilesWarning` per job); the
-    reporter's total follows the new tile count.
+    reporter's total follows the new tile count. ``bounds`` (from :func:`normalisation_bounds` of
+    a whole plane) replace the block's own percentiles: a chunk of a plane is then scaled alike.
     """
     tiles = tiles or TileLimit(image.ndim)
-    spec = model.card.normalisation
-    normalised, bounds = percentile_normalise(image, spec.get("low", LOW_PERCENTILE),
-                                              spec.get("high", HIGH_PERCENTILE))
+    bounds = bounds or normalisation_bounds(model, image)
+    normalised = normalise(image, bounds)
 
     check = reporter.check_cancel if reporter is not None else (lambda: None)
 
@@ -139,6 +140,13 @@ def apply_model(model: LoadedModel, image: np.ndarray,
         return denormalise(output, bounds), None
     low, high = bounds
     return denormalise(output[0], bounds), (output[1] * (high - low)).astype(np.float32)
+
+
+def normalisation_bounds(model: LoadedModel, image) -> tuple[float, float]:
+    """The two values :func:`apply_model` maps to 0 and 1: the card's percentiles of ``image``."""
+    spec = model.card.normalisation
+    return percentile_bounds(image, spec.get("low", LOW_PERCENTILE),
+                             spec.get("high", HIGH_PERCENTILE))
 
 
 def _tile(shape: Sequence[int], limits: Optional[Sequence[int]] = None) -> tuple[int, ...]:
