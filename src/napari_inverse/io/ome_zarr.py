@@ -6,6 +6,7 @@ array whose chunks a chunked job then fills one by one (`napari_inverse.distribu
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -57,7 +58,10 @@ def create_ome_zarr(path, shape: Sequence[int], axes: str, pixel_size_nm: dict[s
     1. ``attributes`` (JSON) are kept beside the NGFF metadata under "napari_inverse".
     """
     import zarr
-    from ome_zarr.writer import write_multiscales_metadata
+
+    with warnings.catch_warnings():  # ome-zarr 0.18 deprecates a default of its own at import
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from ome_zarr.writer import write_multiscales_metadata
 
     axes = checked_axes(axes, tuple(shape))
     group = zarr.open_group(str(path), mode="w")

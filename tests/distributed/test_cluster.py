@@ -1,0 +1,55 @@
+"""On a dask.distributed LocalCluster of two worker processes on 127.0.0.1: the verbs' results,
+and a job that survives one of its workers being killed."""
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from napari_inverse.distributed import run_chunked
+from napari_inverse.io import read_ome_zarr
+
+from .conftest import CHUNK, RL_OPTIONS, relative_difference
+
+TOLERANCE = 1e-5
+pytestmark = pytest.mark.slow  # starting worker processes that import torch: ~20 s on 2 cores
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None)
+    with distributed.Client(cluster) as connected:
+        yield connected
+    cluster.close()
+
+
+def test_two_workers_give_the_verbs_results(client, stack_file, rl_reference, n2v_reference,
+                                            optics, tmp_path):
+    run = run_chunked("deconvolve", stack_file, tmp_path / "rl.ome.zarr", chunk=CHUNK,
+                      scheduler=client, optics=optics, device="cpu", **RL_OPTIONS)
+    assert run.computed == 18
+    assert relative_difference(read_ome_zarr(run.output).data, rl_reference) < TOLERANCE
+    run = run_chunked("denoise", stack_file, tmp_path / "n2v.ome.zarr", chunk=CHUNK,
+                      scheduler=client, method="n2v", device="cpu", precision="float32")
+    assert relative_difference(read_ome_zarr(run.output).data, n2v_reference) < TOLERANCE
+
+
+def test_a_worker_killed_mid_run_leaves_a_complete_correct_output(
+        client, stack_file, rl_reference, optics, tmp_path):
+    pids = client.run(os.getpid)
+    killed_at = []
+
+    def kill_one_worker(done, total, message):
+        if done >= 3 and not killed_at:
+            os.kill(min(pids.values()), signal.SIGKILL)
+            killed_at.append(done)
+
+    run = run_chunked("deconvolve", stack_file, tmp_path / "survived.ome.zarr", chunk=CHUNK,
+                      scheduler=client, optics=optics, device="cpu", progress=kill_one_worker,
+                      **RL_OPTIONS)
+    assert killed_at and killed_at[0] < run.chunks  # killed while chunks were still to run
+    assert run.computed == run.chunks == 18
+    assert relative_difference(read_ome_zarr(run.output).data, rl_reference) < TOLERANCE
