@@ -82,13 +82,23 @@ class ClusterPool:
                 cluster.close()
 
 
+def check_scheduler(scheduler: Any) -> None:
+    """Refuse what :func:`open_pool` cannot open, before any work or output."""
+    from ..engine.validation import InvalidInput
+
+    known = scheduler in SCHEDULERS or (isinstance(scheduler, str) and "://" in scheduler) or (
+        hasattr(scheduler, "submit") and hasattr(scheduler, "scheduler_info"))
+    if not known:
+        raise InvalidInput(f"unknown scheduler {scheduler!r}; use 'threads', 'processes', an "
+                           "address like tcp://10.0.0.1:8786, or a distributed.Client")
+
+
 @contextlib.contextmanager
 def open_pool(scheduler: Any = "threads", workers: Optional[int] = None) -> Iterator:
     """The pool for ``scheduler``: "threads", "processes" (a local cluster of ``workers``
     processes with one thread each, on 127.0.0.1), an address "tcp://HOST:PORT", or a
     ``distributed.Client`` (kept open: its owner closes it)."""
-    from ..engine.validation import InvalidInput
-
+    check_scheduler(scheduler)
     count = workers or os.cpu_count() or 1
     if scheduler == "threads":
         pool = ThreadPool(count)
@@ -102,11 +112,8 @@ def open_pool(scheduler: Any = "threads", workers: Optional[int] = None) -> Iter
         from distributed import Client
 
         pool = ClusterPool(Client(scheduler), own=True)
-    elif hasattr(scheduler, "submit") and hasattr(scheduler, "scheduler_info"):
-        pool = ClusterPool(scheduler)
     else:
-        raise InvalidInput(f"unknown scheduler {scheduler!r}; use 'threads', 'processes', an "
-                           "address like tcp://10.0.0.1:8786, or a distributed.Client")
+        pool = ClusterPool(scheduler)
     try:
         yield pool
     finally:

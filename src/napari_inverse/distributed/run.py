@@ -24,7 +24,7 @@ from ..io import create_ome_zarr
 from .chunk_plan import Chunk, block_region, chunk_shape, plan_chunks
 from .chunk_task import ChunkTask, block_statistic, process_chunk
 from .manifest import Manifest
-from .pools import open_pool
+from .pools import check_scheduler, open_pool
 from .registry import CHUNKED_VERBS
 from .sources import open_source
 
@@ -45,7 +45,7 @@ class ChunkedRun:
     computed: int
     skipped: int
     retried: int
-    seconds: float
+    seconds: float  # from the pool's start (worker start-up excluded) to the last chunk
     pixels: int  # computed, halo excluded
     metadata: dict[str, Any] = field(default_factory=dict)
 
@@ -53,7 +53,7 @@ class ChunkedRun:
         """One line: chunks written and skipped, retries, throughput."""
         rate = self.pixels / self.seconds / 1e6 if self.seconds > 0 else 0.0
         return (f"{self.chunks} chunks: {self.computed} written, {self.skipped} already there, "
-                f"{self.retried} failed attempts retried; {rate:.2f} Mpixel/s over "
+                f"{self.retried} failed attempts retried; {rate:.3g} Mpixel/s over "
                 f"{self.seconds:.1f} s")
 
     def result(self):
@@ -84,6 +84,7 @@ def run_chunked(verb: str, image, output=None, *, axes: Optional[str] = None,
     if verb not in CHUNKED_VERBS:
         raise InvalidInput(f"'{verb}' does not run chunk by chunk; choose one of "
                            f"{', '.join(CHUNKED_VERBS)}")
+    check_scheduler(scheduler)
     source, image_file = open_source(image, axes)
     shape, axes = tuple(image_file.data.shape), image_file.axes
     method = CHUNKED_VERBS[verb](shape, axes, dict(options))
@@ -106,15 +107,16 @@ def run_chunked(verb: str, image, output=None, *, axes: Optional[str] = None,
     written = manifest.written()
     todo = [c for c in chunks if c.key not in written]
     task = ChunkTask(source, axes, method, outputs, str(output), options.get("device", "auto"))
-    started = time.perf_counter()
     with open_pool(scheduler, workers) as pool:
+        started = time.perf_counter()  # the pool's start-up (worker processes) not counted
         shared = pool.share(task)
         statistics = _statistics(pool, shared, todo, axes, method, progress, cancel)
         retried = _run_chunks(pool, shared, todo, statistics, axes, method, retries,
                               progress, cancel, len(chunks))
+        seconds = time.perf_counter() - started
     pixels = sum(int(np.prod([s.stop - s.start for s in c.core])) for c in todo)
     return ChunkedRun(output, axes, len(chunks), len(todo), len(chunks) - len(todo), retried,
-                      time.perf_counter() - started, pixels,
+                      seconds, pixels,
                       {"verb": verb, **method.metadata,
                        "device": options.get("device", "auto")})
 
