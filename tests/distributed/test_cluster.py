@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow  # starting worker processes that import torch: ~2
 def client():
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None)
+                                       host="127.0.0.1", dashboard_address=":0")
     with distributed.Client(cluster) as connected:
         yield connected
     cluster.close()

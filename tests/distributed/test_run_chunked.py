@@ -1,8 +1,6 @@
 """Chunk by chunk on local threads: the same result as the verb, resumable, failures retried."""
 from __future__ import annotations
 
-import pickle
-
 import numpy as np
 import pytest
 import tifffile
@@ -10,7 +8,6 @@ import zarr
 
 from napari_inverse import Cancelled, CancelToken, deconvolve
 from napari_inverse.distributed import run_chunked
-from napari_inverse.distributed.sources import ArraySource
 from napari_inverse.engine import InvalidInput
 from napari_inverse.io import read_ome_zarr
 
@@ -120,7 +117,8 @@ def test_a_tiff_is_read_by_each_worker_from_its_path(stack, rl_reference, optics
 
 def test_arrays_in_memory_stay_on_the_local_threads_and_unknown_verbs_are_refused(tmp_path):
     with pytest.raises(InvalidInput, match="local threads only"):
-        pickle.dumps(ArraySource(np.zeros((8, 8))))
+        run_chunked("denoise", np.zeros((32, 32)), tmp_path / "p.ome.zarr", scheduler="processes")
+    assert not (tmp_path / "p.ome.zarr").exists()
     with pytest.raises(InvalidInput, match="does not run chunk by chunk"):
         run_chunked("fine_tune", np.zeros((32, 32)), tmp_path / "x.ome.zarr")
     with pytest.raises(InvalidInput, match="constant regularization"):

@@ -12,6 +12,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..engine.validation import check_finite
+from ..io.ome_zarr import FULL_RESOLUTION
 from .chunk_plan import Chunk
 from .chunked_method import ChunkedMethod
 from .manifest import Manifest
@@ -28,7 +29,6 @@ class ChunkTask:
     outputs: dict[str, str]  # output name → path of its OME-Zarr image
     output: str  # the main output, which holds the manifest
     device: str
-    dataset: str = "0"
 
 
 def process_chunk(task: ChunkTask, chunk: Chunk, statistic, cancel=None) -> float:
@@ -44,7 +44,7 @@ def process_chunk(task: ChunkTask, chunk: Chunk, statistic, cancel=None) -> floa
     crop = tuple(c for a, c in zip(task.axes, chunk.crop) if a in task.method.spatial_axes)
     core_shape = tuple(s.stop - s.start for s in chunk.core)
     for name, path in task.outputs.items():
-        stored = zarr.open_array(path, path=task.dataset, mode="r+")
+        stored = zarr.open_array(path, path=FULL_RESOLUTION, mode="r+")
         stored[chunk.core] = np.asarray(produced[name][crop], np.float32).reshape(core_shape)
     Manifest(task.output).mark_written(chunk.key)
     return time.perf_counter() - started

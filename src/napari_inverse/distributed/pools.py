@@ -40,7 +40,10 @@ class ThreadPool:
             future.cancel()
 
     def close(self) -> None:
+        from .workers import forget_models
+
         self._executor.shutdown(wait=True, cancel_futures=True)
+        forget_models()
 
 
 class ClusterPool:
@@ -106,7 +109,7 @@ def open_pool(scheduler: Any = "threads", workers: Optional[int] = None) -> Iter
         from distributed import Client, LocalCluster
 
         cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
+                               host="127.0.0.1", dashboard_address=":0")
         pool = ClusterPool(Client(cluster), own=True)
     elif isinstance(scheduler, str) and "://" in scheduler:
         from distributed import Client

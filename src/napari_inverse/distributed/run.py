@@ -86,6 +86,10 @@ def run_chunked(verb: str, image, output=None, *, axes: Optional[str] = None,
                            f"{', '.join(CHUNKED_VERBS)}")
     check_scheduler(scheduler)
     source, image_file = open_source(image, axes)
+    if source.local_only and scheduler != "threads":
+        raise InvalidInput("an array in memory is processed on the local threads only "
+                           "(scheduler='threads'); save it as OME-Zarr to use processes or a "
+                           "cluster")
     shape, axes = tuple(image_file.data.shape), image_file.axes
     method = CHUNKED_VERBS[verb](shape, axes, dict(options))
     steps = chunk_shape(shape, axes, method.spatial_axes, chunk, method.align)

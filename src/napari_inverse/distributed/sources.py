@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.validation import InvalidInput
 from ..io import ImageFile, is_ome_zarr_path, read_image
 
 _open_files: dict = {}  # per worker process: path → the lazily read image
@@ -25,16 +24,17 @@ class FileSource:
     """An OME-Zarr or TIFF file, opened once per worker and read region by region."""
 
     path: str
+    local_only = False
 
     def read(self, region: tuple[slice, ...]) -> np.ndarray:
-        data = self._image().data
+        image = self._image()
         if is_ome_zarr_path(self.path):  # straight from the store: only the chunks it covers
             import zarr
 
-            dataset = self._image().metadata["dataset"]
+            dataset = image.metadata["dataset"]
             return zarr.open_array(self.path, path=dataset, mode="r")[region]
-        return np.asarray(data[region].compute(scheduler="sync") if hasattr(data, "compute")
-                          else data[region])
+        piece = image.data[region]
+        return np.asarray(piece.compute(scheduler="sync") if hasattr(piece, "compute") else piece)
 
     def identity(self) -> dict[str, Any]:
         stat = Path(self.path).stat()
@@ -53,6 +53,7 @@ class ArraySource:
     """A numpy or dask array of this process (a napari layer): for the local threads only."""
 
     array: Any
+    local_only = True
 
     def read(self, region: tuple[slice, ...]) -> np.ndarray:
         return np.asarray(self.array[region])
@@ -65,10 +66,6 @@ class ArraySource:
 
             name = hashlib.sha256(np.ascontiguousarray(self.array).data).hexdigest()
         return {"array": str(name), "shape": list(self.array.shape)}
-
-    def __reduce__(self):
-        raise InvalidInput("an array in memory is processed on the local threads only; save it "
-                           "as OME-Zarr (or TIFF) to run on processes or a cluster")
 
 
 def open_source(image, axes) -> tuple[Any, ImageFile]:

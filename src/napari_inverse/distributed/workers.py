@@ -6,6 +6,7 @@ after each call); GPU workers take one device each, by their number, so two neve
 """
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from typing import Optional
@@ -13,7 +14,7 @@ from typing import Optional
 _models: dict = {}
 _models_lock = threading.Lock()
 _thread_slots = threading.local()
-_next_thread_slot = iter(range(1 << 30))
+_next_thread_slot = itertools.count()
 
 
 def pinned_device(requested: str, slot: int, gpu_count: int) -> str:
@@ -64,6 +65,12 @@ def worker_model(model: str, method: str, task: str, device: str):
 
 
 def forget_models() -> None:
-    """Drop every kept model (a test, or a worker changing jobs)."""
+    """Drop every kept model and give a GPU's memory back: the local threads' job is over (the
+    napari process goes on), or a worker changes jobs."""
     with _models_lock:
         _models.clear()
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
