@@ -47,8 +47,9 @@ def block_region(block: tuple[int, ...], axes: str, spatial_axes: str) -> tuple[
 
 
 def chunk_shape(shape: Sequence[int], axes: str, spatial_axes: str, chunk: int,
-                align: int = 1) -> tuple[int, ...]:
-    """The grid step per axis: ``chunk`` (at most the axis) along spatial axes, 1 elsewhere.
+                align: int = 1, whole: str = "") -> tuple[int, ...]:
+    """The grid step per axis: ``chunk`` (at most the axis) along spatial axes, 1 elsewhere,
+    and the whole axis along those in ``whole`` (an axis the method collapses).
 
     A chunk smaller than the axis must be a multiple of ``align``, the network's subsampling,
     so that every chunk's read region starts on the whole image's grid.
@@ -58,7 +59,8 @@ def chunk_shape(shape: Sequence[int], axes: str, spatial_axes: str, chunk: int,
                            "(typically 512 to 2048)")
     steps = []
     for axis, n in zip(axes, shape):
-        step = min(int(chunk), int(n)) if axis in spatial_axes else 1
+        step = int(n) if axis in whole else min(int(chunk), int(n)) if axis in spatial_axes \
+            else 1
         if axis in spatial_axes and step < n and step % align:
             raise InvalidInput(f"chunk {chunk} must be a multiple of {align} for this method "
                                f"(its network subsamples by {align}); try "

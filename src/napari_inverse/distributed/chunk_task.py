@@ -41,11 +41,14 @@ def process_chunk(task: ChunkTask, chunk: Chunk, statistic, cancel=None) -> floa
     check_finite(block)
     produced = task.method.restore(block, task.method, statistic,
                                    worker_device(task.device), cancel)
-    crop = tuple(c for a, c in zip(task.axes, chunk.crop) if a in task.method.spatial_axes)
-    core_shape = tuple(s.stop - s.start for s in chunk.core)
+    spatial_axes = task.method.spatial_axes
+    crop = tuple(c for a, c in zip(task.axes, chunk.crop) if a in spatial_axes)
     for name, path in task.outputs.items():
+        grid = task.method.outputs[name]
+        core = grid.region(chunk.core, task.axes)
+        piece = produced[name][grid.region(crop, spatial_axes)]
         stored = zarr.open_array(path, path=FULL_RESOLUTION, mode="r+")
-        stored[chunk.core] = np.asarray(produced[name][crop], np.float32).reshape(core_shape)
+        stored[core] = np.asarray(piece, np.float32).reshape([s.stop - s.start for s in core])
     Manifest(task.output).mark_written(chunk.key)
     return time.perf_counter() - started
 

@@ -70,6 +70,5 @@ def restore_learned(block: np.ndarray, method: ChunkedMethod, bounds, device: st
     loaded = worker_model(settings["model"], settings["method"], settings["task"], device)
     reporter = ProgressReporter(tile_count(block.shape), cancel=cancel)
     dtype = inference_dtype(settings["precision"], loaded.device)
-    restored, uncertainty = apply_model(loaded, block, reporter, dtype, bounds=tuple(bounds))
-    produced = {"image": restored, "uncertainty": uncertainty}
-    return {name: produced[name] for name in method.outputs}
+    restored, _ = apply_model(loaded, block, reporter, dtype, bounds=tuple(bounds))
+    return {"image": restored}  # no shipped restorer of these verbs predicts an uncertainty

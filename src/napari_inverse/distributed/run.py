@@ -92,21 +92,25 @@ def run_chunked(verb: str, image, output=None, *, axes: Optional[str] = None,
                            "cluster")
     shape, axes = tuple(image_file.data.shape), image_file.axes
     method = CHUNKED_VERBS[verb](shape, axes, dict(options))
-    steps = chunk_shape(shape, axes, method.spatial_axes, chunk, method.align)
+    whole = "".join(grid.drops for grid in method.outputs.values())
+    steps = chunk_shape(shape, axes, method.spatial_axes, chunk, method.align, whole)
     chunks = plan_chunks(shape, axes, method.spatial_axes, steps, method.halo)
     job = {"verb": verb, "source": source.identity(), "shape": list(shape), "axes": axes,
            "chunk": list(steps), "halo": list(method.halo),
            "options": _plain({k: v for k, v in options.items() if k != "device"})}
     output = Path(output) if output is not None else _default_output(verb, job)
+    # "image" first: creating the main output empties its folder, where the others live
     outputs = {name: str(output if name == "image" else output / name)
-               for name in method.outputs}
+               for name in sorted(method.outputs, key=lambda name: name != "image")}
     manifest = Manifest(output)
     if not manifest.matches(job):
         sizes = {**_optics_sizes(options.get("optics"), axes), **image_file.pixel_size_nm,
                  **(pixel_size_nm or {})}
         attributes = _plain({"verb": verb, "source": job["source"], **method.metadata})
-        for path in outputs.values():
-            create_ome_zarr(path, shape, axes, sizes, steps, attributes)
+        for name, path in outputs.items():
+            grid = method.outputs[name]
+            create_ome_zarr(path, grid.shape(shape, axes), grid.axes(axes),
+                            grid.pixel_sizes(sizes), grid.shape(steps, axes), attributes)
         manifest.begin(job)
     written = manifest.written()
     todo = [c for c in chunks if c.key not in written]
@@ -119,8 +123,8 @@ def run_chunked(verb: str, image, output=None, *, axes: Optional[str] = None,
                               progress, cancel, len(chunks))
         seconds = time.perf_counter() - started
     pixels = sum(int(np.prod([s.stop - s.start for s in c.core])) for c in todo)
-    return ChunkedRun(output, axes, len(chunks), len(todo), len(chunks) - len(todo), retried,
-                      seconds, pixels,
+    return ChunkedRun(output, method.outputs["image"].axes(axes), len(chunks), len(todo),
+                      len(chunks) - len(todo), retried, seconds, pixels,
                       {"verb": verb, **method.metadata,
                        "device": options.get("device", "auto")})
 
