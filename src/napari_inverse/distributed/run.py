@@ -106,11 +106,7 @@ def run_chunked(verb: str, image, output=None, *, axes: Optional[str] = None,
     if not manifest.matches(job):
         sizes = {**_optics_sizes(options.get("optics"), axes), **image_file.pixel_size_nm,
                  **(pixel_size_nm or {})}
-        attributes = _plain({"verb": verb, "source": job["source"], **method.metadata})
-        for name, path in outputs.items():
-            grid = method.outputs[name]
-            create_ome_zarr(path, grid.shape(shape, axes), grid.axes(axes),
-                            grid.pixel_sizes(sizes), grid.shape(steps, axes), attributes)
+        _create_outputs(outputs, method, job, sizes)
         manifest.begin(job)
     written = manifest.written()
     todo = [c for c in chunks if c.key not in written]
@@ -127,6 +123,16 @@ def run_chunked(verb: str, image, output=None, *, axes: Optional[str] = None,
                       len(chunks) - len(todo), retried, seconds, pixels,
                       {"verb": verb, **method.metadata,
                        "device": options.get("device", "auto")})
+
+
+def _create_outputs(outputs: dict[str, str], method, job: dict, sizes: dict) -> None:
+    """An empty OME-Zarr per output, on its grid, with the job's method recorded."""
+    shape, axes, steps = job["shape"], job["axes"], job["chunk"]
+    attributes = _plain({"verb": job["verb"], "source": job["source"], **method.metadata})
+    for name, path in outputs.items():
+        grid = method.outputs[name]
+        create_ome_zarr(path, grid.shape(shape, axes), grid.axes(axes), grid.pixel_sizes(sizes),
+                        grid.shape(steps, axes), attributes)
 
 
 def _statistics(pool, shared, todo: list[Chunk], axes, method, progress, cancel) -> dict:
