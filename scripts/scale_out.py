@@ -8,6 +8,7 @@
                 (OME-Zarrs with no chunk stored: every read is the fill value), Wiener per plane
 
     PYTHONPATH=src .venv/bin/python scripts/scale_out.py equality|throughput|memory [--small]
+        [--planes 64] [--only YX|ZYX]
 """
 from __future__ import annotations
 
@@ -55,12 +56,13 @@ def local_cluster(workers: int):
     return Client(cluster)
 
 
-def equality(folder: Path, small: bool) -> list[dict]:
+def equality(folder: Path, small: bool, planes: int = 64, only: str = "") -> list[dict]:
     import torch
 
     torch.set_num_threads(1)
     cases = [("YX", (1024, 1024) if small else (4096, 4096)),
-             ("ZYX", (4, 512, 512) if small else (64, 1024, 1024))]
+             ("ZYX", (4, 512, 512) if small else (planes, 1024, 1024))]
+    cases = [case for case in cases if only in ("", case[0])]
     rows = []
     with local_cluster(2) as client:
         for axes, shape in cases:
@@ -84,7 +86,7 @@ def equality(folder: Path, small: bool) -> list[dict]:
     return rows
 
 
-def throughput(folder: Path, small: bool) -> list[dict]:
+def throughput(folder: Path, small: bool, **_) -> list[dict]:
     shape = (4, 1024, 1024) if small else (16, 1024, 1024)
     path = stored(folder, "throughput", simulated(shape), "TYX")
     rows = []
@@ -108,16 +110,13 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def memory(folder: Path, small: bool) -> list[dict]:
-    lengths = (16, 64) if small else (128, 1024)
+def memory(folder: Path, small: bool, **_) -> list[dict]:
+    lengths = (16, 64) if small else (64, 512)
     rows = []
     for length in lengths:
-        import zarr
-
         path = folder / f"virtual-{length}.ome.zarr"
         create_ome_zarr(path, (length, 1024, 1024), "TYX", {"Y": 65.0, "X": 65.0},
                         (1, 1024, 1024))
-        zarr.open_array(str(path), path="0", mode="r+").fill_value  # nothing stored
         with local_cluster(2) as client:
             run = run_chunked("deconvolve", path, folder / f"wiener-{length}.ome.zarr",
                               scheduler=client, chunk=1024, device="cpu", method="wiener",
@@ -135,9 +134,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("figure", choices=["equality", "throughput", "memory"])
     parser.add_argument("--small", action="store_true", help="quick sizes, to try the script")
+    parser.add_argument("--planes", type=int, default=64, help="equality: the stack's planes")
+    parser.add_argument("--only", choices=["YX", "ZYX"], default="",
+                        help="equality: only the image (YX) or only the stack (ZYX)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        globals()[args.figure](Path(folder), args.small)
+        globals()[args.figure](Path(folder), args.small, planes=args.planes, only=args.only)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,10 @@ import os
 import signal
 
 import pytest
+import tifffile
 
 from napari_inverse.distributed import run_chunked
+from napari_inverse.distributed.workers import worker_slot
 from napari_inverse.io import read_ome_zarr
 
 from .conftest import CHUNK, RL_OPTIONS, relative_difference
@@ -26,12 +28,20 @@ def client():
     cluster.close()
 
 
-def test_two_workers_give_the_verbs_results(client, stack_file, rl_reference, n2v_reference,
-                                            optics, tmp_path):
-    run = run_chunked("deconvolve", stack_file, tmp_path / "rl.ome.zarr", chunk=CHUNK,
-                      scheduler=client, optics=optics, device="cpu", **RL_OPTIONS)
-    assert run.computed == 18
-    assert relative_difference(read_ome_zarr(run.output).data, rl_reference) < TOLERANCE
+def test_each_worker_has_its_own_number_for_its_gpu(client):
+    assert sorted(client.run(worker_slot).values()) == [0, 1]
+
+
+def test_two_workers_give_the_verbs_results(client, stack, stack_file, rl_reference,
+                                            n2v_reference, optics, tmp_path):
+    tiff = tmp_path / "stack.tif"
+    tifffile.imwrite(tiff, stack, imagej=True, metadata={"axes": "TYX"})
+    for source in (stack_file, tiff):  # each worker opens the file by its path
+        run = run_chunked("deconvolve", source, tmp_path / f"rl-{source.suffix}.ome.zarr",
+                          chunk=CHUNK, scheduler=client, optics=optics, device="cpu",
+                          **RL_OPTIONS)
+        assert run.computed == 18
+        assert relative_difference(read_ome_zarr(run.output).data, rl_reference) < TOLERANCE
     run = run_chunked("denoise", stack_file, tmp_path / "n2v.ome.zarr", chunk=CHUNK,
                       scheduler=client, method="n2v", device="cpu", precision="float32")
     assert relative_difference(read_ome_zarr(run.output).data, n2v_reference) < TOLERANCE
