@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import tempfile
@@ -48,12 +49,15 @@ def stored(folder: Path, name: str, image: np.ndarray, axes: str) -> Path:
     return path
 
 
+@contextlib.contextmanager
 def local_cluster(workers: int):
+    """A client of ``workers`` local processes with one thread each, all closed afterwards."""
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=":0")
-    return Client(cluster)
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      host="127.0.0.1", dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        yield client
 
 
 def equality(folder: Path, small: bool, planes: int = 64, only: str = "") -> list[dict]:
@@ -86,8 +90,8 @@ def equality(folder: Path, small: bool, planes: int = 64, only: str = "") -> lis
     return rows
 
 
-def throughput(folder: Path, small: bool, **_) -> list[dict]:
-    shape = (4, 1024, 1024) if small else (16, 1024, 1024)
+def throughput(folder: Path, small: bool, planes: int = 16, **_) -> list[dict]:
+    shape = (4, 1024, 1024) if small else (planes, 1024, 1024)
     path = stored(folder, "throughput", simulated(shape), "TYX")
     rows = []
     for workers in (1, 2):
