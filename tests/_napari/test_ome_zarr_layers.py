@@ -24,6 +24,7 @@ def write_stack(path) -> np.ndarray:
     return stack
 
 
+@pytest.mark.filterwarnings("ignore:Call to deprecated class Scaler")  # ome-zarr's own
 def test_an_ome_zarr_opens_lazily_with_its_scale_and_every_level(tmp_path):
     from ome_zarr.writer import write_image
 

@@ -24,6 +24,7 @@ def test_created_image_reads_back_with_its_axes_and_pixel_sizes(tmp_path):
     assert zarr.open_group(str(path)).attrs["napari_inverse"] == {"method": "rl"}
 
 
+@pytest.mark.filterwarnings("ignore:Call to deprecated class Scaler")  # ome-zarr's own
 def test_every_level_of_a_pyramid_written_by_ome_zarr_opens_largest_first(tmp_path):
     from ome_zarr.writer import write_image
 
