@@ -60,7 +60,7 @@ def test_each_contract_breaks_on_an_import_it_forbids(importer, imported, contra
 
 
 def test_a_new_module_must_be_given_a_layer():
-    assert broken_contracts(added_modules=["napari_inverse.distributed"]) == {"layers"}
+    assert broken_contracts(added_modules=["napari_inverse.unplaced_module"]) == {"layers"}
 
 
 def test_training_imports_without_the_verbs():

@@ -1,8 +1,9 @@
-"""napari reader for TIFF files: layers with the file's pixel size as scale (µm) and metadata.
+"""napari reader for TIFF and OME-Zarr: layers with the file's pixel size as scale (µm).
 
 The file's axes, pixel sizes and any optics saved by this plugin's writer travel in the layer
 metadata, so docks pre-fill their optics and the writer can save them again; a channel axis C
-becomes one layer per channel.
+becomes one layer per channel. An OME-Zarr opens lazily, as a multiscale layer when it stores
+several resolutions; a dock runs on it chunk by chunk when it is larger than memory.
 """
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ SUFFIXES = (".tif", ".tiff")
 
 
 def get_reader(path) -> Optional[Callable]:
-    """Return :func:`read_layers` for one .tif/.tiff path, None for anything else."""
-    if isinstance(path, (list, tuple)) or not str(path).lower().endswith(SUFFIXES):
+    """Return :func:`read_layers` for one .tif/.tiff or .zarr path, None for anything else."""
+    from ..io import is_ome_zarr_path
+
+    if isinstance(path, (list, tuple)):
         return None
-    return read_layers
+    return read_layers if str(path).lower().endswith(SUFFIXES) or is_ome_zarr_path(path) \
+        else None
 
 
 def read_layers(path) -> list[tuple]:
@@ -28,10 +32,16 @@ def read_layers(path) -> list[tuple]:
     no traceback reaches the user.
     """
     from ..engine import InvalidInput
-    from ..io import layer_scale, read_tiff
+    from ..io import (is_ome_zarr_path, layer_scale, read_ome_zarr, read_ome_zarr_levels,
+                      read_tiff)
 
     try:
-        image_file = read_tiff(path)
+        if is_ome_zarr_path(path):
+            levels = read_ome_zarr_levels(path)
+            image_file = read_ome_zarr(path)
+        else:
+            image_file = read_tiff(path)
+            levels = [image_file.data]
     except (InvalidInput, OSError) as error:
         from napari.utils.notifications import show_error
 
@@ -48,7 +58,8 @@ def read_layers(path) -> list[tuple]:
     if optics:
         metadata["optics"] = optics
     name = _stem(Path(str(path)))
-    kwargs = {"name": name, "metadata": metadata, "rgb": axes.endswith("S")}
+    kwargs = {"name": name, "metadata": metadata, "rgb": axes.endswith("S"),
+              "multiscale": len(levels) > 1}
     if "C" in axes:
         kwargs["channel_axis"] = axes.index("C")
         kwargs["scale"] = layer_scale(image_file, exclude="SC")
@@ -57,7 +68,7 @@ def read_layers(path) -> list[tuple]:
             kwargs["name"] = [f"{name} {channel}" for channel in channels]
     else:
         kwargs["scale"] = layer_scale(image_file)
-    return [(image_file.data, kwargs, "image")]
+    return [(levels if len(levels) > 1 else levels[0], kwargs, "image")]
 
 
 def _saved_optics(file_metadata: dict) -> dict:
@@ -71,9 +82,9 @@ def _saved_optics(file_metadata: dict) -> dict:
 
 
 def _stem(path: Path) -> str:
-    """The file name without .tif, .tiff, .ome.tif or .ome.tiff."""
+    """The file name without .tif, .tiff, .ome.tif, .ome.tiff, .ome.zarr or .zarr."""
     name = path.name
-    for suffix in (".ome.tiff", ".ome.tif", ".tiff", ".tif"):
+    for suffix in (".ome.tiff", ".ome.tif", ".tiff", ".tif", ".ome.zarr", ".zarr"):
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name

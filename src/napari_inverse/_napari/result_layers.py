@@ -8,6 +8,7 @@ Re-running replaces the data of the layer with the same name instead of piling u
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,9 @@ def result_name(source_name: str, method: str) -> str:
 def robust_contrast_limits(data: np.ndarray) -> tuple[float, float]:
     """Contrast limits at :data:`CONTRAST_PERCENTILES` of ``data``'s finite values, so one hot
     pixel does not darken the whole result; a flat image gets a range one wide."""
+    if not isinstance(data, np.ndarray):  # lazy (a chunked result): read a strided sample only
+        stride = max(1, math.ceil((data.size / _CONTRAST_SAMPLES) ** (1 / data.ndim)))
+        data = data[(slice(None, None, stride),) * data.ndim]
     flat = np.asarray(data).ravel()
     flat = flat[::max(1, flat.size // _CONTRAST_SAMPLES)]
     flat = flat[np.isfinite(flat)]

@@ -5,7 +5,8 @@ A dock subclass adds its own parameters (``_parameters``), the fields most runs 
 verb (``_job``); the image picker, the microscope fields a layer pre-fills, the device, Run and
 Cancel with progress through the shared :class:`JobRunner`, settings that persist, and the
 result layer on the source's grid ("<source> · <model or method>") with a side-by-side view
-of the two are the same in all; Preview runs the verb on the region the canvas shows only.
+of the two are the same in all; Preview runs the verb on the region the canvas shows only,
+and a lazy layer larger than memory runs chunk by chunk (:mod:`.chunked_job`).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from napari.utils.notifications import show_error
 from ..engine.device import available_devices, describe_device
 from ..methods.sampling import PixelSizeWarning
 from ..optics import Optics
+from .chunked_job import chunked_job, runs_in_chunks
 from .compact import CollapsedSection, compact, wrap_text
 from .job_runner import Job, JobRunner
 from .layer_optics import PIXEL_SIZE_LABEL, layer_axes, optics_from_layer, pixel_size_caption
@@ -216,6 +218,8 @@ class VerbDock(Container):
         axes, device = layer_axes(layer), self.device.value
         if self._crop is not None:
             axes = Crop.axes(axes)
+        elif runs_in_chunks(data):  # larger than memory: the dask face's chunked path
+            return chunked_job(verb, data, axes, method, device, options)
 
         def job(progress, cancel):
             return verb(data, method, axes=axes, device=device, progress=progress, cancel=cancel,

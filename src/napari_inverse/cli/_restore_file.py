@@ -1,5 +1,5 @@
 """What every image-to-image command shares: its arguments, and read a TIFF, run a verb, write
-an OME-TIFF.
+an OME-TIFF — or, for an OME-Zarr output, run the verb chunk by chunk (`._chunked_file`).
 
 Calibration flows from the file into Optics and back into the output, so the result keeps the
 input's pixel size; flags given on the command line override the file. Warnings (a pixel size
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 from .. import __version__
+from ._chunked_file import add_chunk_arguments, restore_chunked, wants_chunks
 from ._common import ProgressBar, warn
 
 if TYPE_CHECKING:
@@ -24,17 +25,15 @@ _TIFF_SUFFIXES = (".ome.tiff", ".ome.tif", ".tiff", ".tif")
 _RECORDED = ("method", "model", "model_sha256", "parameters", "optics", "psf_source", "device",
              "precision")
 
-# verb(image file, optics or None, progress) -> Result
-VerbCall = Callable[["ImageFile", Optional[object], ProgressBar], object]
-
 
 def add_image_arguments(command: argparse.ArgumentParser, verb: str) -> None:
     """The arguments every image-to-image command shares: files, sampling, model, device."""
     from ..engine.precision import PRECISIONS  # imports neither torch nor numpy
 
-    command.add_argument("input", help="TIFF, ImageJ hyperstack or OME-TIFF")
+    command.add_argument("input", help="TIFF, ImageJ hyperstack, OME-TIFF or OME-Zarr")
     command.add_argument("-o", "--output",
-                         help="output OME-TIFF (default: INPUT_<method>.ome.tif beside the input)")
+                         help="output OME-TIFF, or OME-Zarr (.zarr) written chunk by chunk "
+                         "(default: INPUT_<method>.ome.tif, .ome.zarr for an OME-Zarr input)")
     command.add_argument("--pixel-size", type=float, metavar="NM",
                          help="pixel size in nm; overrides the file's calibration")
     command.add_argument("--refractive-index", type=float, default=1.518,
@@ -51,22 +50,27 @@ def add_image_arguments(command: argparse.ArgumentParser, verb: str) -> None:
     command.add_argument("--precision", default="auto", choices=PRECISIONS,
                          help="number format of a trained method: auto (default) is bfloat16 "
                          "where the CPU computes it natively, float32 elsewhere")
+    add_chunk_arguments(command)
 
 
-def restore_file(args: argparse.Namespace, run: VerbCall, use_optics: bool = True) -> int:
-    """Read ``args.input``, ``run`` the verb on it, write ``args.output``; return exit status 0.
+def restore_file(args: argparse.Namespace, verb: Callable, options: dict, cancel,
+                 use_optics: bool = True, check: Optional[Callable] = None) -> int:
+    """Read ``args.input``, run ``verb`` with ``options`` on it, write ``args.output``; return 0.
 
     With ``use_optics``, Optics are built from --na and --wavelength (both or neither) and the
-    file's or the flags' sampling; ``run`` gets None without them or when ``use_optics`` is off.
+    file's or the flags' sampling; the verb gets None without them or when ``use_optics`` is
+    off. ``check(image_file)`` runs before the verb (a PSF's sampling against the image's).
+    An OME-Zarr output (or --scheduler, --workers, --chunk) runs the verb chunk by chunk.
     """
     from ..engine import InvalidInput
-    from ..io import optics_from_image_file, read_tiff, write_ome_tiff
+    from ..io import optics_from_image_file, read_image, write_ome_tiff
 
     source = Path(args.input)
-    output = _output_path(source, args.output, args.method)
+    chunked = wants_chunks(args)
+    output = _output_path(source, args.output, args.method, chunked)
     if use_optics and (args.na is None) != (args.wavelength is None):
         raise InvalidInput("give both --na and --wavelength, or neither")
-    image = read_tiff(source)
+    image = read_image(source, lazy=True if chunked else None)
     if args.axes:
         image = dataclasses.replace(image, axes=args.axes.upper())
     optics = None
@@ -75,11 +79,17 @@ def restore_file(args: argparse.Namespace, run: VerbCall, use_optics: bool = Tru
             image, args.na, args.wavelength, args.refractive_index,
             pixel_size_nm=args.pixel_size, z_step_nm=getattr(args, "z_step", None),
         )
+    if check is not None:
+        check(image)
     sizes = _output_pixel_size(image, optics, args.pixel_size, getattr(args, "z_step", None))
+    if chunked:
+        return restore_chunked(args, verb.__name__, options, optics, image, output, sizes,
+                               cancel)
     # The bar completes with the file written: a failed write leaves logs only its error line.
     with ProgressBar(label=Path(output).name) as bar:
         with warnings.catch_warnings(record=True) as caught:
-            result = run(image, optics, bar)
+            result = verb(image.data, axes=image.axes, optics=optics, progress=bar,
+                          cancel=cancel, **options)
         metadata = {
             "software": f"napari-inverse {__version__}",
             "source": str(source),
@@ -96,27 +106,37 @@ def restore_file(args: argparse.Namespace, run: VerbCall, use_optics: bool = Tru
     return 0
 
 
-def _output_path(source: Path, output, method: str) -> Path:
-    """The output file, checked before the run: a TIFF name, in a folder that can be written."""
+def _output_path(source: Path, output, method: str, chunked: bool) -> Path:
+    """The output, checked before the run: a TIFF name (an OME-Zarr one for chunked work), in
+    a folder that can be written."""
     from ..engine import InvalidInput
 
-    if output is None:
-        name = source.name
-        stem = next((name[: -len(s)] for s in _TIFF_SUFFIXES if name.lower().endswith(s)), name)
-        output = source.with_name(f"{stem}_{method}.ome.tif")
-    output = Path(output)
-    if output.suffix.lower() not in (".tif", ".tiff"):
-        raise InvalidInput(f"output '{output}' must end in .tif or .tiff, e.g. result.ome.tif")
+    suffix = ".ome.zarr" if chunked else ".ome.tif"
+    output = Path(output or source.with_name(f"{_file_stem(source)}_{method}{suffix}"))
+    if chunked != output.suffix.lower().endswith(".zarr") or not (
+            chunked or output.suffix.lower() in (".tif", ".tiff")):
+        raise InvalidInput(f"output '{output}' must end in .tif or .tiff, e.g. result.ome.tif, "
+                           "or in .zarr to be written chunk by chunk" if not chunked else
+                           f"output '{output}' must be an OME-Zarr (.ome.zarr) for chunked work")
     if not output.parent.is_dir():
         raise InvalidInput(f"cannot write '{output}': the folder '{output.parent}' does not exist")
     if not os.access(output.parent, os.W_OK | os.X_OK):
         raise InvalidInput(f"cannot write '{output}': the folder '{output.parent}' is not "
                            "writable; choose another place with -o")
+    if chunked:
+        return output  # an existing one is resumed, or refused, by the job's manifest
     if output.is_dir():
         raise InvalidInput(f"cannot write '{output}': it is a folder; give a file name with -o")
     if output.exists() and source.exists() and output.samefile(source):
         raise InvalidInput(f"output '{output}' is the input file; choose another -o")
     return output
+
+
+def _file_stem(path: Path) -> str:
+    """The file's name without its image suffix (.ome.tif, .tif, .ome.zarr, …)."""
+    name = path.name
+    suffixes = (*_TIFF_SUFFIXES, ".ome.zarr", ".zarr")
+    return next((name[: -len(s)] for s in suffixes if name.lower().endswith(s)), name)
 
 
 def _output_pixel_size(image: ImageFile, optics, pixel_size, z_step) -> dict[str, float]:

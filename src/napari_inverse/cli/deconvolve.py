@@ -1,4 +1,4 @@
-"""``napari-inverse deconvolve``: read a TIFF, deconvolve it with the verb, write an OME-TIFF."""
+"""``napari-inverse deconvolve``: read a TIFF or OME-Zarr, deconvolve it, write the result."""
 from __future__ import annotations
 
 import argparse
@@ -53,17 +53,11 @@ def run(args: argparse.Namespace, cancel) -> int:
     psf = np.asarray(psf_file.data, dtype=np.float32) if psf_file is not None else None
     args.method = args.method or ("rl" if psf is not None else "mrbcr")  # a PSF means classical
 
-    def run_verb(image, optics, bar):
-        if psf_file is not None:
-            _check_psf_sampling(psf_file, image, args)
-        return deconvolve(
-            image.data, args.method, axes=image.axes, optics=optics, psf=psf,
-            iterations=args.iterations, tv_weight=args.tv, regularization=args.regularization,
-            model=args.model, resample=args.resample, device=args.device,
-            precision=args.precision, progress=bar, cancel=cancel,
-        )
-
-    return restore_file(args, run_verb, use_optics=psf is None)
+    options = dict(method=args.method, psf=psf, iterations=args.iterations, tv_weight=args.tv,
+                   regularization=args.regularization, model=args.model, resample=args.resample,
+                   device=args.device, precision=args.precision)
+    check = (lambda image: _check_psf_sampling(psf_file, image, args)) if psf_file else None
+    return restore_file(args, deconvolve, options, cancel, use_optics=psf is None, check=check)
 
 
 def _read_psf(path) -> ImageFile:

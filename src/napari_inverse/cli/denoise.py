@@ -1,4 +1,4 @@
-"""``napari-inverse denoise``: read a TIFF, denoise it with a zoo model, write an OME-TIFF."""
+"""``napari-inverse denoise``: read a TIFF or OME-Zarr, denoise it with a zoo model, write it."""
 from __future__ import annotations
 
 import argparse
@@ -23,9 +23,6 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace, cancel) -> int:
     from ..methods import denoise
 
-    def run_verb(image, optics, bar):
-        return denoise(image.data, args.method, model=args.model, axes=image.axes, optics=optics,
-                       resample=args.resample, device=args.device, precision=args.precision,
-                       progress=bar, cancel=cancel)
-
-    return restore_file(args, run_verb)
+    options = dict(method=args.method, model=args.model, resample=args.resample,
+                   device=args.device, precision=args.precision)
+    return restore_file(args, denoise, options, cancel)

@@ -17,7 +17,7 @@ from scipy import ndimage
 
 from ..classical import estimate_spectral_balance, richardson_lucy, rl_stopping, wiener
 from ..engine.arguments import Choice, Number, Sizes, declare_arguments
-from ..engine.axes import DEFAULT_AXES, SpatialLoop
+from ..engine.axes import SpatialLoop, normalise_axes
 from ..engine.device import device_job, select_device
 from ..engine.memory_budget import MemoryEstimate, check_memory
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
@@ -113,10 +113,10 @@ def deconvolve(
     check_image(image)
     if (optics is None) == (psf is None):
         raise InvalidInput("give exactly one of optics=Optics(...) or psf=<array>")
-    spatial_ndim = _spatial_ndim(image, axes, optics, psf)
+    spatial_ndim = deconvolution_ndim(normalise_axes(axes, tuple(image.shape)), optics, psf)
     loop = SpatialLoop(image, axes, spatial_ndim)
     # the tiles are counted from the PSF's size, so its planes check the cancel on their own
-    kernel_psf = _checked_psf(psf, loop.spatial_shape) if psf is not None else psf_for_image(
+    kernel_psf = checked_psf(psf, loop.spatial_shape) if psf is not None else psf_for_image(
         optics, loop.spatial_shape, psf_model, ProgressReporter(1, cancel=cancel).check_cancel
     )
     torch_device = select_device(device)
@@ -207,8 +207,10 @@ def _refuse_classical_options(method: str, **given) -> None:
             "or choose method='richardson_lucy' or 'wiener'")
 
 
-def _spatial_ndim(image, axes, optics, psf) -> int:
-    has_z = "Z" in (axes.upper() if axes else DEFAULT_AXES[image.ndim])
+def deconvolution_ndim(axes: str, optics, psf) -> int:
+    """2 when every YX plane is deconvolved on its own, 3 for ZYX stacks (see ``deconvolve``);
+    ``axes`` as `engine.axes.normalise_axes` returns them."""
+    has_z = "Z" in axes
     if psf is not None:
         psf_ndim = np.ndim(psf)
         if psf_ndim == 3 and not has_z:
@@ -217,7 +219,8 @@ def _spatial_ndim(image, axes, optics, psf) -> int:
     return 3 if has_z and optics.z_step_nm is not None else 2
 
 
-def _checked_psf(psf, spatial_shape) -> np.ndarray:
+def checked_psf(psf, spatial_shape) -> np.ndarray:
+    """A measured PSF as the solvers take it: float32, checked, centred, summing to one."""
     psf = np.asarray(psf, dtype=np.float32)
     if psf.ndim not in (2, 3):
         raise InvalidInput(f"the PSF must be 2-D or 3-D, got shape {psf.shape}")
@@ -264,6 +267,12 @@ def _largest_piece(spatial_shape, tile_shape, halo, psf_shape) -> tuple[int, ...
     return fft_grid(read, psf_shape)[0]
 
 
+def psf_halo(psf_shape) -> tuple[int, ...]:
+    """The context a tile or chunk needs on each side: the neighbours its PSF reaches, twice
+    over. Tiled and untiled Richardson–Lucy then agree to ~1e-5 of the range."""
+    return tuple(2 * int(p) for p in psf_shape)
+
+
 def _tiling(spatial_shape, psf_shape, tile_shape):
     ndim = len(spatial_shape)
     if tile_shape is None:
@@ -278,8 +287,6 @@ def _tiling(spatial_shape, psf_shape, tile_shape):
         raise InvalidInput(f"tile_shape {tuple(tile_shape)} is smaller than {smallest}, the PSF's "
                            f"size (and at least {MIN_SPATIAL_SIZE} pixels) along each axis; "
                            "choose larger tiles, or tile_shape=None to let the size be chosen")
-    # The halo gives each tile the neighbours its PSF reaches, twice over: tiled and untiled
-    # Richardson–Lucy then agree to ~1e-5 of the range; the overlap hides what seam remains.
-    halo = tuple(2 * p for p in psf_shape)
+    halo = psf_halo(psf_shape)
     overlap = tuple(max(p // 2, 1) for p in psf_shape)
     return tuple(int(t) for t in tile_shape), overlap, halo

@@ -86,6 +86,7 @@ def apply_model(model: LoadedModel, image: np.ndarray,
                 reporter: Optional[ProgressReporter] = None,
                 dtype: torch.dtype = torch.float32,
                 tiles: Optional[TileLimit] = None,
+                bounds: Optional[tuple[float, float]] = None,
                 ) -> tuple[np.ndarray, Optional[np.ndarray]]:
     """(restored, uncertainty or None) for one spatial block (Y, X) or (Z, Y, X).
 
@@ -95,10 +96,11 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     A job of many calls runs them inside :func:`~napari_inverse.engine.memory.reuse_freed_memory`
     (the verbs do), so each call reuses the memory the previous one freed. An out-of-memory error
     reruns the block with ``tiles``' limit halved (one :class:`SmallerTilesWarning` per job); the
-    reporter's total follows the new tile count.
+    reporter's total follows the new tile count. ``bounds`` (from :func:`normalisation_bounds` of
+    a whole plane) replace the block's own percentiles: a chunk of a plane is then scaled alike.
     """
     tiles = tiles or TileLimit(image.ndim)
-    bounds = normalisation_bounds(model.card.normalisation, image)
+    bounds = bounds or normalisation_bounds(model.card.normalisation, image)
     normalised = normalise(image, bounds)
 
     check = reporter.check_cancel if reporter is not None else (lambda: None)
