@@ -71,12 +71,16 @@ def test_a_constant_phase_changes_nothing():
 
 
 def test_an_object_cut_by_the_edge_leaves_bounded_artefacts():
-    # Light flows out through the cut edge, which the mirror (zero-flux) boundary cannot know:
-    # what is left is mostly a tilt (measured: 0.024 rad RMS, 0.006 rad without the tilt, of a
-    # 0.3 rad bump; the same bump in the middle gives 6e-5 rad).
-    n = 128
+    # A bump imaged in a wide field, then cropped 4 px from its centre: light flows out through
+    # the cut edge, which the mirror (zero-flux) boundary cannot know. Measured: 0.017 rad RMS
+    # without the tilt (0.041 with it) of a 0.3 rad bump; a periodic FFT solver 0.022 (0.029).
+    n = 256
     y, x = np.mgrid[:n, :n] * PIXEL
-    bump = 0.3 * np.exp(-((x - 400.0) ** 2 + (y - 6400.0) ** 2) / (2 * 1200.0**2))  # at x≈4 px
-    estimate = simulated_phase(bump, teague_phase)
-    assert phase_rmse(bump, estimate) < 0.12 * bump.max()
-    assert phase_rmse(bump, estimate, remove_tilt=True) < 0.03 * bump.max()
+    bump = 0.3 * np.exp(-((x - 100 * PIXEL) ** 2 + (y - 128 * PIXEL) ** 2) / (2 * 1200.0**2))
+    stack = defocus_stack(bump, wavelength_nm=WAVELENGTH, pixel_size_nm=PIXEL,
+                          dz_nm=[-DZ, 0, DZ], n_medium=N_MEDIUM).intensity
+    crop = (slice(64, 192), slice(96, 224))
+    estimate = teague_phase(torch.as_tensor(stack[(slice(None), *crop)]), [-DZ, 0, DZ],
+                            WAVELENGTH, PIXEL, N_MEDIUM, 1e-8).numpy()
+    assert phase_rmse(bump[crop], estimate) < 0.2 * bump.max()
+    assert phase_rmse(bump[crop], estimate, remove_tilt=True) < 0.075 * bump.max()

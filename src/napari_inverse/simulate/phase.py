@@ -181,10 +181,13 @@ def _source_shifts(shape, pixel_size_nm, wavelength, condenser_na, na) -> list[t
 
 
 def _blur_margin(distances, wavelength, pixel_size_nm, na, n_medium, shape) -> int:
-    """Pixels that light can travel sideways over the largest defocus: |dz|·tan θ_max."""
+    """Mirror padding on each side: the reach |dz|·tan θ_max of the widest defocus, and at least
+    half the field, because the defocus kernel's faint ringing reaches much further: with a
+    margin of the reach alone it wrapped round and left a bowl of 17 % of a cell's phase
+    standard deviation in the TIE (0.4 % with half the field; issue 23)."""
     sine = min(na or n_medium, wavelength / (2 * pixel_size_nm), 0.95 * n_medium) / n_medium
     reach = np.abs(distances).max() * sine / math.sqrt(1 - sine**2) / pixel_size_nm
-    return int(min(math.ceil(reach) + 4, max(shape) // 2))
+    return int(max(math.ceil(reach) + 4, max(shape) // 2))
 
 
 def _noisy(intensity: np.ndarray, photons: Optional[float], seed: int) -> np.ndarray:
