@@ -13,6 +13,8 @@ _EXPORTS = {
     "deconvolve": "napari_inverse.methods",
     "denoise": "napari_inverse.methods",
     "fine_tune": "napari_inverse.methods",
+    "retrieve_phase": "napari_inverse.methods",
+    "ChromaticFocus": "napari_inverse.optics",
     "FineTuneResult": "napari_inverse.methods",
     "PixelSizeWarning": "napari_inverse.methods",
     "Result": "napari_inverse.methods",

@@ -9,7 +9,7 @@ signal and noise would be amplified as 1/|k|². The phase is in radians at ``wav
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import torch
 
@@ -34,13 +34,17 @@ def tie_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: float
 
 def teague_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: float,
                  pixel_size_nm: float, n_medium: float = 1.0,
-                 regularization: Optional[float] = None) -> torch.Tensor:
-    """Phase (Y, X) from ``planes`` (P, Y, X) at defocus ``dz_nm``, Teague's two Poisson solves."""
+                 regularization: Optional[float] = None,
+                 between: Optional[Callable[[], None]] = None) -> torch.Tensor:
+    """Phase (Y, X) from ``planes`` (P, Y, X) at defocus ``dz_nm``, Teague's two Poisson solves;
+    ``between()`` (a cancel check) runs between them."""
     in_focus, slope, grid = _prepared(planes, dz_nm)
     source = -_wavenumber_px(wavelength_nm, pixel_size_nm, n_medium) * slope
     gy, gx = grid.gradient_of_inverse_laplacian(mirror(source), _alpha(regularization))
     floor = DARKEST_FRACTION * in_focus.mean()
     intensity = mirror(torch.clamp(in_focus, min=float(floor)))
+    if between is not None:
+        between()
     phase = grid.divergence_inverse_laplacian(gy / intensity, gx / intensity)
     return _zero_mean(crop(phase, planes.shape))
 

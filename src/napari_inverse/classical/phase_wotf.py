@@ -9,7 +9,7 @@ wavelength (the chromatic mode): a non-dispersive optical path gives plane j the
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 import torch
@@ -25,11 +25,13 @@ DEFAULT_REGULARIZATION = 1e-5
 def wotf_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: float,
                pixel_size_nm: float, na: float, condenser_na: Optional[float] = None,
                n_medium: float = 1.0, regularization: Optional[float] = None,
-               plane_wavelengths_nm: Optional[Sequence[float]] = None) -> torch.Tensor:
+               plane_wavelengths_nm: Optional[Sequence[float]] = None,
+               between: Optional[Callable[[], None]] = None) -> torch.Tensor:
     """Phase (Y, X) in radians at ``wavelength_nm`` from ``planes`` (P, Y, X) at ``dz_nm``.
 
     ``na`` is the objective's, ``condenser_na`` the illumination's (None: a point source);
-    ``plane_wavelengths_nm`` gives each plane its own wavelength (default all ``wavelength_nm``).
+    ``plane_wavelengths_nm`` gives each plane its own wavelength (default all ``wavelength_nm``);
+    ``between()`` (a cancel check) runs after each plane.
     """
     alpha = DEFAULT_REGULARIZATION if regularization is None else float(regularization)
     wavelengths = list(plane_wavelengths_nm or [wavelength_nm] * planes.shape[0])
@@ -37,8 +39,11 @@ def wotf_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: floa
     grid = RadialGrid(contrast.shape, pixel_size_nm, rfft=True, device=planes.device)
     filters = _radial_filters(grid.samples, dz_nm, wavelengths, wavelength_nm, na, condenser_na,
                               n_medium, alpha)
-    spectrum = sum(grid.on_grid(row) * torch.fft.rfft2(plane)
-                   for row, plane in zip(filters, contrast))
+    spectrum = 0
+    for row, plane in zip(filters, contrast):
+        spectrum = spectrum + grid.on_grid(row) * torch.fft.rfft2(plane)
+        if between is not None:
+            between()
     spectrum[0, 0] = 0.0
     phase = crop(torch.fft.irfft2(spectrum, s=contrast.shape[-2:]), planes.shape)
     return phase - phase.mean()

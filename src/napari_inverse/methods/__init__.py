@@ -2,8 +2,9 @@
 from .deconvolve import deconvolve
 from .denoise import denoise
 from .fine_tune import FineTuneResult, fine_tune
+from .phase import retrieve_phase
 from .result import Result
 from .sampling import PixelSizeWarning
 
 __all__ = ["FineTuneResult", "PixelSizeWarning", "Result", "deconvolve", "denoise",
-           "fine_tune"]
+           "fine_tune", "retrieve_phase"]
