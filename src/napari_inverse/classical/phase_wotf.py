@@ -18,8 +18,10 @@ from ..optics.phase_transfer import RadialGrid, weak_object_transfer_radial
 from .phase_poisson import crop, mirror
 from .phase_tie import normalised_planes
 
-DEFAULT_REGULARIZATION = 1e-5
-"""α added to Σ|H|², which is ~1e-4 per plane at 1 µm defocus for 10 µm features."""
+DEFAULT_REGULARIZATION = 1e-3
+"""α of the penalty α·(f·λ/NA)² added to Σ|H|² (f the spatial frequency): it grows towards the
+pupil's edge, where an open condenser leaves little contrast and noise dominates, and vanishes
+at low frequencies, where H_φ ∝ f² is weak too but the phase has most of its power."""
 
 
 def wotf_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: float,
@@ -52,7 +54,8 @@ def wotf_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: floa
 def _radial_filters(samples, dz_nm, wavelengths, wavelength_nm, na, condenser_na, n_medium,
                     alpha) -> np.ndarray:
     """Per plane j the radial profile of w_j with Φ = Σ w_j·D_j: the phase row of the inverse of
-    the 2×2 Tikhonov normal equations [[Σ H_A² + α, Σ H_A·H_φ], [Σ H_A·H_φ, Σ H_φ² + α]]."""
+    the 2×2 Tikhonov normal equations [[Σ H_A² + a, Σ H_A·H_φ], [Σ H_A·H_φ, Σ H_φ² + a]],
+    a = α·(f·λ/NA)²."""
     h_a = np.empty((len(dz_nm), len(samples)))
     h_phi = np.empty_like(h_a)
     for wavelength in sorted(set(wavelengths)):
@@ -60,5 +63,8 @@ def _radial_filters(samples, dz_nm, wavelengths, wavelength_nm, na, condenser_na
         h_a[rows], h_phi[rows] = weak_object_transfer_radial(
             samples, [dz_nm[j] for j in rows], wavelength, na, condenser_na, n_medium)
         h_phi[rows] *= wavelength_nm / wavelength
-    aa, ap, pp = ((h_a**2).sum(0) + alpha, (h_a * h_phi).sum(0), (h_phi**2).sum(0) + alpha)
-    return (aa * h_phi - ap * h_a) / (aa * pp - ap**2)
+    penalty = alpha * (samples * wavelength_nm / na) ** 2
+    aa, ap, pp = ((h_a**2).sum(0) + penalty, (h_a * h_phi).sum(0), (h_phi**2).sum(0) + penalty)
+    determinant = aa * pp - ap**2
+    safe = determinant > 1e-30  # only f = 0 without absorption data: the undetermined piston
+    return np.where(safe, (aa * h_phi - ap * h_a) / np.where(safe, determinant, 1.0), 0.0)

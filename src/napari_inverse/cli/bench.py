@@ -13,10 +13,11 @@ def add_parser(commands) -> None:
                        help="markdown report (default: docs/benchmarks.md; none with --quick)")
     bench.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     bench.add_argument("--suite", default="all",
-                       choices=["all", "quality", "speed", "learned-speed", "training"],
+                       choices=["all", "quality", "speed", "learned-speed", "training", "phase"],
                        help="quality (PSNR/SSIM/resolution per set), speed (seconds, memory), "
                        "learned-speed (the shipped networks), training (steps per second of "
-                       "each recipe) or all (default); each rewrites only its own section of "
+                       "each recipe), phase (phase RMSE per method, 2048² timing) or all "
+                       "(default); each rewrites only its own section of "
                        "the report")
     bench.add_argument("--real-image", metavar="TIF",
                        help="stardist's img2d.tif: adds a set made from a real micrograph")
