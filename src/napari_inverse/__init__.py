@@ -16,6 +16,8 @@ _EXPORTS = {
     "export_model": "napari_inverse.methods.model_export",
     "import_package": "napari_inverse.zoo.package_import",
     "segment_focus": "napari_inverse.methods",
+    "retrieve_phase": "napari_inverse.methods",
+    "ChromaticFocus": "napari_inverse.optics",
     "FineTuneResult": "napari_inverse.methods",
     "PixelSizeWarning": "napari_inverse.methods",
     "Result": "napari_inverse.methods",

@@ -63,6 +63,15 @@ def test_the_focus_dock_fits_in_420_px_with_either_method(window, open_dock):
     for method in ("weak", "cnn"):
         dock.method.value = method
         assert max(widths(dock)) <= MAX_WIDTH, widths(dock)
+def test_the_phase_dock_fits_in_420_px_for_a_stack_and_an_rgb_layer(window, open_dock):
+    _, dock = open_dock(window, "Phase")
+    dock.image.value = window.add_image(np.zeros((3, 64, 64), np.float32), name=LONG_NAME)
+    dock.method.value = "wotf"
+    assert max(widths(dock)) <= MAX_WIDTH, widths(dock)
+    dock.image.value = window.add_image(np.zeros((64, 64, 3), np.float32), name=LONG_NAME + " rgb",
+                                        rgb=True)
+    assert not dock.focal_shifts.native.isHidden()
+    assert max(widths(dock)) <= MAX_WIDTH, widths(dock)
 
 
 def test_the_train_dock_fits_in_420_px_with_its_predict_warning(window, open_dock):
@@ -94,6 +103,7 @@ def test_the_pixel_size_warning_is_one_short_line_with_its_detail_behind_a_toggl
     ("Deconvolve", ["models.precision", "device"]),
     ("Denoise", ["na", "wavelength_nm", "refractive_index", "models.precision", "device"]),
     ("Focus", ["measure", "na", "wavelength_nm", "refractive_index", "device"]),
+    ("Phase", ["regularization", "device"]),
     ("Train", ["validation", "validation_target", "validation_fraction", "patch", "batch_size",
                "learning_rate", "save_to", "device"]),
 ])

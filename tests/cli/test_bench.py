@@ -31,6 +31,9 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
             if line.startswith("| ") and not line.startswith("| recipe |")}
     assert set(rows) == set(RECIPES)
     assert all(float(row[6]) > 0 and "MiB" in row[8] for row in rows.values())
+    phase = text.split("<!-- section: phase -->")[1].split("<!-- end: phase -->")[0]
+    assert "## Phase retrieval (quick smoke test" in phase
+    assert sum(line.startswith(("| weak |", "| strong |")) for line in phase.splitlines()) == 6
 
 
 @pytest.mark.slow

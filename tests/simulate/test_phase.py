@@ -135,3 +135,28 @@ def test_bad_input_is_refused_with_the_reason():
         defocus_stack(np.zeros((8, 8)), photons=0)
     with pytest.raises(ValueError, match="amplitude"):
         defocus_stack(np.zeros((8, 8)), amplitude=np.ones((4, 4)))
+
+
+@pytest.mark.parametrize("condenser_na", [None, 0.3])
+def test_koehler_images_of_a_weak_object_follow_the_weak_object_transfer(condenser_na):
+    # Two independent discretisations: the simulator sums ~60 grid-aligned tilted plane waves,
+    # optics.phase_transfer integrates ~800 source points analytically along one radius.
+    from napari_inverse.optics.phase_transfer import weak_object_transfer
+
+    pixel, wavelength, na, n = 150.0, 550.0, 0.8, 1.33
+    phase = 0.01 * cell_phase((96, 96), pixel, n_cells=2, cell_diameter_nm=5000, seed=5)
+    plane = defocus_stack(phase, wavelength_nm=wavelength, pixel_size_nm=pixel, dz_nm=[1000.0],
+                          na=na, n_medium=n, condenser_na=condenser_na).intensity[0]
+    _, h_phi = weak_object_transfer((96, 96), pixel, [1000.0], wavelength, na, condenser_na, n)
+    predicted = np.fft.ifft2(h_phi[0].numpy() * np.fft.fft2(phase)).real
+    assert np.sqrt(np.mean((plane - 1 - predicted) ** 2)) < 0.02 * (plane - 1).std()
+
+
+def test_an_open_condenser_keeps_the_background_at_one_and_lowers_contrast():
+    phase = cell_phase((48, 48), PIXEL, n_cells=1, cell_diameter_nm=4000, seed=1)
+    planes = [defocus_stack(np.zeros((48, 48)) if blank else phase, wavelength_nm=550,
+                            pixel_size_nm=PIXEL, dz_nm=[1000.0], na=0.5, n_medium=1.33,
+                            condenser_na=c).intensity[0]
+              for blank, c in ((True, 0.4), (False, None), (False, 0.4))]
+    np.testing.assert_allclose(planes[0], 1.0, atol=1e-5)
+    assert planes[2].std() < 0.8 * planes[1].std()

@@ -9,7 +9,7 @@ Re-running replaces the data of the layer with the same name instead of piling u
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Optional, Sequence
 
 import numpy as np
 from napari.layers import Image
@@ -41,22 +41,38 @@ def robust_contrast_limits(data: np.ndarray) -> tuple[float, float]:
 
 
 def show_result(viewer, source: Image, data: np.ndarray, name: str,
-                metadata: dict[str, Any]) -> Image:
+                metadata: dict[str, Any], kept_axes: Optional[Sequence[int]] = None,
+                colormap: Optional[str] = None) -> Image:
     """Show ``data`` as layer ``name`` on ``source``'s grid with its own contrast;
-    ``metadata`` merged over the source's."""
+    ``metadata`` merged over the source's. ``kept_axes`` are the source's axes the data keeps
+    when a verb drops some (a phase has no Z): their scale, translate, units and labels are
+    taken, and the layer is unrotated. ``colormap`` replaces the source's."""
     merged = {**source.metadata, **metadata}
+    geometry = _geometry(source, kept_axes)
     existing = viewer.layers[name] if name in viewer.layers else None
     if isinstance(existing, Image) and existing.ndim == data.ndim and not existing.rgb:
         existing.data = data
         existing.metadata = merged
-        for attribute in _GEOMETRY:
-            setattr(existing, attribute, getattr(source, attribute))
+        for attribute, value in geometry.items():
+            setattr(existing, attribute, value)
         existing.reset_contrast_limits()  # the range follows the new data
         existing.contrast_limits = robust_contrast_limits(data)
         return existing
     if existing is not None:
         viewer.layers.remove(existing)
-    properties = {attribute: getattr(source, attribute) for attribute in _GEOMETRY + _LOOK}
-    layer = viewer.add_image(data, name=name, metadata=merged, **properties)
+    look = {attribute: getattr(source, attribute) for attribute in _LOOK}
+    if colormap is not None:
+        look["colormap"] = colormap
+    layer = viewer.add_image(data, name=name, metadata=merged, **geometry, **look)
     layer.contrast_limits = robust_contrast_limits(data)  # the slider still spans the data
     return layer
+
+
+def _geometry(source: Image, kept_axes: Optional[Sequence[int]]) -> dict[str, Any]:
+    if kept_axes is None:
+        return {attribute: getattr(source, attribute) for attribute in _GEOMETRY}
+    kept = list(kept_axes)
+    return {"scale": np.asarray(source.scale)[kept],
+            "translate": np.asarray(source.translate)[kept],
+            "units": [source.units[i] for i in kept],
+            "axis_labels": [source.axis_labels[i] for i in kept]}

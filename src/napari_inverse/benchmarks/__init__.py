@@ -1,6 +1,6 @@
 """Benchmarks on this machine: restoration quality on fixed simulated sets, the speed and
 peak memory of each solver in a fresh process beside scikit-image on the same image, and the
-training throughput of each shipped recipe.
+training throughput of each shipped recipe, and the accuracy, speed and memory of phase retrieval.
 
 ``napari-inverse bench`` calls :func:`run_benchmarks`; each suite writes its own section of
 ``docs/benchmarks.md`` (``document.py``); the speed workers live in ``worker.py``, the training
@@ -16,7 +16,7 @@ from typing import Optional
 DEFAULT_REPORT = Path("docs") / "benchmarks.md"
 
 
-SUITES = ("quality", "speed", "learned-speed", "training", "focus")
+SUITES = ("quality", "speed", "learned-speed", "training", "focus", "phase")
 
 
 def run_benchmarks(
@@ -55,6 +55,10 @@ def run_benchmarks(
         volume = Path(real_volume) if real_volume else None
         _printed_and_written(target, "focus", run_focus_suite(quick, device, command, say=_say,
                                                               real_volume=volume))
+    if "phase" in suites:
+        from .phase_quality import run_phase_suite
+
+        _printed_and_written(target, "phase", run_phase_suite(quick, device, command, say=_say))
     if target is not None:
         print(f"report written to {target}")
     return 0

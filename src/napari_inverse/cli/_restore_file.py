@@ -97,7 +97,9 @@ def restore_file(args: argparse.Namespace, verb: Callable, options: dict, cancel
         }
         if "channel_names" in image.metadata:
             metadata["channel_names"] = image.metadata["channel_names"]
-        write_ome_tiff(output, result.image, result.metadata["axes"], sizes, metadata)
+        axes = result.metadata.get("result_axes", result.metadata["axes"])  # phase drops Z
+        write_ome_tiff(output, result.image, axes,
+                       {axis: size for axis, size in sizes.items() if axis in axes}, metadata)
     for warning in caught:
         warn(str(warning.message))
     pixel = f", {sizes['X']:g} nm pixels" if "X" in sizes else ""

@@ -2,9 +2,10 @@
 from .deconvolve import deconvolve
 from .denoise import denoise
 from .fine_tune import FineTuneResult, fine_tune
+from .phase import retrieve_phase
 from .result import Result
 from .sampling import PixelSizeWarning
 from .segment_focus import segment_focus
 
 __all__ = ["FineTuneResult", "PixelSizeWarning", "Result", "deconvolve", "denoise",
-           "fine_tune", "segment_focus"]
+           "fine_tune", "retrieve_phase", "segment_focus"]

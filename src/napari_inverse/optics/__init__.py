@@ -1,5 +1,6 @@
 """Optics: microscope parameters, point-spread functions, FFT convolution and field propagation
 (numpy + torch only)."""
+from .chromatic import ChromaticFocus
 from .confocal import confocal_psf
 from .convolution import fft_convolve, psf_to_otf
 from .microscope import Optics
@@ -10,6 +11,7 @@ from .psf import (
 from .sim_target import sim_target_psf
 
 __all__ = [
+    "ChromaticFocus",
     "Optics",
     "PSF_MODELS",
     "confocal_psf",

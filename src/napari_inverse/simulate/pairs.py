@@ -107,15 +107,18 @@ def super_resolution_pair(
 def phase_pair(
     seed: int, shape: Sequence[int] = (128, 128), dz_nm: Sequence[float] = (-1000.0, 0.0, 1000.0),
     wavelength_nm: float = 521.0, pixel_size_nm: float = 210.0, photons: Optional[float] = 1000.0,
+    na: Optional[float] = None, condenser_na: Optional[float] = None,
 ) -> Pair:
-    """Brightfield planes at ``dz_nm`` (Z, Y, X) → the phase in radians (cells or a texture)."""
+    """Brightfield planes at ``dz_nm`` (Z, Y, X) → the phase in radians (cells or a texture),
+    seen through an objective of ``na`` under a condenser of ``condenser_na`` (None: coherent)."""
     rng = np.random.default_rng(seed)
     if rng.random() < 0.7:
         phase = cell_phase(shape, pixel_size_nm, seed=seed, max_phase_rad=rng.uniform(0.5, 3.0))
     else:
         phase = phase_texture(shape, pixel_size_nm, seed=seed, max_phase_rad=rng.uniform(0.3, 1.5))
     stack = defocus_stack(phase, wavelength_nm=wavelength_nm, pixel_size_nm=pixel_size_nm,
-                          dz_nm=dz_nm, photons=photons, seed=seed + 1)
+                          dz_nm=dz_nm, photons=photons, seed=seed + 1, na=na,
+                          condenser_na=condenser_na)
     return Pair(stack.intensity, stack.phase, {"task": "phase", "seed": seed, **stack.metadata})
 
 

@@ -1,0 +1,78 @@
+"""Phase from the transport-of-intensity equation ``∂I/∂z = −(λ/2πn)·∇·(I∇φ)`` (Teague 1983).
+
+``tie_phase`` assumes a uniform in-focus intensity I₀ and solves one Poisson equation,
+``∇²φ = −(k/I₀)·∂I/∂z`` with k = 2πn/λ; ``teague_phase`` keeps I(x, y) (absorbing specimens) with
+two: ``∇²ψ = −k·∂I/∂z``, then ``φ = ∇⁻²∇·(∇ψ/I)``. Both run in torch FFTs on a mirror-extended
+grid (`phase_poisson`); the regularisation α damps the lowest frequencies, where the TIE has no
+signal and noise would be amplified as 1/|k|². The phase is in radians at ``wavelength_nm``, mean 0.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Optional, Sequence
+
+import torch
+
+from .phase_planes import focus_intensity_and_slope
+from .phase_poisson import SpectralGrid, crop, mirror
+
+DEFAULT_REGULARIZATION = 1e-6
+"""α of ``|k|²/(|k|⁴ + α)``, k in rad/pixel: signal below ~α^¼/2π cycles/pixel is damped."""
+DARKEST_FRACTION = 0.05
+"""Teague divides by I; pixels darker than this fraction of the mean are held at it."""
+
+
+def tie_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: float,
+              pixel_size_nm: float, n_medium: float = 1.0,
+              regularization: Optional[float] = None) -> torch.Tensor:
+    """Phase (Y, X) from ``planes`` (P, Y, X) at defocus ``dz_nm``, uniform-intensity TIE."""
+    in_focus, slope, grid = _prepared(planes, dz_nm)
+    source = -_wavenumber_px(wavelength_nm, pixel_size_nm, n_medium) * slope / in_focus.mean()
+    phase = grid.inverse_laplacian(mirror(source), _alpha(regularization))
+    return _zero_mean(crop(phase, planes.shape))
+
+
+def teague_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: float,
+                 pixel_size_nm: float, n_medium: float = 1.0,
+                 regularization: Optional[float] = None,
+                 between: Optional[Callable[[], None]] = None) -> torch.Tensor:
+    """Phase (Y, X) from ``planes`` (P, Y, X) at defocus ``dz_nm``, Teague's two Poisson solves;
+    ``between()`` (a cancel check) runs between them."""
+    in_focus, slope, grid = _prepared(planes, dz_nm)
+    source = -_wavenumber_px(wavelength_nm, pixel_size_nm, n_medium) * slope
+    gy, gx = grid.gradient_of_inverse_laplacian(mirror(source), _alpha(regularization))
+    floor = DARKEST_FRACTION * in_focus.mean()
+    intensity = mirror(torch.clamp(in_focus, min=float(floor)))
+    if between is not None:
+        between()
+    phase = grid.divergence_inverse_laplacian(gy / intensity, gx / intensity)
+    return _zero_mean(crop(phase, planes.shape))
+
+
+def normalised_planes(planes: torch.Tensor) -> torch.Tensor:
+    """Each plane divided by its mean: a lamp that drifts between planes, or a colour camera's
+    unequal channel gains, would otherwise read as an axial intensity change."""
+    means = planes.mean(dim=(-2, -1), keepdim=True)
+    if bool((means <= 0).any()):
+        raise ValueError("every plane needs a positive mean intensity (a brightfield image)")
+    return planes / means
+
+
+def _prepared(planes, dz_nm):
+    in_focus, slope = focus_intensity_and_slope(normalised_planes(planes), dz_nm)
+    return in_focus, slope, SpectralGrid((2 * planes.shape[-2], 2 * planes.shape[-1]),
+                                         planes.device)
+
+
+def _wavenumber_px(wavelength_nm, pixel_size_nm, n_medium) -> float:
+    """k = 2πn/λ times pixel² (rad·nm per pixel²): the TIE's right side in pixel units, with ∂z
+    in nm, since the Laplacian works in pixels."""
+    return 2 * math.pi * n_medium / wavelength_nm * pixel_size_nm**2
+
+
+def _alpha(regularization) -> float:
+    return DEFAULT_REGULARIZATION if regularization is None else float(regularization)
+
+
+def _zero_mean(phase: torch.Tensor) -> torch.Tensor:
+    return phase - phase.mean()

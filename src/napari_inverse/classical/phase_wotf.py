@@ -1,0 +1,70 @@
+"""Phase by inverting the partially coherent weak-object transfer functions of every plane.
+
+Each plane, normalised by its mean, is ``1 + F⁻¹{H_A,j·A + H_φ,j·Φ}`` (`optics.phase_transfer`);
+absorption A and phase Φ are found together, frequency by frequency, by Tikhonov-regularised
+least squares over the planes (a 2×2 system). Unlike the TIE this keeps the true shape of the
+transfer at large defocus and the contrast an open condenser takes away. Planes may differ in
+wavelength (the chromatic mode): a non-dispersive optical path gives plane j the phase
+φ·λ/λⱼ, so its H_φ is scaled by λ/λⱼ and Φ is the phase at ``wavelength_nm``.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import torch
+
+from ..optics.phase_transfer import RadialGrid, weak_object_transfer_radial
+from .phase_poisson import crop, mirror
+from .phase_tie import normalised_planes
+
+DEFAULT_REGULARIZATION = 1e-3
+"""α of the penalty α·(f·λ/NA)² added to Σ|H|² (f the spatial frequency): it grows towards the
+pupil's edge, where an open condenser leaves little contrast and noise dominates, and vanishes
+at low frequencies, where H_φ ∝ f² is weak too but the phase has most of its power."""
+
+
+def wotf_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: float,
+               pixel_size_nm: float, na: float, condenser_na: Optional[float] = None,
+               n_medium: float = 1.0, regularization: Optional[float] = None,
+               plane_wavelengths_nm: Optional[Sequence[float]] = None,
+               between: Optional[Callable[[], None]] = None) -> torch.Tensor:
+    """Phase (Y, X) in radians at ``wavelength_nm`` from ``planes`` (P, Y, X) at ``dz_nm``.
+
+    ``na`` is the objective's, ``condenser_na`` the illumination's (None: a point source);
+    ``plane_wavelengths_nm`` gives each plane its own wavelength (default all ``wavelength_nm``);
+    ``between()`` (a cancel check) runs after each plane.
+    """
+    alpha = DEFAULT_REGULARIZATION if regularization is None else float(regularization)
+    wavelengths = list(plane_wavelengths_nm or [wavelength_nm] * planes.shape[0])
+    contrast = mirror(normalised_planes(planes) - 1.0)
+    grid = RadialGrid(contrast.shape, pixel_size_nm, rfft=True, device=planes.device)
+    filters = _radial_filters(grid.samples, dz_nm, wavelengths, wavelength_nm, na, condenser_na,
+                              n_medium, alpha)
+    spectrum = 0
+    for row, plane in zip(filters, contrast):
+        spectrum = spectrum + grid.on_grid(row) * torch.fft.rfft2(plane)
+        if between is not None:
+            between()
+    spectrum[0, 0] = 0.0
+    phase = crop(torch.fft.irfft2(spectrum, s=contrast.shape[-2:]), planes.shape)
+    return phase - phase.mean()
+
+
+def _radial_filters(samples, dz_nm, wavelengths, wavelength_nm, na, condenser_na, n_medium,
+                    alpha) -> np.ndarray:
+    """Per plane j the radial profile of w_j with Φ = Σ w_j·D_j: the phase row of the inverse of
+    the 2×2 Tikhonov normal equations [[Σ H_A² + a, Σ H_A·H_φ], [Σ H_A·H_φ, Σ H_φ² + a]],
+    a = α·(f·λ/NA)²."""
+    h_a = np.empty((len(dz_nm), len(samples)))
+    h_phi = np.empty_like(h_a)
+    for wavelength in sorted(set(wavelengths)):
+        rows = [j for j, w in enumerate(wavelengths) if w == wavelength]
+        h_a[rows], h_phi[rows] = weak_object_transfer_radial(
+            samples, [dz_nm[j] for j in rows], wavelength, na, condenser_na, n_medium)
+        h_phi[rows] *= wavelength_nm / wavelength
+    penalty = alpha * (samples * wavelength_nm / na) ** 2
+    aa, ap, pp = ((h_a**2).sum(0) + penalty, (h_a * h_phi).sum(0), (h_phi**2).sum(0) + penalty)
+    determinant = aa * pp - ap**2
+    safe = determinant > 1e-30  # only f = 0 without absorption data: the undetermined piston
+    return np.where(safe, (aa * h_phi - ap * h_a) / np.where(safe, determinant, 1.0), 0.0)

@@ -1,0 +1,195 @@
+"""The ``retrieve_phase`` verb: quantitative phase from an ordinary brightfield microscope, from
+a defocus stack or from one RGB exposure whose colours the objective focuses apart.
+
+Methods: ``tie`` (uniform-intensity transport of intensity), ``teague`` (the TIE with the
+in-focus intensity kept, for absorbing specimens) and ``wotf`` (inversion of the partially
+coherent weak-object transfer functions, for an open condenser and large defocus).
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+
+from ..classical import phase_tie, phase_wotf, teague_phase, tie_phase, wotf_phase
+from ..engine.arguments import Choice, Instance, Number, declare_arguments
+from ..engine.axes import checked_axes, normalise_axes
+from ..engine.device import device_job, select_device
+from ..engine.memory_budget import MemoryEstimate, check_memory
+from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
+from ..engine.validation import InvalidInput, check_finite, check_image, check_spatial_size
+from ..optics import ChromaticFocus, Optics
+from .result import Result
+from .verb_arguments import COMMON_ARGUMENTS
+
+METHODS = ("tie", "teague", "wotf")
+DEFAULT_REGULARIZATION = {"tie": phase_tie.DEFAULT_REGULARIZATION,
+                          "teague": phase_tie.DEFAULT_REGULARIZATION,
+                          "wotf": phase_wotf.DEFAULT_REGULARIZATION}
+PHASE_MEMORY = MemoryEstimate(outputs=2, working=4 * 8)
+"""The phase and its optical path; per pixel, the mirror-extended (4×) grid holds the planes,
+their spectra and a few complex work arrays."""
+ARGUMENTS = {
+    **COMMON_ARGUMENTS,
+    "method": Choice(METHODS),
+    "condenser_na": Number(above=0, at_most=1.6, optional=True,
+                           hint="the condenser's numerical aperture, e.g. 0.3; None for a "
+                                "condenser stopped down"),
+    "regularization": Number(above=0, optional=True,
+                             hint="Tikhonov α, e.g. 1e-6 for TIE or 1e-5 for WOTF; None chooses"),
+    "chromatic": Instance(ChromaticFocus, optional=True,
+                          hint="e.g. ChromaticFocus(wavelengths_nm=(610, 540, 460), "
+                               "focal_shifts_nm=(1000, 0, -1000))"),
+}
+
+
+@declare_arguments(ARGUMENTS)
+def retrieve_phase(
+    stack,
+    method: str = "tie",
+    *,
+    axes: Optional[str] = None,
+    optics: Optional[Optics] = None,
+    condenser_na: Optional[float] = None,
+    dz_nm: Optional[Sequence[float]] = None,
+    chromatic: Optional[ChromaticFocus] = None,
+    regularization: Optional[float] = None,
+    device: str = "auto",
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelLike] = None,
+) -> Result:
+    """Phase in radians (zero mean) of brightfield planes; ``.extras["optical_path_nm"]``.
+
+    ``stack``: numpy or dask, or a list of 2-D planes. ``axes`` "ZYX" (guessed for 3-D),
+    "TZYX" (a time-lapse, looped over), or "YXC"/"YXS" for one RGB exposure (the chromatic
+    mode, which needs ``chromatic=ChromaticFocus(...)``). Z planes lie ``optics.z_step_nm``
+    apart with the focus in the middle, unless ``dz_nm`` lists each plane's defocus.
+    ``optics`` gives the wavelength the phase is stated at, the pixel size, the objective's NA
+    and the index of the medium the defocus is measured in; ``condenser_na`` is for ``wotf``.
+    """
+    started = time.perf_counter()
+    if optics is None:
+        raise InvalidInput("retrieve_phase needs the wavelength and pixel size: give "
+                           "optics=Optics(na=..., wavelength_nm=..., pixel_size_nm=...)")
+    if condenser_na is not None and method != "wotf":
+        raise InvalidInput(f"condenser_na is used by method='wotf' only; '{method}' assumes a "
+                           "small defocus, where the condenser does not matter: drop it")
+    array = _as_array(stack)
+    axes = _phase_axes(axes, array)
+    plane_axis = "S" if "S" in axes else "Z"
+    n_planes = array.shape[axes.index(plane_axis)]
+    if n_planes < 2:
+        raise InvalidInput(f"phase needs at least two planes at different focus, got one "
+                           f"({plane_axis}={n_planes}); record a plane above and below focus")
+    distances, wavelengths = _planes(plane_axis, n_planes, optics, dz_nm, chromatic)
+    loop_axes = [a for a in axes if a not in (plane_axis, "Y", "X")]
+    order = [axes.index(a) for a in (*loop_axes, plane_axis, "Y", "X")]
+    ordered = array.transpose(order)
+    loop_shape, plane_shape = ordered.shape[:-3], ordered.shape[-2:]
+    check_spatial_size(plane_shape, "YX")
+    check_memory(PHASE_MEMORY.bytes_needed(
+        (*loop_shape, *plane_shape), ordered.shape[-3:],
+        (ordered.shape[-3] + 4, 2 * plane_shape[0], 2 * plane_shape[1])),
+        f"phase retrieval of an image of shape {tuple(array.shape)}")
+    alpha = DEFAULT_REGULARIZATION[method] if regularization is None else regularization
+    torch_device = select_device(device)
+    reporter = ProgressReporter(math.prod(loop_shape), progress, cancel)
+    phase = np.empty((*loop_shape, *plane_shape), dtype=np.float32)
+    with device_job(torch_device):
+        for index in np.ndindex(*loop_shape):
+            block = np.asarray(ordered[index], dtype=np.float32)
+            check_finite(block)
+            planes = torch.as_tensor(block, device=torch_device)
+            with torch.inference_mode():
+                phase[index] = _solve(method, planes, distances, wavelengths, optics,
+                                      condenser_na, alpha, reporter.check_cancel).cpu().numpy()
+            reporter.step(f"phase {reporter.done + 1} of {reporter.total}")
+    reporter.finish()
+    return Result(
+        image=phase,
+        extras={"optical_path_nm": phase * np.float32(optics.wavelength_nm / (2 * math.pi))},
+        metadata={
+            "method": method, "axes": axes, "result_axes": "".join(loop_axes) + "YX",
+            "units": "rad", "phase_wavelength_nm": optics.wavelength_nm,
+            "dz_nm": [float(d) for d in distances],
+            "plane_wavelengths_nm": [float(w) for w in wavelengths],
+            "parameters": {"regularization": alpha, "condenser_na": condenser_na},
+            "chromatic": chromatic.to_dict() if chromatic is not None else None,
+            "optics": optics.to_dict(), "device": str(torch_device),
+            "seconds": time.perf_counter() - started,
+        },
+    )
+
+
+def _solve(method, planes, distances, wavelengths, optics, condenser_na, alpha, between):
+    common = dict(n_medium=optics.refractive_index, regularization=alpha)
+    if method == "wotf":
+        return wotf_phase(planes, distances, optics.wavelength_nm, optics.pixel_size_nm,
+                          optics.na, condenser_na, plane_wavelengths_nm=wavelengths,
+                          between=between, **common)
+    if method == "teague":
+        return teague_phase(planes, distances, optics.wavelength_nm, optics.pixel_size_nm,
+                            between=between, **common)
+    return tie_phase(planes, distances, optics.wavelength_nm, optics.pixel_size_nm, **common)
+
+
+def _as_array(stack):
+    """An array as given, or a list of same-shaped planes stacked along a new first axis."""
+    if isinstance(stack, (list, tuple)):
+        shapes = {tuple(np.shape(plane)) for plane in stack}
+        if len(shapes) > 1:
+            raise InvalidInput(f"the planes have different shapes {sorted(shapes)}; crop or "
+                               "register them to one shape first")
+        stack = np.stack([np.asarray(plane) for plane in stack]) if stack else np.empty((0,))
+    check_image(stack, "stack")
+    return stack
+
+
+def _phase_axes(axes: Optional[str], array) -> str:
+    """The axes with RGB as S ("YXC" means the colour channels of one exposure)."""
+    if axes is None:
+        axes = normalise_axes(None, tuple(array.shape))
+    elif axes.upper().endswith("YXC"):
+        axes = axes.upper()[:-1] + "S"
+    axes = checked_axes(axes, tuple(array.shape))
+    if ("Z" in axes) == ("S" in axes):
+        raise InvalidInput(
+            f"axes {axes!r}: phase needs either a Z axis (a defocus stack, e.g. 'ZYX') or the "
+            "colour channels of one RGB exposure ('YXC'), and not both")
+    return axes
+
+
+def _planes(plane_axis, n_planes, optics, dz_nm, chromatic):
+    """Each plane's defocus (nm) and wavelength (nm)."""
+    if plane_axis == "S":
+        if chromatic is None:
+            raise InvalidInput(
+                "an RGB image needs each channel's wavelength and focal shift: give chromatic="
+                "ChromaticFocus(wavelengths_nm=(610, 540, 460), focal_shifts_nm=(...)), the "
+                "shifts measured through focus on a bead or an edge")
+        if dz_nm is not None:
+            raise InvalidInput("dz_nm is for a Z stack; for an RGB image the channels' defocus "
+                               "is chromatic.focal_shifts_nm")
+        if len(chromatic.wavelengths_nm) != n_planes:
+            raise InvalidInput(f"chromatic describes {len(chromatic.wavelengths_nm)} channels, "
+                               f"the image has {n_planes}")
+        return list(chromatic.focal_shifts_nm), list(chromatic.wavelengths_nm)
+    if chromatic is not None:
+        raise InvalidInput("chromatic= is for one RGB exposure (axes 'YXC'); a Z stack takes "
+                           "dz_nm or optics.z_step_nm")
+    if dz_nm is None:
+        if optics.z_step_nm is None:
+            raise InvalidInput("the distance between planes is missing: give "
+                               "Optics(..., z_step_nm=...) or dz_nm=[...] (one per plane, nm)")
+        distances = (np.arange(n_planes) - (n_planes - 1) / 2) * optics.z_step_nm
+    else:
+        distances = np.asarray(dz_nm, dtype=np.float64).ravel()
+        if distances.size != n_planes or not np.isfinite(distances).all():
+            raise InvalidInput(f"dz_nm must give one finite defocus (nm) per plane: {n_planes} "
+                               f"planes, got {list(np.ravel(dz_nm))}")
+        if len(np.unique(distances)) < 2:
+            raise InvalidInput(f"dz_nm {distances.tolist()} has no two different distances")
+    return distances.tolist(), [optics.wavelength_nm] * n_planes
