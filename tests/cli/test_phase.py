@@ -53,3 +53,12 @@ def test_the_dz_flag_overrides_and_bad_input_is_one_line(stack_file, tmp_path, e
     assert "--focal-shifts" in error_line()
     assert main(["phase", str(rgb), *common, "--focal-shifts", "1000,0,x"]) == 2
     assert "numbers separated by commas" in error_line()
+
+
+def test_an_ome_zarr_output_is_refused_with_one_line(stack_file, tmp_path, error_line):
+    """Phase is not a chunked verb yet: a .zarr output names the fix instead of a traceback."""
+    path, _ = stack_file
+    assert main(["phase", str(path), "-o", str(tmp_path / "phase.ome.zarr"), "--wavelength",
+                 "550", "--na", "0.4"]) == 2
+    assert "cannot be worked on chunk by chunk" in error_line()
+    assert not (tmp_path / "phase.ome.zarr").exists()

@@ -83,6 +83,11 @@ def restore_file(args: argparse.Namespace, verb: Callable, options: dict, cancel
         check(image)
     sizes = _output_pixel_size(image, optics, args.pixel_size, getattr(args, "z_step", None))
     if chunked:
+        from ..distributed import CHUNKED_VERBS
+
+        if verb.__name__ not in CHUNKED_VERBS:
+            raise InvalidInput(f"'{args.input}' cannot be worked on chunk by chunk with this "
+                               "command yet; give a .tif output with -o")
         return restore_chunked(args, verb.__name__, options, optics, image, output, sizes,
                                cancel)
     # The bar completes with the file written: a failed write leaves logs only its error line.

@@ -33,15 +33,16 @@ def run(args: argparse.Namespace, cancel) -> int:
     from ..methods import segment_focus
 
     outputs = []
+    image_files = []  # the file restore_file read, for its pixel sizes
 
-    def run_verb(image, _optics, bar):
-        result = segment_focus(image.data, args.method, axes=image.axes, model=args.model,
-                               threshold=args.threshold, device=args.device, progress=bar,
+    def segment_focus_of_file(data, *, axes, optics, progress, cancel):
+        result = segment_focus(data, args.method, axes=axes, model=args.model,
+                               threshold=args.threshold, device=args.device, progress=progress,
                                cancel=cancel)
-        z_step = args.z_step or image.pixel_size_nm.get("Z")
+        z_step = args.z_step or image_files[0].pixel_size_nm.get("Z")
         depth = result.extras["depth_planes"] * (z_step or 1.0)
         flat_axes = result.metadata["axes"].replace("Z", "")
-        sizes = {a: s for a, s in image.pixel_size_nm.items() if a in "YX"}
+        sizes = {a: s for a, s in image_files[0].pixel_size_nm.items() if a in "YX"}
         if args.pixel_size:
             sizes = {"Y": args.pixel_size, "X": args.pixel_size}
         written = ((args.depth, depth, {"units": "nm" if z_step else "planes"}),
@@ -54,7 +55,8 @@ def run(args: argparse.Namespace, cancel) -> int:
         result.image = result.image.astype("uint8")
         return result
 
-    status = restore_file(args, run_verb, use_optics=False)
+    status = restore_file(args, segment_focus_of_file, {}, cancel, use_optics=False,
+                          check=lambda image: image_files.append(image))
     for path in outputs:
         print(f"wrote {path}")
     return status

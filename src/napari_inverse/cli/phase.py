@@ -56,16 +56,16 @@ def run(args: argparse.Namespace, cancel) -> int:
         chromatic = ChromaticFocus(_numbers(args.channel_wavelengths, "--channel-wavelengths"),
                                    _numbers(args.focal_shifts, "--focal-shifts"))
 
-    def run_verb(image, optics, bar):
-        if chromatic is None and image.axes.endswith(("S", "YXC")):
+    def retrieve_phase_of_file(data, *, axes, optics, progress, cancel):
+        if chromatic is None and axes.endswith(("S", "YXC")):
             raise InvalidInput("an RGB image needs each channel's defocus: give --focal-shifts "
                                "(nm, e.g. 1000,0,-1000), measured through focus on a bead")
-        return retrieve_phase(image.data, args.method, axes=image.axes, optics=optics,
+        return retrieve_phase(data, args.method, axes=axes, optics=optics,
                               condenser_na=args.condenser_na, chromatic=chromatic,
                               regularization=args.regularization, device=args.device,
-                              progress=bar, cancel=cancel)
+                              progress=progress, cancel=cancel)
 
-    return restore_file(args, run_verb)
+    return restore_file(args, retrieve_phase_of_file, {}, cancel)
 
 
 def _numbers(text: str, flag: str) -> list[float]:
