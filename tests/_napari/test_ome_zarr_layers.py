@@ -60,3 +60,15 @@ def test_a_dock_runs_a_layer_larger_than_memory_chunk_by_chunk(tmp_path, monkeyp
     np.testing.assert_allclose(result.scale, (1.0, 0.065, 0.065))
     in_memory = denoise(stack, "care", axes="TYX", device="cpu").image
     assert np.abs(np.asarray(result.data) - in_memory).max() < 1e-5 * np.ptp(in_memory)
+
+
+def test_only_a_verb_the_dask_face_knows_goes_chunk_by_chunk(monkeypatch):
+    """Phase and focus have no chunked entry yet: their docks keep the in-memory path."""
+    from napari_inverse import retrieve_phase, segment_focus
+
+    monkeypatch.setattr(chunked_job, "IN_MEMORY_FRACTION", 0.0)
+    lazy = da.zeros((3, 64, 64), chunks=(1, 64, 64), dtype=np.float32)
+    assert chunked_job.runs_in_chunks(denoise, lazy)
+    assert not chunked_job.runs_in_chunks(segment_focus, lazy)
+    assert not chunked_job.runs_in_chunks(retrieve_phase, lazy)
+    assert not chunked_job.runs_in_chunks(denoise, np.zeros((3, 64, 64), np.float32))

@@ -13,12 +13,13 @@ IN_MEMORY_FRACTION = 0.25
 runs chunk by chunk (the in-memory path holds the input, the result and working buffers)."""
 
 
-def runs_in_chunks(data) -> bool:
-    """Whether a dock's job on ``data`` goes chunk by chunk: a lazy (dask) layer too large to
-    restore in memory."""
+def runs_in_chunks(verb: Callable, data) -> bool:
+    """Whether a dock's job of ``verb`` on ``data`` goes chunk by chunk: a verb the dask face
+    knows, on a lazy (dask) layer too large to restore in memory."""
+    from ..distributed import CHUNKED_VERBS
     from ..engine.memory_budget import available_memory_bytes
 
-    if not hasattr(data, "dask"):
+    if not hasattr(data, "dask") or verb.__name__ not in CHUNKED_VERBS:
         return False
     available = available_memory_bytes()
     return available is not None and data.size * 4 > IN_MEMORY_FRACTION * available

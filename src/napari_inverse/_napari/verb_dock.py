@@ -218,7 +218,7 @@ class VerbDock(Container):
         axes, device = layer_axes(layer), self.device.value
         if self._crop is not None:
             axes = Crop.axes(axes)
-        elif runs_in_chunks(data):  # larger than memory: the dask face's chunked path
+        elif runs_in_chunks(verb, data):  # larger than memory: the dask face's chunked path
             return chunked_job(verb, data, axes, method, device, options)
 
         def job(progress, cancel):
