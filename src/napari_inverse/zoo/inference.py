@@ -1,8 +1,8 @@
-"""Apply a loaded zoo model to a 2-D or 3-D image: percentile-normalise, predict tiled, map back.
+"""Apply a loaded zoo model to a 2-D or 3-D image: normalise, predict tiled, map back.
 
-The model sees the input scaled by its card's percentiles; the prediction is mapped back with the
-same two numbers, so the output is in the input's units (photo-electrons, ADU) and a per-pixel
-uncertainty, when the model has one, is in those units too.
+The model sees the input scaled as its card says (percentiles, or mean and standard deviation);
+the prediction is mapped back with the same two numbers, so the output is in the input's units
+(photo-electrons, ADU) and a per-pixel uncertainty, when the model has one, is in those units.
 """
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise,
-                                    percentile_normalise)
+from ..engine.normalisation import denormalise, normalise, spec_bounds
 from ..engine.progress import ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
 from ..engine.validation import InvalidInput
@@ -98,9 +97,8 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     reporter's total follows the new tile count.
     """
     tiles = tiles or TileLimit(image.ndim)
-    spec = model.card.normalisation
-    normalised, bounds = percentile_normalise(image, spec.get("low", LOW_PERCENTILE),
-                                              spec.get("high", HIGH_PERCENTILE))
+    bounds = spec_bounds(image, model.card.normalisation)
+    normalised = normalise(image, bounds)
 
     check = reporter.check_cancel if reporter is not None else (lambda: None)
 
