@@ -73,6 +73,8 @@ class UNet(nn.Module):
     channels; as in csbdeep, the last convolution of the bottleneck and of each decoder level
     outputs the width of the level above, and a final 1x1 convolution maps to `out_channels`.
     `residual` (default: when in and out channels match) adds the input to that output.
+    `initialisation` "keras" draws csbdeep's weights (Glorot), "pytorch" keeps PyTorch's default
+    draw, whose smaller first outputs let Noise2Void from scratch learn sooner.
 
     With `probabilistic=True`, `forward` returns `(loc, scale)`: a second 1x1 head gives the
     per-pixel Laplace scale, softplus + `eps_scale` so it is strictly positive (train with
@@ -94,6 +96,7 @@ class UNet(nn.Module):
         probabilistic: bool = False,
         n2v2: bool = False,
         eps_scale: float = 1e-3,
+        initialisation: str = "keras",
     ) -> None:
         super().__init__()
         if ndim not in (2, 3):
@@ -104,6 +107,8 @@ class UNet(nn.Module):
                 "UNet needs an odd kernel_size, depth >= 1 and convs_per_level >= 1, got "
                 f"kernel_size={kernel}, depth={depth}, convs_per_level={convs_per_level}"
             )
+        if initialisation not in ("keras", "pytorch"):
+            raise ValueError(f"initialisation must be 'keras' or 'pytorch', got {initialisation!r}")
         if residual is None:
             residual = in_channels == out_channels
         if residual and in_channels != out_channels:
@@ -135,7 +140,8 @@ class UNet(nn.Module):
         head = nn.Conv2d if ndim == 2 else nn.Conv3d
         self.head = head(width(-1), out_channels, 1)
         self.scale_head = head(width(-1), out_channels, 1) if probabilistic else None
-        keras_init_(self)
+        if initialisation == "keras":
+            keras_init_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         if x.ndim != self.ndim + 2 or x.shape[1] != self.in_channels:
