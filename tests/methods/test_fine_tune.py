@@ -68,6 +68,22 @@ def test_fine_tuning_the_shipped_n2v_does_not_hurt(noisy_actin):
     assert result.card.base_model == "n2v-fluorescence"
 
 
+def test_n2v_from_scratch_standardises_and_a_tuned_shipped_model_keeps_its_percentiles(
+        noisy_actin):
+    """A new N2V network learns from mean/std-scaled images (the card says so and the saved model
+    predicts with it); fine-tuning the shipped one keeps the percentiles it was trained on."""
+    noisy, _ = noisy_actin
+    fresh = fine_tune(noisy, start=None, name="fresh", **QUICK)
+    assert fresh.card.normalisation == {"kind": "mean_std"}
+    assert fresh.card.architecture["initialisation"] == "pytorch"
+    reloaded = load_model("fresh")
+    np.testing.assert_allclose(apply_model(reloaded, noisy)[0], _denoised(fresh, noisy),
+                               rtol=1e-5, atol=1e-4)
+    tuned = fine_tune(noisy, name="tuned", **QUICK)
+    assert tuned.card.normalisation == load_model("n2v-fluorescence").card.normalisation
+    assert tuned.card.normalisation["kind"] == "percentile"
+
+
 def test_care_fine_tunes_on_pairs_and_saves_a_listed_loadable_model(noisy_actin, tmp_path):
     noisy, clean = noisy_actin
     result = fine_tune(noisy[:96], clean[:96], family="care", name="my-care", pixel_size_nm=80.0,

@@ -28,7 +28,7 @@ from ..training.fine_tuning import (MIN_PATCH, PAIRED, SHIPPED, fine_tune_settin
 from ..training.loop import fit
 from ..training.objectives import OBJECTIVES
 from ..training.records import record_fit, save_trained
-from ..training.samplers import PatchSampler
+from ..training.samplers import Normalisation, PatchSampler
 from ..training.user_data import (as_image_list, check_training_images, hold_out,
                                   validation_batches)
 from ..zoo import FAMILIES, LoadedModel, ModelCard, ZooEntry
@@ -123,8 +123,10 @@ def fine_tune(
     if validation is not None:
         split.held_out = _validation_pieces(family, validation, validation_targets, axes)
     net, card = starting_network(family, start, task, seed)
-    sampler = PatchSampler(split.inputs, split.targets, (patch, patch), seed=seed)
-    checks = validation_batches(split.held_out, patch, min(config.batch_size, 32))
+    scaling = Normalisation(card.normalisation)
+    sampler = PatchSampler(split.inputs, split.targets, (patch, patch), scaling, seed=seed)
+    checks = validation_batches(split.held_out, patch, min(config.batch_size, 32),
+                                normalisation=scaling)
     result = fit(net, OBJECTIVES[family], sampler, checks, config, device, progress=progress,
                  cancel=cancel, on_validation=on_validation, keep_start_if_best=start is not None)
     if result.steps == 0:
