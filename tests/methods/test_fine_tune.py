@@ -25,7 +25,7 @@ from napari_inverse.zoo.inference import apply_model
 from napari_inverse.zoo.registry import MODELS_DIR_ENV
 
 QUICK = dict(patch=32, batch_size=2, steps=2, device="cpu")
-SCRATCH_GAIN_DB = 1.5  # measured +3.5 dB after 100 steps (+6 dB takes ~120–200)
+SCRATCH_GAIN_DB = 4.0  # measured +6.9/+7.1/+7.4 dB after 40 steps for seeds 1/2/3
 FINE_TUNE_LOSS_DB = 0.3  # measured: 30 steps lift the shipped model's +11.3 dB to +11.7 dB
 
 
@@ -53,7 +53,7 @@ def _denoised(result, noisy):
 @pytest.mark.slow
 def test_n2v_from_scratch_denoises_without_seeing_a_clean_image(noisy_actin):
     noisy, clean = noisy_actin
-    result = fine_tune(noisy, start=None, patch=32, batch_size=16, steps=100, device="cpu")
+    result = fine_tune(noisy, start=None, patch=32, batch_size=16, steps=40, device="cpu")
     gain = psnr(clean, _denoised(result, noisy)) - psnr(clean, noisy)
     assert gain > SCRATCH_GAIN_DB, f"{gain:.2f} dB"
     assert result.card.base_model == "" and "from scratch" in result.card.description
