@@ -118,6 +118,8 @@ def calibrate(peer_python: str, folder: Path, name: str, steps: int, rounds: int
 
 
 def figure(folder: Path, names: list[str], out: Path) -> None:
+    """A 192² crop of every output as it comes (no affine fit), on the clean image's range, so
+    an output that under-reaches the intensities shows it."""
     import matplotlib
 
     matplotlib.use("Agg")
