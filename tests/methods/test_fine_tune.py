@@ -76,6 +76,8 @@ def test_n2v_from_scratch_standardises_and_a_tuned_shipped_model_keeps_its_perce
     fresh = fine_tune(noisy, start=None, name="fresh", **QUICK)
     assert fresh.card.normalisation == {"kind": "mean_std"}
     assert fresh.card.architecture["initialisation"] == "pytorch"
+    assert {m.momentum for m in fresh.model.net.modules()
+            if isinstance(m, torch.nn.BatchNorm2d)} == {0.1}
     reloaded = load_model("fresh")
     np.testing.assert_allclose(apply_model(reloaded, noisy)[0], _denoised(fresh, noisy),
                                rtol=1e-5, atol=1e-4)

@@ -41,7 +41,8 @@ class BlurPool(nn.Module):
 
 
 def _conv_stack(
-    ndim: int, in_channels: int, widths: list[int], kernel: int, batch_norm: bool
+    ndim: int, in_channels: int, widths: list[int], kernel: int, batch_norm: bool,
+    momentum: float,
 ) -> nn.Sequential:
     """Convolutions ('same' padding) to each of `widths` channels, each followed by ReLU."""
     conv = nn.Conv2d if ndim == 2 else nn.Conv3d
@@ -49,8 +50,8 @@ def _conv_stack(
     layers: list[nn.Module] = []
     for width in widths:
         layers.append(conv(in_channels, width, kernel, padding=kernel // 2))
-        if batch_norm:  # Keras BatchNormalization defaults: momentum 0.99, epsilon 1e-3
-            layers.append(norm(width, eps=1e-3, momentum=0.01))
+        if batch_norm:  # Keras' epsilon 1e-3; its momentum 0.99 is PyTorch's 0.01
+            layers.append(norm(width, eps=1e-3, momentum=momentum))
         layers.append(nn.ReLU())
         in_channels = width
     return nn.Sequential(*layers)
@@ -75,6 +76,8 @@ class UNet(nn.Module):
     `residual` (default: when in and out channels match) adds the input to that output.
     `initialisation` "keras" draws csbdeep's weights (Glorot), "pytorch" keeps PyTorch's default
     draw, whose smaller first outputs let Noise2Void from scratch learn sooner.
+    `batch_norm_momentum` 0.01 is Keras' 0.99; PyTorch's 0.1 lets the running statistics that
+    a short run predicts with catch up with the batches.
 
     With `probabilistic=True`, `forward` returns `(loc, scale)`: a second 1x1 head gives the
     per-pixel Laplace scale, softplus + `eps_scale` so it is strictly positive (train with
@@ -97,6 +100,7 @@ class UNet(nn.Module):
         n2v2: bool = False,
         eps_scale: float = 1e-3,
         initialisation: str = "keras",
+        batch_norm_momentum: float = 0.01,
     ) -> None:
         super().__init__()
         if ndim not in (2, 3):
@@ -124,7 +128,7 @@ class UNet(nn.Module):
 
         def stack(cin: int, level: int, last_level: int) -> nn.Sequential:
             widths = [width(level)] * (convs_per_level - 1) + [width(last_level)]
-            return _conv_stack(ndim, cin, widths, kernel, batch_norm)
+            return _conv_stack(ndim, cin, widths, kernel, batch_norm, batch_norm_momentum)
 
         self.encoders = nn.ModuleList()
         channels = in_channels

@@ -37,7 +37,7 @@ PAIRED = ("care", "mrbcr", "srbcr")  # families that learn from (input, target) 
 CPU_BATCH = 16
 SCRATCH_LEARNING_RATE = {"n2v": 1e-3}
 # (architecture changes, normalisation) of a network trained from scratch
-SCRATCH_SETUP = {"n2v": ({"initialisation": "pytorch"}, MEAN_STD)}
+SCRATCH_SETUP = {"n2v": ({"initialisation": "pytorch", "batch_norm_momentum": 0.1}, MEAN_STD)}
 DEFAULT_STEPS = 1000
 MIN_PATCH = 16
 
