@@ -11,9 +11,10 @@ fine-tuning on the user's images):
   the shipped one) and learns at the recipe's rate scaled by batch / recipe batch; without both
   fine-tuning first undid the shipped model.
 - N2V from scratch learns at 1e-3, which learned faster than the recipe's 4e-4, from inputs
-  standardised by their mean and standard deviation and with PyTorch's initial weights (as
-  CAREamics does): 20 steps then gain +6 to +7 dB where the recipe's percentile scaling and
-  Keras initialisation gained nothing (docs/benchmarks.md, Noise2Void against CAREamics).
+  standardised by their mean and standard deviation, with PyTorch's initial weights and its
+  batch-norm momentum (as CAREamics does): 20 steps then gain +6 to +7 dB where the recipe's
+  percentile scaling and Keras initialisation gained nothing, and a short run's output keeps
+  the image's contrast (docs/benchmarks.md, Noise2Void against CAREamics).
 """
 from __future__ import annotations
 
