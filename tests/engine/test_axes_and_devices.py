@@ -7,7 +7,8 @@ from napari_inverse.engine import (
     CancelToken, Cancelled, InvalidInput, ProgressReporter, SpatialLoop, normalise_axes,
     percentile_normalise, select_device,
 )
-from napari_inverse.engine.normalisation import denormalise
+from napari_inverse.engine.normalisation import (MEAN_STD, PERCENTILE, denormalise, normalise,
+                                               spec_bounds)
 
 
 @pytest.mark.parametrize(
@@ -75,6 +76,17 @@ def test_percentile_normalisation_round_trips():
     assert np.percentile(scaled, 1) == pytest.approx(0, abs=1e-4)
     assert np.percentile(scaled, 99) == pytest.approx(1, abs=1e-4)
     np.testing.assert_allclose(denormalise(scaled, bounds), image, rtol=1e-4)
+
+
+def test_mean_std_normalisation_standardises_and_round_trips():
+    image = np.random.default_rng(0).gamma(2.0, 100.0, (64, 64)).astype(np.float32)
+    bounds = spec_bounds(image, MEAN_STD)
+    scaled = normalise(image, bounds)
+    assert scaled.mean() == pytest.approx(0, abs=1e-5) and scaled.std() == pytest.approx(1, 1e-4)
+    np.testing.assert_allclose(denormalise(scaled, bounds), image, rtol=1e-4)
+    assert spec_bounds(image, PERCENTILE) == percentile_normalise(image)[1]
+    with pytest.raises(ValueError, match="unknown normalisation kind 'zscore'"):
+        spec_bounds(image, {"kind": "zscore"})
 
 
 def test_a_nearly_flat_image_round_trips_through_normalisation():

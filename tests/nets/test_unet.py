@@ -83,3 +83,18 @@ def test_networks_need_neither_torchscript_nor_compile(monkeypatch):
     mrbcr_loss(MRBCR()(x), x).backward()
     SRBCR()(x).sum().backward()
     UNet(first_filters=4, n2v2=True)(x).sum().backward()
+
+
+def test_pytorch_initialisation_keeps_torch_draws_and_smaller_first_outputs():
+    """"pytorch" leaves PyTorch's default draw (what CAREamics trains from); it starts N2V's
+    outputs smaller than csbdeep's Glorot draw does (measured ~2×; asserted below 0.8×)."""
+    x = torch.randn(4, 1, 64, 64)
+    outputs = {}
+    for initialisation in ("keras", "pytorch"):
+        torch.manual_seed(0)
+        net = UNet(kernel_size=3, batch_norm=True, residual=False, initialisation=initialisation)
+        with torch.no_grad():
+            outputs[initialisation] = net(x).std().item()
+    assert outputs["pytorch"] < 0.8 * outputs["keras"], outputs
+    with pytest.raises(ValueError, match="initialisation must be 'keras' or 'pytorch'"):
+        UNet(initialisation="he")

@@ -16,7 +16,8 @@ from ..engine.validation import InvalidInput
 from ..methods.model_restoration import load_checked_model
 from ..methods.sampling import PixelSizeWarning, pixel_size_mismatch
 from ..zoo import family
-from ..zoo.inference import HALO, normalisation_bounds
+from ..engine.normalisation import spec_bounds
+from ..zoo.inference import HALO
 from .chunk_plan import rounded_halo
 from .chunked_method import ChunkedMethod
 from .workers import worker_model
@@ -54,7 +55,7 @@ def prepare_learned(verb_arguments: dict, task: str, default_models: dict[str, s
 
 def plane_bounds(block: np.ndarray, method: ChunkedMethod) -> tuple[float, float]:
     """The bounds the model's card's normalisation gives a whole plane (or stack)."""
-    return normalisation_bounds(method.settings["normalisation"], block)
+    return spec_bounds(block, method.settings["normalisation"])
 
 
 def restore_learned(block: np.ndarray, method: ChunkedMethod, bounds, device: str,

@@ -33,7 +33,7 @@ from ..training.fine_tuning import (MIN_PATCH, PAIRED, SHIPPED, family_recipe,
 from ..training.loop import fit
 from ..training.objectives import OBJECTIVES
 from ..training.records import record_fit, save_trained
-from ..training.samplers import PatchSampler
+from ..training.samplers import Normalisation, PatchSampler
 from ..training.user_data import (as_image_list, check_training_images, hold_out,
                                   validation_batches)
 from ..zoo import FAMILIES, LoadedModel, ModelCard, ZooEntry
@@ -135,10 +135,11 @@ def fine_tune(
                 [image for image, _ in split.held_out], axes, planes, progress, cancel)))
     net, card = starting_network(family, start, task, seed)
     patch_shape = (planes, patch, patch) if planes else (patch, patch)
-    sampler = PatchSampler(split.inputs, split.targets, patch_shape, seed=seed,
+    scaling = Normalisation(card.normalisation)
+    sampler = PatchSampler(split.inputs, split.targets, patch_shape, scaling, seed=seed,
                            mask_targets=bool(planes))
     checks = validation_batches(split.held_out, patch, min(config.batch_size, 32),
-                                planes=planes)
+                                planes=planes, normalisation=scaling)
     result = fit(net, OBJECTIVES[family], sampler, checks, config, device, progress=progress,
                  cancel=cancel, on_validation=on_validation, keep_start_if_best=start is not None)
     if result.steps == 0:

@@ -19,13 +19,12 @@ import numpy as np
 import torch
 
 from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise, normalise,
-                                    percentile_normalise)
+                                    percentile_normalise, spec_bounds)
 from ..engine.validation import InvalidInput
 from ..optics import Optics
 from ..zoo import family, load_model
 from ..zoo.card import ModelCard
 from ..zoo.card_summary import card_summary, metric_lines
-from ..zoo.inference import normalisation_bounds
 from ..zoo.package_import import PACKAGE_CONFIG_KEY
 from ..zoo.standalone_source import standalone_source
 
@@ -117,7 +116,7 @@ def packaged_prediction(net: torch.nn.Module, image: np.ndarray, card: ModelCard
     """What a consumer's run of the package gives for ``image``: the network's outputs (batch
     and channel axes first) on the image scaled as the card says; for a percentile scaling in
     those units (the spec cannot invert it), for a fixed mean/std scaling back in the input's."""
-    bounds = normalisation_bounds(card.normalisation, image)
+    bounds = spec_bounds(image, card.normalisation)
     with torch.inference_mode():
         outputs = net(torch.from_numpy(normalise(image, bounds))[None, None])
     outputs = [o.float().numpy() for o in (outputs if isinstance(outputs, tuple) else (outputs,))]
@@ -127,7 +126,14 @@ def packaged_prediction(net: torch.nn.Module, image: np.ndarray, card: ModelCard
 
 
 def _fixed_scaling(card: ModelCard) -> bool:
-    return card.normalisation.get("kind", "percentile") == "mean_std"
+    """A fixed mean/std (CAREamics's models): the spec can invert it after the network."""
+    norm = card.normalisation
+    return norm.get("kind", "percentile") == "mean_std" and "mean" in norm
+
+
+def _image_mean_std(card: ModelCard) -> bool:
+    """Each image's own mean/std (Noise2Void trained from scratch): not invertible by the spec."""
+    return card.normalisation.get("kind", "percentile") == "mean_std" and not _fixed_scaling(card)
 
 
 def _scaling_steps(spec, card: ModelCard, spatial: str) -> tuple[list, list]:
@@ -140,6 +146,9 @@ def _scaling_steps(spec, card: ModelCard, spatial: str) -> tuple[list, list]:
                     mean=mean, std=std - _SPEC_EPS))],
                 [spec.FixedZeroMeanUnitVarianceDescr(kwargs=spec.FixedZeroMeanUnitVarianceKwargs(
                     mean=-mean / std, std=1 / std - _SPEC_EPS))])
+    if _image_mean_std(card):
+        return ([spec.ZeroMeanUnitVarianceDescr(kwargs=spec.ZeroMeanUnitVarianceKwargs(
+            axes=[spec.AxisId(a) for a in spatial]))], [])
     return ([spec.ScaleRangeDescr(kwargs=spec.ScaleRangeKwargs(
         axes=[spec.AxisId(a) for a in spatial],
         min_percentile=norm.get("low", LOW_PERCENTILE),
@@ -184,8 +193,10 @@ def _description(folder: Path, card: ModelCard, net: torch.nn.Module, image: np.
 
     channel = [spec.BatchAxis(), spec.ChannelAxis(channel_names=[spec.Identifier("channel")])]
     preprocessing, postprocessing = _scaling_steps(spec, card, spatial)
-    units = ("in the input's units" if _fixed_scaling(card) else "in units of the input's "
-             "percentile range (see the documentation to map back)")
+    units = ("in the input's units" if _fixed_scaling(card) else
+             "in units of the input's standard deviation about its mean (see the documentation "
+             "to map back)" if _image_mean_std(card) else
+             "in units of the input's percentile range (see the documentation to map back)")
     input_descr = spec.InputTensorDescr(
         id=spec.TensorId(INPUT_ID), axes=channel + [space(a, False) for a in spatial],
         test_tensor=spec.FileDescr(source=test_input), sample_tensor=samples[0],
@@ -228,6 +239,12 @@ def _documentation(card: ModelCard, pixel_size_nm: Optional[float]) -> str:
                    f" / {card.normalisation['std']:g}, fixed for every image.\n"
                    "- **Output**: the restoration in the input's units (the postprocessing "
                    "inverts the scaling).")
+    elif _image_mean_std(card):
+        scaling = ("- **Preprocessing** (stated in rdf.yaml): each image is standardised, its "
+                   "mean mapped to 0 and its standard deviation to 1 (`zero_mean_unit_variance`).\n"
+                   "- **Output**: the restoration in those standardised units; to get the input's "
+                   "units back, multiply by the input's standard deviation and add its mean "
+                   "(napari-inverse does this itself).")
     else:
         low = card.normalisation.get("low", LOW_PERCENTILE)
         high = card.normalisation.get("high", HIGH_PERCENTILE)

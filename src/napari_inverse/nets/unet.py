@@ -42,7 +42,7 @@ class BlurPool(nn.Module):
 
 def _conv_stack(
     ndim: int, in_channels: int, widths: list[int], kernel: int, batch_norm: bool,
-    batch_norm_eps: float = 1e-3,
+    momentum: float, batch_norm_eps: float = 1e-3,
 ) -> nn.Sequential:
     """Convolutions ('same' padding) to each of `widths` channels, each followed by ReLU."""
     conv = nn.Conv2d if ndim == 2 else nn.Conv3d
@@ -50,8 +50,8 @@ def _conv_stack(
     layers: list[nn.Module] = []
     for width in widths:
         layers.append(conv(in_channels, width, kernel, padding=kernel // 2))
-        if batch_norm:  # Keras BatchNormalization defaults: momentum 0.99, epsilon 1e-3
-            layers.append(norm(width, eps=batch_norm_eps, momentum=0.01))
+        if batch_norm:  # Keras' epsilon 1e-3 by default; its momentum 0.99 is PyTorch's 0.01
+            layers.append(norm(width, eps=batch_norm_eps, momentum=momentum))
         layers.append(nn.ReLU())
         in_channels = width
     return nn.Sequential(*layers)
@@ -74,6 +74,10 @@ class UNet(nn.Module):
     channels; as in csbdeep, the last convolution of the bottleneck and of each decoder level
     outputs the width of the level above, and a final 1x1 convolution maps to `out_channels`.
     `residual` (default: when in and out channels match) adds the input to that output.
+    `initialisation` "keras" draws csbdeep's weights (Glorot), "pytorch" keeps PyTorch's default
+    draw, whose smaller first outputs let Noise2Void from scratch learn sooner.
+    `batch_norm_momentum` 0.01 is Keras' 0.99; PyTorch's 0.1 lets the running statistics that
+    a short run predicts with catch up with the batches.
 
     With `probabilistic=True`, `forward` returns `(loc, scale)`: a second 1x1 head gives the
     per-pixel Laplace scale, softplus + `eps_scale` so it is strictly positive (train with
@@ -100,6 +104,8 @@ class UNet(nn.Module):
         eps_scale: float = 1e-3,
         upsampling: str = "nearest",
         batch_norm_eps: float = 1e-3,
+        initialisation: str = "keras",
+        batch_norm_momentum: float = 0.01,
     ) -> None:
         super().__init__()
         if ndim not in (2, 3):
@@ -112,6 +118,8 @@ class UNet(nn.Module):
             )
         if upsampling not in ("nearest", "bilinear"):
             raise ValueError(f"UNet upsampling is 'nearest' or 'bilinear', got {upsampling!r}")
+        if initialisation not in ("keras", "pytorch"):
+            raise ValueError(f"initialisation must be 'keras' or 'pytorch', got {initialisation!r}")
         if residual is None:
             residual = in_channels == out_channels
         if residual and in_channels != out_channels:
@@ -129,7 +137,8 @@ class UNet(nn.Module):
 
         def stack(cin: int, level: int, last_level: int) -> nn.Sequential:
             widths = [width(level)] * (convs_per_level - 1) + [width(last_level)]
-            return _conv_stack(ndim, cin, widths, kernel, batch_norm, batch_norm_eps)
+            return _conv_stack(ndim, cin, widths, kernel, batch_norm, batch_norm_momentum,
+                               batch_norm_eps)
 
         self.encoders = nn.ModuleList()
         channels = in_channels
@@ -145,7 +154,8 @@ class UNet(nn.Module):
         head = nn.Conv2d if ndim == 2 else nn.Conv3d
         self.head = head(width(-1), out_channels, 1)
         self.scale_head = head(width(-1), out_channels, 1) if probabilistic else None
-        keras_init_(self)
+        if initialisation == "keras":
+            keras_init_(self)
 
     @property
     def size_multiple(self) -> int:

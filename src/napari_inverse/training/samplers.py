@@ -2,27 +2,25 @@
 
 Nothing is materialised up front: each draw reads one patch-sized block from one frame, so a
 1000×512×512 time-lapse trains in the memory of a batch. Every frame is scaled by its own input
-percentiles (computed on first use and cached) with the engine's normalisation, the one the
-model meets at inference; targets use the input's scaling, so a prediction maps back to the
-input's physical units with the same two numbers.
+statistics (the card's percentiles or mean/std, computed on first use and cached) with the
+engine's normalisation, the one the model meets at inference; targets use the input's scaling,
+so a prediction maps back to the input's physical units with the same two numbers.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 import numpy as np
 import torch
 
-from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, normalise, percentile_bounds,
-                                    strided_subsample)
+from ..engine.normalisation import PERCENTILE, normalise, spec_bounds, strided_subsample
 
 
 @dataclass(frozen=True)
 class Normalisation:
-    low: float = LOW_PERCENTILE
-    high: float = HIGH_PERCENTILE
-    max_samples: int = 1 << 18  # percentiles from a strided subsample of large frames
+    spec: dict = field(default_factory=lambda: dict(PERCENTILE))  # as a model card names it
+    max_samples: int = 1 << 18  # statistics from a strided subsample of large frames
 
 
 class PatchSampler:
@@ -72,8 +70,8 @@ class PatchSampler:
         return len(self._frames)
 
     def frame_bounds(self, frame: int) -> tuple[float, float]:
-        """One frame's :func:`~napari_inverse.engine.normalisation.percentile_bounds`, computed
-        once, on float32 values as the verbs' blocks are (from a subsample of a large frame)."""
+        """One frame's :func:`~napari_inverse.engine.normalisation.spec_bounds`, computed once,
+        on float32 values as the verbs' blocks are (from a subsample of a large frame)."""
         if frame not in self._bounds:
             k, index = self._frames[frame]
             image = self.inputs[k][index] if index else self.inputs[k]
@@ -82,8 +80,7 @@ class PatchSampler:
             if not np.all(np.isfinite(values)):
                 raise ValueError(f"training image {k} contains NaN or infinite values; clean or "
                                  "crop it before training")
-            self._bounds[frame] = percentile_bounds(values, self.normalisation.low,
-                                                    self.normalisation.high)
+            self._bounds[frame] = spec_bounds(values, self.normalisation.spec)
         return self._bounds[frame]
 
     def sample(self, batch_size: int) -> tuple[torch.Tensor, Optional[torch.Tensor]]:

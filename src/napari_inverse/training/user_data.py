@@ -17,7 +17,7 @@ import numpy as np
 
 from ..engine.axes import SpatialLoop
 from ..engine.validation import InvalidInput, check_finite, check_image
-from .samplers import PatchSampler
+from .samplers import Normalisation, PatchSampler
 
 MIN_STRIPE_ROWS = 16  # a held-out stripe thinner than this scores mostly its borders
 VALIDATION_PATCHES = 64
@@ -85,7 +85,8 @@ def hold_out(inputs: list, targets: Optional[list], fraction: float, patch: int,
 
 
 def validation_batches(pieces: Sequence[tuple], patch: int, batch_size: int,
-                       n_patches: int = VALIDATION_PATCHES, planes: int = 0) -> list:
+                       n_patches: int = VALIDATION_PATCHES, planes: int = 0,
+                       normalisation: Normalisation = Normalisation()) -> list:
     """Fixed, un-augmented batches drawn evenly from every validation piece.
 
     Each piece is cut into patches of ``patch`` pixels or its own size if that is smaller (a
@@ -97,7 +98,7 @@ def validation_batches(pieces: Sequence[tuple], patch: int, batch_size: int,
     for image, target in pieces:
         shape = ((planes,) if planes else ()) + tuple(min(patch, s) for s in image.shape[-2:])
         sampler = PatchSampler([image], [target] if target is not None else None, shape,
-                               augment=False, mask_targets=bool(planes))
+                               normalisation, augment=False, mask_targets=bool(planes))
         batches += sampler.fixed_batches(per_piece, batch_size)
     return batches
 

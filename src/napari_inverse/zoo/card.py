@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
-from ..engine.normalisation import HIGH_PERCENTILE, LOW_PERCENTILE
+from ..engine.normalisation import PERCENTILE
 
 CARD_SUFFIX = ".json"
 WEIGHTS_SUFFIX = ".safetensors"
@@ -32,9 +32,7 @@ class ModelCard:
     pixel_size_nm: Optional[float] = None
     nyquist_fraction: Optional[tuple[float, float]] = None
     optics: dict = field(default_factory=dict)  # ranges or values: na, wavelength_nm, photons
-    normalisation: dict = field(default_factory=lambda: {"kind": "percentile",
-                                                          "low": LOW_PERCENTILE,
-                                                          "high": HIGH_PERCENTILE})
+    normalisation: dict = field(default_factory=lambda: dict(PERCENTILE))
     recipe: str = ""
     seed: int = 0
     steps: int = 0

@@ -1,8 +1,8 @@
-"""Apply a loaded zoo model to a 2-D or 3-D image: percentile-normalise, predict tiled, map back.
+"""Apply a loaded zoo model to a 2-D or 3-D image: normalise, predict tiled, map back.
 
-The model sees the input scaled by its card's percentiles; the prediction is mapped back with the
-same two numbers, so the output is in the input's units (photo-electrons, ADU) and a per-pixel
-uncertainty, when the model has one, is in those units too.
+The model sees the input scaled as its card says (percentiles, or mean and standard deviation);
+the prediction is mapped back with the same two numbers, so the output is in the input's units
+(photo-electrons, ADU) and a per-pixel uncertainty, when the model has one, is in those units.
 """
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise, normalise,
-                                    percentile_bounds)
+from ..engine.normalisation import denormalise, normalise, spec_bounds
 from ..engine.progress import ProgressReporter
 from ..engine.tiling import plan_tiles, predict_tiled
 from ..engine.validation import InvalidInput
@@ -96,11 +95,12 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     A job of many calls runs them inside :func:`~napari_inverse.engine.memory.reuse_freed_memory`
     (the verbs do), so each call reuses the memory the previous one freed. An out-of-memory error
     reruns the block with ``tiles``' limit halved (one :class:`SmallerTilesWarning` per job); the
-    reporter's total follows the new tile count. ``bounds`` (from :func:`normalisation_bounds` of
-    a whole plane) replace the block's own percentiles: a chunk of a plane is then scaled alike.
+    reporter's total follows the new tile count. ``bounds`` (the card's
+    :func:`~napari_inverse.engine.normalisation.spec_bounds` of a whole plane) replace the
+    block's own: a chunk of a plane is then scaled as the whole plane is.
     """
     tiles = tiles or TileLimit(image.ndim)
-    bounds = bounds or normalisation_bounds(model.card.normalisation, image)
+    bounds = bounds or spec_bounds(image, model.card.normalisation)
     normalised = normalise(image, bounds)
 
     check = reporter.check_cancel if reporter is not None else (lambda: None)
@@ -140,16 +140,6 @@ def apply_model(model: LoadedModel, image: np.ndarray,
         return denormalise(output, bounds), None
     low, high = bounds
     return denormalise(output[0], bounds), (output[1] * (high - low)).astype(np.float32)
-
-
-def normalisation_bounds(spec: dict, image: np.ndarray) -> tuple[float, float]:
-    """The pair a card's normalisation maps to 0 and 1 for ``image``: its percentiles, or for
-    ``{"kind": "mean_std"}`` (models imported from CAREamics) the fixed mean and mean + std."""
-    if spec.get("kind", "percentile") == "mean_std":
-        mean = float(spec["mean"])
-        return mean, mean + float(spec["std"])
-    return percentile_bounds(image, spec.get("low", LOW_PERCENTILE),
-                             spec.get("high", HIGH_PERCENTILE))
 
 
 def _tile(shape: Sequence[int], limits: Optional[Sequence[int]] = None) -> tuple[int, ...]:
