@@ -202,3 +202,30 @@ def test_a_torchscript_copy_for_deepimagej_runs_at_every_stated_size(tmp_path):
     assert "torchscript" in converted.weights.available_formats
     summary = test_model(tmp_path / "converted" / "rdf.yaml", weight_format="torchscript")
     assert summary.status == "passed", summary.format()
+
+
+@pytest.mark.slow
+def test_an_n2v_standardising_each_image_exports_as_zero_mean_unit_variance(tmp_path):
+    """Noise2Void trained from scratch scales each image by its own mean/std: the package says
+    so, and bioimageio.core's run, mapped back by the input's mean and std as its README says,
+    gives napari-inverse's restoration."""
+    from bioimageio.core import predict, test_model
+    from bioimageio.spec import load_model_description
+
+    card = ModelCard(name="n2v-scratch", family="n2v", task="denoising", pixel_size_nm=80.0,
+                     architecture={"ndim": 2, "depth": 2, "first_filters": 4,
+                                   "batch_norm": True, "initialisation": "pytorch",
+                                   "batch_norm_momentum": 0.1},
+                     normalisation={"kind": "mean_std"})
+    entry = save_model(build_network(card.family, card.architecture), card)
+    image = np.random.default_rng(2).poisson(30, (64, 64)).astype(np.float32)
+    package = export_model(entry.weights, tmp_path / "n2v.zip", test_image=image)
+    with zipfile.ZipFile(package) as files:
+        rdf = yaml.safe_load(files.read("rdf.yaml"))
+    assert "zero_mean_unit_variance" in [s["id"] for s in rdf["inputs"][0]["preprocessing"]]
+    assert test_model(package).status == "passed"
+    description = load_model_description(package)
+    scaled = predict(model=description, inputs=image[None, None]).members["restored"]
+    theirs = scaled.data.values[0, 0] * image.std() + image.mean()
+    ours, _ = apply_model(load_model(entry.weights), image)
+    assert np.abs(theirs - ours).max() < 1e-4 * np.ptp(ours)
