@@ -5,8 +5,9 @@ a test; the losses its training recipe needs live in `losses`.
 """
 from __future__ import annotations
 
+from .cvdm import CVDM
 from .losses import bcr_loss, laplace_nll, mrbcr_loss
 from .mrbcr import MRBCR, SRBCR
 from .unet import UNet
 
-__all__ = ["MRBCR", "SRBCR", "UNet", "bcr_loss", "laplace_nll", "mrbcr_loss"]
+__all__ = ["CVDM", "MRBCR", "SRBCR", "UNet", "bcr_loss", "laplace_nll", "mrbcr_loss"]
