@@ -19,17 +19,26 @@ from ..simulate.pairs import MicroscopeRanges
 
 TRAINING_SEED_BASE = 10_000_000
 VALIDATION_SEED_BASE = 20_000_000
-TASKS = ("deconvolution", "denoising")
+TASKS = ("deconvolution", "denoising", "super_resolution")
 
 
 def _builder(task: str):
     from ..simulate import pairs
 
     try:
-        return {"deconvolution": pairs.deconvolution_pair, "denoising": pairs.denoising_pair}[task]
+        return {"deconvolution": pairs.deconvolution_pair, "denoising": pairs.denoising_pair,
+                "super_resolution": _super_resolution_pair}[task]
     except KeyError:
         raise ValueError(f"no simulated training data for task {task!r}; "
                          f"known: {', '.join(TASKS)}") from None
+
+
+def _super_resolution_pair(seed: int, shape, ranges):
+    """Widefield → SIM-like; every other pair recorded with 2× larger pixels and interpolated
+    back, so one model serves images on the target's grid and 2× up-sampled ones."""
+    from ..simulate import pairs
+
+    return pairs.super_resolution_pair(seed, shape, ranges=ranges, input_binning=1 + seed % 2)
 
 
 def _one_thread_per_worker() -> None:

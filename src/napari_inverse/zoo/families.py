@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import torch
 from torch import nn
 
-from ..nets import MRBCR, SRBCR, UNet
+from ..nets import CVDM, MRBCR, SRBCR, UNet
 from ..nets.bcr_inference import ComposedMRBCR, ComposedSRBCR
 
 Predictor = Callable[[torch.Tensor], tuple[torch.Tensor, Optional[torch.Tensor]]]
@@ -45,6 +45,21 @@ def composed_predictor(composed: Callable[[nn.Module], Callable[[torch.Tensor], 
     return predictor
 
 
+def diffusion_predictor(net: nn.Module) -> Predictor:
+    """A CVDM model seen as a restorer: mean and spread of a few fast samples per input (its
+    residual added back), the same on every call (fixed seed). The verb samples on its own."""
+    from ..nets.diffusion import sample
+
+    def predict(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        generator = torch.Generator().manual_seed(0)
+        draws = [sample(net, x[i:i + 1], 4, 10, generator) + x[i:i + 1]
+                 for i in range(x.shape[0])]
+        return (torch.stack([d.mean(0) for d in draws]),
+                torch.stack([d.std(0) for d in draws]))
+
+    return predict
+
+
 @dataclass(frozen=True)
 class Family:
     name: str
@@ -62,6 +77,7 @@ FAMILIES: dict[str, Family] = {
                     predictor=composed_predictor(ComposedSRBCR)),
     "care": Family("care", "CARE", lambda **kw: UNet(**kw), 4),
     "n2v": Family("n2v", "Noise2Void", lambda **kw: UNet(**kw), 4),
+    "cvdm": Family("cvdm", "CVDM", lambda **kw: CVDM(**kw), 8, predictor=diffusion_predictor),
 }
 
 
