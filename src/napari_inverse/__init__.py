@@ -13,6 +13,7 @@ _EXPORTS = {
     "deconvolve": "napari_inverse.methods",
     "denoise": "napari_inverse.methods",
     "fine_tune": "napari_inverse.methods",
+    "super_resolve": "napari_inverse.methods",
     "FineTuneResult": "napari_inverse.methods",
     "PixelSizeWarning": "napari_inverse.methods",
     "Result": "napari_inverse.methods",

@@ -4,6 +4,7 @@ from .denoise import denoise
 from .fine_tune import FineTuneResult, fine_tune
 from .result import Result
 from .sampling import PixelSizeWarning
+from .super_resolve import super_resolve
 
 __all__ = ["FineTuneResult", "PixelSizeWarning", "Result", "deconvolve", "denoise",
-           "fine_tune"]
+           "fine_tune", "super_resolve"]

@@ -61,7 +61,7 @@ def restore_with_model(
     torch_device = select_device(device)
     dtype = inference_dtype(precision, torch_device)
     with device_job(torch_device):
-        loaded = _load(model, method, task, torch_device)
+        loaded = load_checked_model(model, method, task, torch_device)
         try:
             loop = SpatialLoop(image, axes, loaded.card.architecture.get("ndim", 2))
             mismatch = pixel_size_mismatch(loaded.card, optics) if optics is not None else None
@@ -118,7 +118,7 @@ def restore_with_model(
     )
 
 
-def _load(model: str | Path, method: str, task: str, device) -> LoadedModel:
+def load_checked_model(model: str | Path, method: str, task: str, device) -> LoadedModel:
     """The model, refused with the fix when it is of another family or for another task."""
     loaded = load_model_for_inference(model, device)
     card = loaded.card
