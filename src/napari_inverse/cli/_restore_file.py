@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 _TIFF_SUFFIXES = (".ome.tiff", ".ome.tif", ".tiff", ".tif")
 _RECORDED = ("method", "model", "model_sha256", "parameters", "optics", "psf_source", "device",
-             "precision")
+             "precision", "channel_names", "uncertainty_calibration")
 
 # verb(image file, optics or None, progress) -> Result
 VerbCall = Callable[["ImageFile", Optional[object], ProgressBar], object]
@@ -85,8 +85,10 @@ def restore_file(args: argparse.Namespace, run: VerbCall, use_optics: bool = Tru
             "source": str(source),
             **{k: result.metadata[k] for k in _RECORDED if k in result.metadata},
         }
-        if "channel_names" in image.metadata:
+        if "channel_names" in image.metadata and "channel_names" not in metadata:
             metadata["channel_names"] = image.metadata["channel_names"]
+        upsample = result.metadata.get("upsample", 1)  # a finer grid: its pixels are smaller
+        sizes = {a: s / upsample if a in "YX" else s for a, s in sizes.items()}
         write_ome_tiff(output, result.image, result.metadata["axes"], sizes, metadata)
     for warning in caught:
         warn(str(warning.message))
