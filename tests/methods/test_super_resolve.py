@@ -103,3 +103,16 @@ def test_physics_guidance_needs_optics_and_keeps_the_grid(pair):
 def test_bad_input_is_explained(call, match):
     with pytest.raises(InvalidInput, match=match):
         call()
+
+
+@pytest.mark.slow
+def test_a_fine_tuned_model_reports_its_spread_as_uncalibrated(pair, tmp_path):
+    """Fine-tuning drops the calibration (it held for the shipped weights only): the verb then
+    names the spread for what it is instead of calling it an uncertainty."""
+    from napari_inverse import fine_tune
+
+    fine_tune(pair.input, pair.target, family="cvdm", start="shipped", steps=2, batch_size=2,
+              patch=32, out=tmp_path / "mine", name="mine")
+    result = super_resolve(pair.input, model=tmp_path / "mine", **FAST)
+    assert "uncertainty" not in result.extras and result.extras["sample_spread"].min() > 0
+    assert result.metadata["uncertainty_calibration"].startswith("none")
