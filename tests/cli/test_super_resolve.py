@@ -23,7 +23,7 @@ def test_super_resolve_writes_mean_and_uncertainty(upsample, tmp_path, capsys, i
     assert (uncertainty > 0).all() and np.median(uncertainty) < np.median(mean)
     pixel = pair.metadata["optics"]["pixel_size_nm"] / upsample
     assert result.pixel_size_nm["X"] == pytest.approx(pixel, rel=1e-4)
-    assert '"channel_names": ["mean", "uncertainty"]' in result.metadata["description"]
+    assert result.metadata["channel_names"] == ["mean", "uncertainty"]
 
 
 def test_zero_samples_exit_2_with_the_reason(tmp_path, imagej_file, error_line):
