@@ -49,8 +49,12 @@ def test_mean_and_uncertainty_overlay_sit_on_the_source(open_dock, qtbot, pair):
 
 
 def test_upsampled_layers_have_half_the_pixel_on_the_same_field(open_dock, qtbot, pair):
+    """Also: the pixel-size check judges the up-sampled grid (a coarse layer is fine at 2×)."""
     viewer, dock, source = open_super_resolve(open_dock, pair)
+    dock.pixel_size_nm.value = 2 * pair.metadata["optics"]["pixel_size_nm"]
+    assert not dock.models.pixel_check.warning.native.isHidden()
     dock.upsample.value = 2
+    assert dock.models.pixel_check.warning.native.isHidden()
     run_and_wait(qtbot, dock, timeout=120_000)
     for layer in (viewer.layers[MEAN], viewer.layers[OVERLAY]):
         assert layer.data.shape == (128, 128)

@@ -7,10 +7,13 @@ shows or hides it. Up-sampled results get half the source's pixel size on the sa
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from magicgui.widgets import CheckBox, ComboBox, SpinBox
 
 from ..methods import super_resolve
 from ..methods.super_resolve import DEFAULT_STEPS
+from ..optics import Optics
 from .model_choice import ModelChoice
 from .result_layers import result_name, robust_contrast_limits, show_result
 from .verb_dock import VerbDock
@@ -28,13 +31,14 @@ class SuperResolveDock(VerbDock):
     previews = False  # a preview would sample as long as a small image does
 
     def _parameters(self) -> list:
-        self.models = ModelChoice("super_resolution", self._optics, self._microscope_fields())
+        self.upsample = ComboBox(label="upsample", choices=[("1× (same grid)", 1),
+                                                            ("2× (half pixel)", 2)], value=1)
+        self.models = ModelChoice("super_resolution", self._model_grid_optics,
+                                  [*self._microscope_fields(), self.upsample])
         self.samples = SpinBox(label="samples", value=8, min=2, max=64,
                                tooltip="their mean is the result, their spread the uncertainty")
         self.steps = SpinBox(label="steps", value=DEFAULT_STEPS, min=1, max=199,
                              tooltip="network evaluations per sample; 199 is the reference")
-        self.upsample = ComboBox(label="upsample", choices=[("1× (same grid)", 1),
-                                                            ("2× (half pixel)", 2)], value=1)
         self.show_uncertainty = CheckBox(text="show uncertainty", value=True)
         self.show_uncertainty.changed.connect(self._toggle_uncertainty)
         return [self.models, self.samples, self.steps, self.upsample, self.pixel_size_nm,
@@ -46,6 +50,12 @@ class SuperResolveDock(VerbDock):
         self.physics = CheckBox(text="PI-DDPM physics guidance (widefield PSF)", value=False)
         return [self.seed, self.physics, self.na, self.wavelength_nm, self.refractive_index,
                 self.models.precision, self.device]
+
+    def _model_grid_optics(self) -> Optics:
+        """The microscope on the grid the model samples: the layer's pixel over ``upsample``
+        (what the pixel-size check compares with the model's range)."""
+        optics = self._optics()
+        return replace(optics, pixel_size_nm=optics.pixel_size_nm / self.upsample.value)
 
     def _update_visibility(self) -> None:
         self.models.show_family("cvdm")
