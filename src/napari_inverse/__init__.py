@@ -18,6 +18,7 @@ _EXPORTS = {
     "segment_focus": "napari_inverse.methods",
     "retrieve_phase": "napari_inverse.methods",
     "ChromaticFocus": "napari_inverse.optics",
+    "super_resolve": "napari_inverse.methods",
     "FineTuneResult": "napari_inverse.methods",
     "PixelSizeWarning": "napari_inverse.methods",
     "Result": "napari_inverse.methods",

@@ -44,7 +44,7 @@ def far_layer(viewer, name=LONG_NAME):
     return viewer.add_image(np.zeros((64, 64), np.float32), name=name, scale=FAR_SCALE_UM)
 
 
-@pytest.mark.parametrize("widget", ["Deconvolve", "Denoise"])
+@pytest.mark.parametrize("widget", ["Deconvolve", "Denoise", "Super-resolve"])
 def test_a_verb_dock_fits_in_420_px_with_the_pixel_size_warning(window, open_dock, widget):
     uncalibrated = window.add_image(np.zeros((64, 64), np.float32), name=LONG_NAME + " (raw)")
     _, dock = open_dock(window, widget)

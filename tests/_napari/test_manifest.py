@@ -8,7 +8,7 @@ def test_manifest_is_valid_and_its_commands_import():
     manifest = PluginManifest.from_distribution("napari-inverse")
     manifest.validate_imports()
     widgets = [w.display_name for w in manifest.contributions.widgets]
-    assert widgets == ["Deconvolve", "Denoise", "Focus", "Phase", "Train"]
+    assert widgets == ["Deconvolve", "Denoise", "Super-resolve", "Phase", "Focus", "Train"]
     assert [s.key for s in manifest.contributions.sample_data] == [
         "widefield_filaments", "widefield_actin", "widefield_ccp", "widefield_er", "noisy_nuclei",
         "brightfield_defocus_stack", "focal_stack",

@@ -4,6 +4,7 @@ import pytest
 
 from napari_inverse.metrics import (
     calibration_curve,
+    calibration_factor,
     gaussian_coverage,
     interval_coverage,
     std_error_spearman,
@@ -41,6 +42,16 @@ def test_under_estimated_sigma_covers_less(gaussian_errors):
     halved = 0.5 * std  # ±k·(σ/2) covers what ±(k/2)·σ does
     assert interval_coverage(truth, estimate, halved, k=1) == pytest.approx(0.383, abs=0.01)
     assert interval_coverage(truth, estimate, halved, k=2) == pytest.approx(0.683, abs=0.01)
+
+
+def test_calibration_factor_undoes_a_known_scale_error(gaussian_errors):
+    """σ under-stated 3× is corrected by a factor 3; the true σ needs none."""
+    truth, estimate, std = gaussian_errors
+    assert calibration_factor(truth, estimate, std) == pytest.approx(1.0, abs=0.02)
+    factor = calibration_factor(truth, estimate, std / 3)
+    assert factor == pytest.approx(3.0, rel=0.02)
+    assert interval_coverage(truth, estimate, factor * std / 3, k=2) == pytest.approx(0.954,
+                                                                                        abs=0.005)
 
 
 def test_calibration_curve_follows_the_gaussian_for_true_sigma(gaussian_errors):

@@ -51,6 +51,19 @@ def test_super_resolution_target_is_sharper_than_the_widefield_image():
     assert high_frequency_power(pair.target) > 2 * high_frequency_power(pair.input)
 
 
+def test_a_binned_super_resolution_input_keeps_the_grid_and_the_local_level():
+    """2×2 binning then interpolation: same grid, same target, and the image's 8×8-block means
+    (the level a coarse camera records) within 10 % of the unbinned image's."""
+    fine, coarse = (super_resolution_pair(2, (128, 128), "ccp", photons=5000, input_binning=b)
+                    for b in (1, 2))
+    assert coarse.input.shape == fine.input.shape and coarse.metadata["input_binning"] == 2
+    np.testing.assert_array_equal(coarse.target, fine.target)
+    assert not np.allclose(coarse.input, fine.input, rtol=0.05)
+    def block_means(image):
+        return image.reshape(16, 8, 16, 8).mean(axis=(1, 3))
+    np.testing.assert_allclose(block_means(coarse.input), block_means(fine.input), rtol=0.1)
+
+
 def test_every_structure_can_be_asked_for_and_unknown_ones_are_refused():
     for structure in FLUORESCENCE_STRUCTURES:
         assert deconvolution_pair(0, (48, 48), structure).metadata["structure"] == structure

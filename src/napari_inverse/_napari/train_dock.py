@@ -23,7 +23,7 @@ from magicgui.widgets import (ComboBox, Container, FileEdit, FloatSpinBox, Label
 from qtpy.QtCore import QObject, Qt, Signal
 
 from ..engine.device import select_device
-from ..methods import deconvolve, denoise, segment_focus
+from ..methods import deconvolve, denoise, segment_focus, super_resolve
 from ..methods.fine_tune import FineTuneResult, fine_tune
 from ..optics import Optics
 from ..training.fine_tuning import PAIRED, STARTS, fine_tune_settings
@@ -235,6 +235,9 @@ class TrainDock(VerbDock):
                 return result
 
             return job
+        if card.task == "super_resolution":  # samples; no resampling to the model's grid
+            return self._verb_job(super_resolve, data, layer, card.family,
+                                  model=str(self._trained.weights), optics=self._predict_optics())
         verb = denoise if card.task == "denoising" else deconvolve
         return self._verb_job(verb, data, layer, card.family, model=str(self._trained.weights),
                               optics=self._predict_optics(),

@@ -14,7 +14,7 @@ import sys
 import threading
 from typing import Optional, Sequence
 
-from . import bench, deconvolve, demo, denoise, focus, models, phase, train
+from . import bench, deconvolve, demo, denoise, focus, models, phase, super_resolve, train
 from ._common import (
     EXIT_BAD_INPUT,
     EXIT_CANCELLED,
@@ -28,7 +28,7 @@ from ._common import (
     warn,
 )
 
-COMMANDS = (deconvolve, denoise, phase, focus, demo, bench, train, models)
+COMMANDS = (deconvolve, denoise, super_resolve, phase, focus, demo, bench, train, models)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 _TIFF_SUFFIXES = (".ome.tiff", ".ome.tif", ".tiff", ".tif")
 _RECORDED = ("method", "model", "model_sha256", "parameters", "optics", "psf_source", "device",
-             "precision")
+             "precision", "channel_names", "uncertainty_calibration")
 
 
 def add_image_arguments(command: argparse.ArgumentParser, verb: str) -> None:
@@ -100,11 +100,12 @@ def restore_file(args: argparse.Namespace, verb: Callable, options: dict, cancel
             "source": str(source),
             **{k: result.metadata[k] for k in _RECORDED if k in result.metadata},
         }
-        if "channel_names" in image.metadata:
+        if "channel_names" in image.metadata and "channel_names" not in metadata:
             metadata["channel_names"] = image.metadata["channel_names"]
         axes = result.metadata.get("result_axes", result.metadata["axes"])  # phase drops Z
-        write_ome_tiff(output, result.image, axes,
-                       {axis: size for axis, size in sizes.items() if axis in axes}, metadata)
+        upsample = result.metadata.get("upsample", 1)  # a finer grid: its pixels are smaller
+        sizes = {a: s / upsample if a in "YX" else s for a, s in sizes.items() if a in axes}
+        write_ome_tiff(output, result.image, axes, sizes, metadata)
     for warning in caught:
         warn(str(warning.message))
     pixel = f", {sizes['X']:g} nm pixels" if "X" in sizes else ""

@@ -95,11 +95,13 @@ class SpatialLoop:
                 check_finite(block)
             yield index, block
 
-    def run(self, kernel):
+    def run(self, kernel, scale: int = 1):
         """Apply ``kernel(block) -> block`` to every block; return a float32 array like the input.
 
         A kernel may return a tuple of blocks (a restoration and its uncertainty, say); ``run``
-        then returns a tuple with one array like the input per block.
+        then returns a tuple with one array like the input per block. With ``scale`` the kernel
+        returns blocks ``scale`` times larger along each spatial axis (up-sampling), and so does
+        ``run``.
         """
         # An array in memory is checked whole before any work, so a NaN in its last frame does
         # not cost the frames before it; blocks are checked as read where that cannot be done
@@ -112,7 +114,9 @@ class SpatialLoop:
             produced = kernel(block)
             parts = produced if isinstance(produced, tuple) else (produced,)
             if outputs is None:
-                outputs = tuple(np.empty(self.image.shape, dtype=np.float32) for _ in parts)
+                shape = tuple(n * scale if a in self.spatial_axes else n
+                              for a, n in zip(self.axes, self.image.shape))
+                outputs = tuple(np.empty(shape, dtype=np.float32) for _ in parts)
             for output, part in zip(outputs, parts):
                 output[self.selection(index)] = part
         return outputs if isinstance(produced, tuple) else outputs[0]

@@ -6,6 +6,7 @@ from .phase import retrieve_phase
 from .result import Result
 from .sampling import PixelSizeWarning
 from .segment_focus import segment_focus
+from .super_resolve import super_resolve
 
 __all__ = ["FineTuneResult", "PixelSizeWarning", "Result", "deconvolve", "denoise",
-           "fine_tune", "retrieve_phase", "segment_focus"]
+           "fine_tune", "retrieve_phase", "segment_focus", "super_resolve"]

@@ -11,6 +11,7 @@ from .structural import ms_ssim, pooled_ssim, ssim
 from .uncertainty import (
     CalibrationCurve,
     calibration_curve,
+    calibration_factor,
     gaussian_coverage,
     interval_coverage,
     std_error_spearman,
@@ -21,6 +22,7 @@ __all__ = [
     "Decorrelation",
     "FRCCurve",
     "calibration_curve",
+    "calibration_factor",
     "decorrelation_analysis",
     "dice",
     "frc_curve",

@@ -5,9 +5,10 @@ a test; the losses its training recipe needs live in `losses`.
 """
 from __future__ import annotations
 
+from .cvdm import CVDM
 from .losses import bcr_loss, focus_loss, laplace_nll, mrbcr_loss
 from .mrbcr import MRBCR, MRBCRFullResolution, SRBCR
 from .unet import UNet
 
-__all__ = ["MRBCR", "MRBCRFullResolution", "SRBCR", "UNet", "bcr_loss", "focus_loss",
+__all__ = ["CVDM", "MRBCR", "MRBCRFullResolution", "SRBCR", "UNet", "bcr_loss", "focus_loss",
            "laplace_nll", "mrbcr_loss"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 import numpy as np
+from scipy import ndimage
 
 from ..optics import Optics
 from .camera import Camera
@@ -21,6 +22,7 @@ from .phase import defocus_stack
 from .phase_objects import cell_phase, phase_texture
 from .specimens import SPECIMENS, render_specimen
 
+SR_PIXEL_SCALE = 0.5  # a super-resolution pair's grid: the drawn (widefield) pixel halved
 FLUORESCENCE_STRUCTURES = ("microtubules", "actin", "ccp", "er", "nuclei", "beads")
 
 
@@ -89,19 +91,24 @@ def super_resolution_pair(
     seed: int, shape: Sequence[int] = (128, 128), structure: Optional[str] = None,
     optics: Optional[Optics] = None, photons: Optional[float] = None,
     ranges: MicroscopeRanges = MicroscopeRanges(), camera: Optional[Camera] = None,
+    input_binning: int = 1,
 ) -> Pair:
     """Noisy widefield image → the noise-free SIM-like image (OTF twice as wide), same grid.
 
     The grid should sample the SIM target (pixel ≤ λ/8NA) for the target to be meaningful; the
-    drawn pixel is halved for that reason when ``optics`` is not given.
+    drawn pixel is halved for that reason when ``optics`` is not given. ``input_binning=2``
+    records the widefield image with pixels twice as large (2×2 sums) and brings it back to the
+    target's grid by cubic interpolation (per-pixel mean kept): a 2× super-resolution input.
     """
     structure, optics, photons, background, specimen = _scene(
-        seed, shape, structure, optics, photons, ranges, pixel_scale=0.5)
+        seed, shape, structure, optics, photons, ranges, pixel_scale=SR_PIXEL_SCALE)
     widefield = image_specimen(specimen, optics, "widefield", photons, background,
                                camera or _electron_counting_camera(), seed=seed + 1)
     target = image_specimen(specimen, optics, "sim", photons, background, None)
-    return Pair(widefield.image, target.image, _metadata("super_resolution", structure, optics,
-                                                           photons, background, seed))
+    image = widefield.image if input_binning == 1 else _binned_and_interpolated(
+        widefield.image, input_binning)
+    metadata = _metadata("super_resolution", structure, optics, photons, background, seed)
+    return Pair(image, target.image, {**metadata, "input_binning": input_binning})
 
 
 def phase_pair(
@@ -185,6 +192,16 @@ def _scene(seed, shape, structure, optics, photons, ranges, pixel_scale: float =
     photons = photons if photons is not None else drawn_photons
     specimen = render_specimen(structure, shape, optics.pixel_size_nm, optics.z_step_nm, seed=seed)
     return structure, optics, photons, background, specimen
+
+
+def _binned_and_interpolated(image: np.ndarray, binning: int) -> np.ndarray:
+    """``image`` summed over binning² blocks, then interpolated back to its grid (÷ binning²)."""
+    rows, cols = (n - n % binning for n in image.shape)
+    binned = image[:rows, :cols].reshape(rows // binning, binning, cols // binning, binning)
+    coarse = binned.sum(axis=(1, 3)) / binning**2
+    factors = [n / c for n, c in zip(image.shape, coarse.shape)]
+    return ndimage.zoom(coarse, factors, order=3, mode="reflect", grid_mode=True).astype(
+        image.dtype, copy=False)
 
 
 def _electron_counting_camera() -> Camera:

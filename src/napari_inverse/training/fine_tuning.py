@@ -33,8 +33,8 @@ from .records import lineage
 
 SHIPPED = "shipped"  # ``start`` value: the family's shipped model
 STARTS = {"n2v": "n2v-fluorescence", "care": "care-denoise", "mrbcr": "mrbcr-widefield",
-          "srbcr": "srbcr-widefield", "focus": "focus-widefield"}
-PAIRED = ("care", "mrbcr", "srbcr")  # families that learn from (input, target) pairs
+          "srbcr": "srbcr-widefield", "focus": "focus-widefield", "cvdm": "cvdm-widefield-sr"}
+PAIRED = ("care", "mrbcr", "srbcr", "cvdm")  # families that learn from (input, target) pairs
 CPU_BATCH = 16
 SCRATCH_LEARNING_RATE = {"n2v": 1e-3}
 # (architecture changes, normalisation) of a network trained from scratch

@@ -11,6 +11,7 @@ from typing import Callable, Optional
 import torch
 
 from ..nets import bcr_loss, focus_loss, laplace_nll, mrbcr_loss
+from ..nets.diffusion import diffusion_loss
 from .n2v_masking import mask_batch, masked_mse
 
 Objective = Callable[[torch.nn.Module, torch.Tensor, Optional[torch.Tensor], torch.Generator],
@@ -54,10 +55,16 @@ def focus_objective(net, x, y, generator):
     return focus_loss(logits, y[:, :, planes // 2].float())
 
 
+def cvdm_objective(net, x, y, generator):
+    """CVDM's diffusion loss on the residual y − x, conditioned on the input x."""
+    return diffusion_loss(net, x, (y - x).float(), generator)
+
+
 OBJECTIVES: dict[str, Objective] = {
     "mrbcr": mrbcr_objective,
     "srbcr": srbcr_objective,
     "care": care_objective,
     "n2v": n2v_objective,
     "focus": focus_objective,
+    "cvdm": cvdm_objective,
 }

@@ -16,7 +16,7 @@ from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike
 from ..classical.focus import weak_labels
 from ..metrics import iou, psnr
-from ..simulate.pairs import focus_pair
+from ..simulate.pairs import SR_PIXEL_SCALE, focus_pair
 from ..zoo import LoadedModel, ModelCard
 from ..zoo.focus_inference import focus_probability
 from ..zoo.inference import apply_model
@@ -95,11 +95,12 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
 
 
 def validation_psnr(net, card: ModelCard, inputs, targets, device) -> float:
-    """Mean PSNR (dB, target's range) of the model over whole validation images."""
+    """Mean PSNR (dB, target's range) of the model over whole validation images; a constant
+    target (a field inside one nucleus) has no range and is left out."""
     model = LoadedModel(net.to(device).eval(), card, device)
     with reuse_freed_memory():
         scores = [psnr(np.asarray(t), apply_model(model, np.asarray(x))[0])
-                  for x, t in zip(inputs, targets)]
+                  for x, t in zip(inputs, targets) if np.ptp(t) > 0]
     net.to("cpu")
     return float(np.mean(scores))
 
@@ -133,7 +134,8 @@ def _card(recipe: Recipe) -> ModelCard:
     return ModelCard(
         name=recipe.name, family=recipe.family, task=recipe.task,
         architecture=dict(recipe.architecture), description=recipe.description,
-        nyquist_fraction=tuple(ranges.nyquist_fraction),
+        nyquist_fraction=tuple(f * (SR_PIXEL_SCALE if recipe.task == "super_resolution" else 1)
+                               for f in ranges.nyquist_fraction),
         optics={"na": list(ranges.na), "wavelength_nm": list(ranges.wavelength_nm),
                 "photons": list(ranges.photons), "background": list(ranges.background),
                 "psf": "widefield, vectorial (Richards–Wolf)",

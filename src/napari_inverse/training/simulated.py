@@ -19,7 +19,7 @@ from ..simulate.pairs import MicroscopeRanges
 
 TRAINING_SEED_BASE = 10_000_000
 VALIDATION_SEED_BASE = 20_000_000
-TASKS = ("deconvolution", "denoising", "focus")
+TASKS = ("deconvolution", "denoising", "focus", "super_resolution")
 
 
 def weakly_labelled_focus_pair(seed: int, shape, ranges):
@@ -37,10 +37,19 @@ def _builder(task: str):
 
     try:
         return {"deconvolution": pairs.deconvolution_pair, "denoising": pairs.denoising_pair,
-                "focus": weakly_labelled_focus_pair}[task]
+                "focus": weakly_labelled_focus_pair,
+                "super_resolution": _super_resolution_pair}[task]
     except KeyError:
         raise ValueError(f"no simulated training data for task {task!r}; "
                          f"known: {', '.join(TASKS)}") from None
+
+
+def _super_resolution_pair(seed: int, shape, ranges):
+    """Widefield → SIM-like; every other pair recorded with 2× larger pixels and interpolated
+    back, so one model serves images on the target's grid and 2× up-sampled ones."""
+    from ..simulate import pairs
+
+    return pairs.super_resolution_pair(seed, shape, ranges=ranges, input_binning=1 + seed % 2)
 
 
 def _one_thread_per_worker() -> None:

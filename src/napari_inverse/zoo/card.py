@@ -49,6 +49,9 @@ class ModelCard:
     # Every training run from fresh weights to this file, oldest first (training.records.lineage):
     # a model continued in a later session on other hardware says what each run did.
     stages: list = field(default_factory=list)
+    # How a sampled spread becomes a calibrated standard deviation (CVDM: {"factor": k, …}, fitted
+    # on held-out simulated pairs); empty for models whose uncertainty was never calibrated.
+    calibration: dict = field(default_factory=dict)
 
     def expected_pixel_size_nm(self, na: float, wavelength_nm: float) -> Optional[float]:
         """The pixel size this model expects for a microscope of ``na`` and emission λ, in nm.
@@ -152,7 +155,8 @@ def check_model_name(name: str) -> str:
 
 _FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
     "name": str, "family": str, "task": str, "architecture": dict, "optics": dict,
-    "normalisation": dict, "metrics": dict, "sha256": str, "pixel_size_nm": (int, float),
+    "normalisation": dict, "metrics": dict, "calibration": dict, "sha256": str,
+    "pixel_size_nm": (int, float),
     "nyquist_fraction": (list, tuple), "stages": list, "seed": int, "steps": int,
 }
 """The types a card's fields must have, where a wrong one would break a loader or a picker."""

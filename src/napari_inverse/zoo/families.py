@@ -15,7 +15,7 @@ from typing import Callable, Optional
 import torch
 from torch import nn
 
-from ..nets import MRBCR, MRBCRFullResolution, SRBCR, UNet
+from ..nets import CVDM, MRBCR, MRBCRFullResolution, SRBCR, UNet
 from ..nets.bcr_inference import ComposedMRBCR, ComposedSRBCR
 
 Predictor = Callable[[torch.Tensor], tuple[torch.Tensor, Optional[torch.Tensor]]]
@@ -49,6 +49,21 @@ def composed_predictor(composed: Callable[[nn.Module], Callable[[torch.Tensor], 
         return lambda x: (restore(x), None)
 
     return predictor
+
+
+def diffusion_predictor(net: nn.Module) -> Predictor:
+    """A CVDM model seen as a restorer: mean and spread of a few fast samples per input (its
+    residual added back), the same on every call (fixed seed). The verb samples on its own."""
+    from ..nets.diffusion import sample
+
+    def predict(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        generator = torch.Generator().manual_seed(0)
+        draws = [sample(net, x[i:i + 1], 4, 10, generator) + x[i:i + 1]
+                 for i in range(x.shape[0])]
+        return (torch.stack([d.mean(0) for d in draws]),
+                torch.stack([d.std(0) for d in draws]))
+
+    return predict
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,10 @@ FAMILIES: dict[str, Family] = {
         "Li, Kudryashev, Yakimovich, A weak-labelling and deep learning approach for in-focus "
         "object segmentation in 3D widefield microscopy, Scientific Reports 13, 12275 (2023)",
         "10.1038/s41598-023-38490-2")),
+    "cvdm": Family("cvdm", "CVDM", lambda **kw: CVDM(**kw), 8, predictor=diffusion_predictor,
+                   needs_sampling=True, paper=(
+        "della Maggiora, Croquevielle et al., Conditional variational diffusion models, "
+        "ICLR 2024", "https://arxiv.org/abs/2312.02246")),
 }
 
 

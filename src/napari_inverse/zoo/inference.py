@@ -73,12 +73,12 @@ class TileLimit:
 def tile_count(shape: tuple[int, ...], limit: Optional[Sequence[int]] = None) -> int:
     """How many tiles :func:`apply_model` cuts a ``shape`` block into (one progress step each)."""
     ndim = len(shape)
-    return len(plan_tiles(shape, _tile(shape, limit), (OVERLAP,) * ndim, (HALO,) * ndim))
+    return len(plan_tiles(shape, balanced_tile(shape, limit), (OVERLAP,) * ndim, (HALO,) * ndim))
 
 
 def largest_tile(shape: tuple[int, ...]) -> tuple[int, ...]:
     """The largest region :func:`apply_model` runs the network on at once: a tile and its halo."""
-    return tuple(min(n, t + 2 * HALO) for n, t in zip(shape, _tile(shape)))
+    return tuple(min(n, t + 2 * HALO) for n, t in zip(shape, balanced_tile(shape)))
 
 
 def apply_model(model: LoadedModel, image: np.ndarray,
@@ -118,7 +118,7 @@ def apply_model(model: LoadedModel, image: np.ndarray,
 
     planned = tile_count(image.shape)  # what the reporter's total counted for this block
     while True:
-        tile = _tile(image.shape, tiles.limit)
+        tile = balanced_tile(image.shape, tiles.limit)
         count = tile_count(image.shape, tiles.limit)
         if reporter is not None:
             reporter.recount(count - planned)
@@ -142,7 +142,8 @@ def apply_model(model: LoadedModel, image: np.ndarray,
     return denormalise(output[0], bounds), (output[1] * (high - low)).astype(np.float32)
 
 
-def _tile(shape: Sequence[int], limits: Optional[Sequence[int]] = None) -> tuple[int, ...]:
+def balanced_tile(shape: Sequence[int],
+                  limits: Optional[Sequence[int]] = None) -> tuple[int, ...]:
     """Equal tiles no larger than the limit: the fewest that cover each axis with the overlap.
 
     A fixed 1024 tile cut 2048 into three overlapping tiles per axis (2.5× the pixels to run);

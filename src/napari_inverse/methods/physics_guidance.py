@@ -1,0 +1,29 @@
+"""PI-DDPM's physics guidance (references.md §3): keep a super-resolved sample consistent with
+the widefield image it came from, ‖h ⊛ x̂ − x‖² with the known widefield PSF h."""
+from __future__ import annotations
+
+import torch
+
+from ..nets.diffusion import Guidance
+from ..optics import Optics, psf_to_otf, widefield_psf
+
+PSF_EXTENT = 33  # pixels: the Airy core and first rings at the sampling a SIM-like grid has
+
+
+def widefield_consistency(condition: torch.Tensor, optics: Optics) -> Guidance:
+    """The gradient 2·h ⊛ (h ⊛ (ŷ₀ + x) − x) of the misfit for residual estimates ŷ₀ of a
+    (1, 1, H, W) normalised condition x, the PSF sampled at ``optics.pixel_size_nm`` (the grid
+    the model samples on). Convolutions are circular over the tile (its halo absorbs the wrap)."""
+    height, width = condition.shape[-2:]
+    extent = min(PSF_EXTENT, height - 1 + height % 2, width - 1 + width % 2)
+    psf = widefield_psf(optics, (extent, extent))
+    otf = psf_to_otf(psf, (height, width), condition.device)
+    x = condition.float()
+
+    def blur(image: torch.Tensor) -> torch.Tensor:
+        return torch.fft.irfft2(torch.fft.rfft2(image) * otf, s=(height, width))
+
+    def gradient(estimate: torch.Tensor) -> torch.Tensor:
+        return 2 * blur(blur(estimate + x) - x)  # the PSF is symmetric: hᵀ = h
+
+    return gradient
