@@ -16,7 +16,7 @@ from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, normalise, 
 from ..engine.progress import ProgressReporter
 from ..engine.tiling import predict_tiled
 from .families import family
-from .inference import HALO, OVERLAP, TILE_2D, _tile
+from .inference import HALO, OVERLAP, TILE_2D, balanced_tile
 from .registry import LoadedModel
 
 SUBSAMPLE = 1 << 18  # the patch sampler's default: the same bounds in training and here
@@ -50,7 +50,7 @@ def focus_probability(model: LoadedModel, stack, reporter: Optional[ProgressRepo
         return np.broadcast_to(probability, block.shape)  # one value per pixel, every plane
 
     spatial = tuple(stack.shape[1:])
-    tile = (planes, *_tile(spatial, TILE_2D))
+    tile = (planes, *balanced_tile(spatial, TILE_2D))
     output = np.empty(tuple(stack.shape), dtype=np.float32)
     for k in range(stack.shape[0]):
         block = normalise(neighbouring_slices(stack, k, planes), bounds)
