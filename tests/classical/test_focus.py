@@ -76,7 +76,7 @@ def test_the_foreground_gate_stops_weak_labels_spilling_onto_background(nuclei):
     ungated = np.stack([in_focus_slice(focus_map(plane, "tenengrad", (5, 9, 17)), peak, rises)
                         for plane in nuclei.stack])
     gated_iou, ungated_iou = iou(nuclei.in_focus, mask), iou(nuclei.in_focus, ungated)
-    assert gated_iou > 0.65 and gated_iou > ungated_iou + 0.3  # measured 0.78 and 0.17
+    assert gated_iou > 0.65 and gated_iou > ungated_iou + 0.3  # measured 0.78 and 0.09
 
 
 def test_streaming_a_dask_stack_gives_what_numpy_gives(surface):
