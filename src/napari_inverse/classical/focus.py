@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 import numpy as np
-
 from scipy import ndimage
 
 from .focus_measures import focus_map
