@@ -19,7 +19,7 @@ def add_parser(commands) -> None:
     command.add_argument("--method", default="weak", choices=["weak", "cnn"],
                          help="weak (default: a classical focus measure) or cnn")
     command.add_argument("--threshold", type=float,
-                         help="weak: fraction of a pixel's best focus (0.7); cnn: probability "
+                         help="weak: fraction of a pixel's best focus (0.75); cnn: probability "
                          "(0.5)")
     command.add_argument("--z-step", type=float, metavar="NM",
                          help="distance between planes in nm; overrides the file's calibration")

@@ -38,8 +38,8 @@ ARGUMENTS = {
     "measure": Choice(tuple(MEASURES)),
     "model": Text(optional=True, path=True),
     "threshold": Number(above=0, below=1, optional=True,
-                        hint="weak: the fraction of a pixel's best focus (default 0.7); cnn: "
-                             "the probability (default 0.5)"),
+                        hint=f"weak: the fraction of a pixel's best focus (default "
+                             f"{DEFAULT_RATIO}); cnn: the probability (default 0.5)"),
 }
 
 
