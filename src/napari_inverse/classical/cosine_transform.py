@@ -14,27 +14,23 @@ import torch
 
 def dct(x: torch.Tensor, dim: int) -> torch.Tensor:
     """DCT-II of a real tensor along ``dim``."""
-    x = x.movedim(dim, -1)
-    n = x.shape[-1]
-    reordered = torch.cat([x[..., 0::2], x[..., 1::2].flip(-1)], dim=-1)
+    n, keep = x.shape[dim], x.shape[dim] // 2 + 1
+    order = _even_then_odd_reversed(n, x.device)
     # With Z = e^{−iπk/2N}·V[k] on the rfft half: X[k] = Re Z[k] and X[N−k] = −Im Z[k].
-    twisted = torch.fft.rfft(reordered) * _twiddle(n, -1.0, x)[: n // 2 + 1]
-    out = torch.cat([twisted.real, -twisted.imag[..., 1: n - n // 2].flip(-1)], dim=-1)
-    return out.movedim(-1, dim)
+    twisted = torch.fft.rfft(x.index_select(dim, order), dim=dim) * _twiddle(n, -1.0, x, dim, keep)
+    tail = torch.arange(n - keep, 0, -1, device=x.device)
+    return torch.cat([twisted.real, twisted.imag.index_select(dim, tail).neg_()], dim)
 
 
 def idct(coefficients: torch.Tensor, dim: int) -> torch.Tensor:
     """Inverse of :func:`dct` (a scaled DCT-III) along ``dim``."""
-    c = coefficients.movedim(dim, -1)
-    n = c.shape[-1]
-    keep = n // 2 + 1
-    mirrored = torch.cat([torch.zeros_like(c[..., :1]), c[..., n - keep + 1:].flip(-1)], dim=-1)
-    spectrum = _twiddle(n, 1.0, c)[:keep] * torch.complex(c[..., :keep], -mirrored)
-    reordered = torch.fft.irfft(spectrum, n=n)
-    x = torch.empty_like(reordered)
-    x[..., 0::2] = reordered[..., : (n + 1) // 2]
-    x[..., 1::2] = reordered[..., (n + 1) // 2:].flip(-1)
-    return x.movedim(-1, dim)
+    c = coefficients
+    n, keep = c.shape[dim], c.shape[dim] // 2 + 1
+    mirrored = c.index_select(dim, torch.arange(n - 1, n - keep, -1, device=c.device)).neg_()
+    imaginary = torch.cat([torch.zeros_like(c.narrow(dim, 0, 1)), mirrored], dim)
+    spectrum = _twiddle(n, 1.0, c, dim, keep) * torch.complex(c.narrow(dim, 0, keep), imaginary)
+    reordered = torch.fft.irfft(spectrum, n=n, dim=dim)
+    return reordered.index_select(dim, torch.argsort(_even_then_odd_reversed(n, c.device)))
 
 
 def dst(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -61,8 +57,15 @@ def _alternating(x: torch.Tensor, dim: int) -> torch.Tensor:
     return signs.reshape([n if d == dim % x.ndim else 1 for d in range(x.ndim)])
 
 
-def _twiddle(n: int, sign: float, like: torch.Tensor) -> torch.Tensor:
-    """exp(sign·iπk/2N), k = 0…N−1, in the complex type matching ``like``."""
-    angle = torch.arange(n, device=like.device, dtype=torch.float64) * (sign * math.pi / (2 * n))
-    return torch.polar(torch.ones_like(angle), angle).to(
+def _even_then_odd_reversed(n: int, device) -> torch.Tensor:
+    """Makhoul's reordering: x[0], x[2], x[4], …, then the odd samples backwards."""
+    return torch.cat([torch.arange(0, n, 2, device=device),
+                      torch.arange(1, n, 2, device=device).flip(0)])
+
+
+def _twiddle(n: int, sign: float, like: torch.Tensor, dim: int, keep: int) -> torch.Tensor:
+    """exp(sign·iπk/2N), k < ``keep``, along ``dim``, in the complex type matching ``like``."""
+    angle = torch.arange(keep, device=like.device, dtype=torch.float64) * (sign * math.pi / (2 * n))
+    factor = torch.polar(torch.ones_like(angle), angle).to(
         torch.complex64 if like.dtype == torch.float32 else torch.complex128)
+    return factor.reshape([keep if d == dim % like.ndim else 1 for d in range(like.ndim)])
