@@ -1,9 +1,10 @@
-"""Spectral calculus on a mirror-extended image: gradients, divergence and a Tikhonov-regularised
-inverse Laplacian, the building blocks of the TIE solvers.
+"""Spectral calculus with Neumann (zero-flux) boundaries: gradients, divergence and a
+Tikhonov-regularised inverse Laplacian, the building blocks of the TIE solvers.
 
-An image is reflected into a (2Y, 2X) tile that is even about both edges, so the periodic FFT sees
-no seam: the inverse Laplacian then obeys Neumann (zero-flux) boundaries, as a DCT solver would,
-and an object touching the edge does not wrap round onto the opposite one. Lengths are in pixels.
+Everything is expanded in cosines ``cos(k(n+½))``, k = πm/N (`cosine_transform`): the Fourier
+series of the image reflected about its edges, so the periodic transform sees no seam and an
+object touching the edge does not wrap round onto the opposite one, without building the (2Y, 2X)
+reflection. A gradient component is a sine series along its own axis. Lengths are in pixels.
 """
 from __future__ import annotations
 
@@ -11,47 +12,43 @@ import math
 
 import torch
 
-
-def mirror(image: torch.Tensor) -> torch.Tensor:
-    """(…, Y, X) → (…, 2Y, 2X), the half-sample-symmetric extension (DCT-II's)."""
-    image = torch.cat([image, image.flip(-1)], dim=-1)
-    return torch.cat([image, image.flip(-2)], dim=-2)
+from .cosine_transform import dct, dst, idct, idst
 
 
-def crop(extended: torch.Tensor, shape) -> torch.Tensor:
-    """The original (Y, X) quarter of a mirror extension."""
-    return extended[..., : shape[-2], : shape[-1]]
+def cosine_spectrum(image: torch.Tensor) -> torch.Tensor:
+    """Coefficients of ``cos(ky(y+½))·cos(kx(x+½))`` of a real (…, Y, X) image."""
+    return dct(dct(image, -1), -2)
+
+
+def from_cosine_spectrum(spectrum: torch.Tensor) -> torch.Tensor:
+    """The image of :func:`cosine_spectrum`'s coefficients."""
+    return idct(idct(spectrum, -2), -1)
 
 
 class SpectralGrid:
-    """Angular frequencies (rad/pixel) of ``rfft2`` on a real (Y, X) grid, for derivatives."""
+    """Angular frequencies (rad/pixel) of the cosine series on a (Y, X) grid, for derivatives."""
 
     def __init__(self, shape, device) -> None:
         self.shape = tuple(int(s) for s in shape[-2:])
-        ky = 2 * math.pi * torch.fft.fftfreq(self.shape[0], device=device)
-        kx = 2 * math.pi * torch.fft.rfftfreq(self.shape[1], device=device)
-        self.k2 = ky[:, None] ** 2 + kx[None, :] ** 2
-        # The Nyquist row and column have no odd part on an even grid: no derivative there.
-        if self.shape[0] % 2 == 0:
-            ky[self.shape[0] // 2] = 0
+        ky = math.pi * torch.arange(self.shape[0], device=device) / self.shape[0]
+        kx = math.pi * torch.arange(self.shape[1], device=device) / self.shape[1]
         self.ky, self.kx = ky[:, None], kx[None, :]
+        self.k2 = self.ky**2 + self.kx**2
 
     def inverse_laplacian(self, image: torch.Tensor, regularization: float) -> torch.Tensor:
         """u with ∇²u = image (zero mean), ``−|k|²/(|k|⁴ + α)`` per frequency; α = 0 is exact."""
-        spectrum = torch.fft.rfft2(image)
-        return torch.fft.irfft2(spectrum * self._inverse_symbol(regularization), s=self.shape)
+        return from_cosine_spectrum(cosine_spectrum(image) * self._inverse_symbol(regularization))
 
     def gradient_of_inverse_laplacian(self, image: torch.Tensor, regularization: float
                                       ) -> tuple[torch.Tensor, torch.Tensor]:
         """∇u for the regularised u of :meth:`inverse_laplacian`, without forming u."""
-        spectrum = torch.fft.rfft2(image) * self._inverse_symbol(regularization)
-        return (torch.fft.irfft2(1j * self.ky * spectrum, s=self.shape),
-                torch.fft.irfft2(1j * self.kx * spectrum, s=self.shape))
+        spectrum = cosine_spectrum(image) * self._inverse_symbol(regularization)
+        return (idct(idst(-self.ky * spectrum, -2), -1), idst(idct(-self.kx * spectrum, -2), -1))
 
     def divergence_inverse_laplacian(self, gy: torch.Tensor, gx: torch.Tensor) -> torch.Tensor:
-        """∇⁻²(∂gy/∂y + ∂gx/∂x), exact, in one pair of transforms per component."""
-        spectrum = 1j * self.ky * torch.fft.rfft2(gy) + 1j * self.kx * torch.fft.rfft2(gx)
-        return torch.fft.irfft2(spectrum * self._inverse_symbol(0.0), s=self.shape)
+        """∇⁻²(∂gy/∂y + ∂gx/∂x), exact, for gy odd about the y edges and gx about the x edges."""
+        spectrum = self.ky * dst(dct(gy, -1), -2) + self.kx * dct(dst(gx, -1), -2)
+        return from_cosine_spectrum(spectrum * self._inverse_symbol(0.0))
 
     def _inverse_symbol(self, regularization: float) -> torch.Tensor:
         symbol = -self.k2 / (self.k2**2 + regularization)

@@ -2,9 +2,10 @@
 
 ``tie_phase`` assumes a uniform in-focus intensity I₀ and solves one Poisson equation,
 ``∇²φ = −(k/I₀)·∂I/∂z`` with k = 2πn/λ; ``teague_phase`` keeps I(x, y) (absorbing specimens) with
-two: ``∇²ψ = −k·∂I/∂z``, then ``φ = ∇⁻²∇·(∇ψ/I)``. Both run in torch FFTs on a mirror-extended
-grid (`phase_poisson`); the regularisation α damps the lowest frequencies, where the TIE has no
-signal and noise would be amplified as 1/|k|². The phase is in radians at ``wavelength_nm``, mean 0.
+two: ``∇²ψ = −k·∂I/∂z``, then ``φ = ∇⁻²∇·(∇ψ/I)``. Both run in torch cosine
+transforms, i.e. mirror (Neumann) boundaries (`phase_poisson`); the regularisation α damps the
+lowest frequencies, where the TIE has no signal and noise would be amplified as 1/|k|². The
+phase is in radians at ``wavelength_nm``, mean 0.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Callable, Optional, Sequence
 import torch
 
 from .phase_planes import focus_intensity_and_slope
-from .phase_poisson import SpectralGrid, crop, mirror
+from .phase_poisson import SpectralGrid
 
 DEFAULT_REGULARIZATION = 1e-6
 """α of ``|k|²/(|k|⁴ + α)``, k in rad/pixel: signal below ~α^¼/2π cycles/pixel is damped."""
@@ -28,8 +29,7 @@ def tie_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: float
     """Phase (Y, X) from ``planes`` (P, Y, X) at defocus ``dz_nm``, uniform-intensity TIE."""
     in_focus, slope, grid = _prepared(planes, dz_nm)
     source = -_wavenumber_px(wavelength_nm, pixel_size_nm, n_medium) * slope / in_focus.mean()
-    phase = grid.inverse_laplacian(mirror(source), _alpha(regularization))
-    return _zero_mean(crop(phase, planes.shape))
+    return _zero_mean(grid.inverse_laplacian(source, _alpha(regularization)))
 
 
 def teague_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: float,
@@ -40,13 +40,12 @@ def teague_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: fl
     ``between()`` (a cancel check) runs between them."""
     in_focus, slope, grid = _prepared(planes, dz_nm)
     source = -_wavenumber_px(wavelength_nm, pixel_size_nm, n_medium) * slope
-    gy, gx = grid.gradient_of_inverse_laplacian(mirror(source), _alpha(regularization))
+    gy, gx = grid.gradient_of_inverse_laplacian(source, _alpha(regularization))
     floor = DARKEST_FRACTION * in_focus.mean()
-    intensity = mirror(torch.clamp(in_focus, min=float(floor)))
+    intensity = torch.clamp(in_focus, min=float(floor))
     if between is not None:
         between()
-    phase = grid.divergence_inverse_laplacian(gy / intensity, gx / intensity)
-    return _zero_mean(crop(phase, planes.shape))
+    return _zero_mean(grid.divergence_inverse_laplacian(gy / intensity, gx / intensity))
 
 
 def normalised_planes(planes: torch.Tensor) -> torch.Tensor:
@@ -60,8 +59,7 @@ def normalised_planes(planes: torch.Tensor) -> torch.Tensor:
 
 def _prepared(planes, dz_nm):
     in_focus, slope = focus_intensity_and_slope(normalised_planes(planes), dz_nm)
-    return in_focus, slope, SpectralGrid((2 * planes.shape[-2], 2 * planes.shape[-1]),
-                                         planes.device)
+    return in_focus, slope, SpectralGrid(planes.shape, planes.device)
 
 
 def _wavenumber_px(wavelength_nm, pixel_size_nm, n_medium) -> float:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..optics.phase_transfer import RadialGrid, weak_object_transfer_radial
-from .phase_poisson import crop, mirror
+from .phase_poisson import cosine_spectrum, from_cosine_spectrum
 from .phase_tie import normalised_planes
 
 DEFAULT_REGULARIZATION = 1e-3
@@ -37,17 +37,17 @@ def wotf_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: floa
     """
     alpha = DEFAULT_REGULARIZATION if regularization is None else float(regularization)
     wavelengths = list(plane_wavelengths_nm or [wavelength_nm] * planes.shape[0])
-    contrast = mirror(normalised_planes(planes) - 1.0)
-    grid = RadialGrid(contrast.shape, pixel_size_nm, rfft=True, device=planes.device)
+    contrast = normalised_planes(planes) - 1.0
+    grid = RadialGrid(contrast.shape, pixel_size_nm, device=planes.device, cosine=True)
     filters = _radial_filters(grid.samples, dz_nm, wavelengths, wavelength_nm, na, condenser_na,
                               n_medium, alpha)
     spectrum = 0
     for row, plane in zip(filters, contrast):
-        spectrum = spectrum + grid.on_grid(row) * torch.fft.rfft2(plane)
+        spectrum = spectrum + grid.on_grid(row) * cosine_spectrum(plane)
         if between is not None:
             between()
     spectrum[0, 0] = 0.0
-    phase = crop(torch.fft.irfft2(spectrum, s=contrast.shape[-2:]), planes.shape)
+    phase = from_cosine_spectrum(spectrum)
     return phase - phase.mean()
 
 

@@ -62,14 +62,18 @@ def weak_object_transfer_radial(
 
 class RadialGrid:
     """Interpolates a circularly symmetric profile, sampled along one radius, onto an FFT grid of
-    ``shape`` (Y, X) with pixels of ``pixel_size_nm`` (``rfft``: the half grid of ``rfft2``)."""
+    ``shape`` (Y, X) with pixels of ``pixel_size_nm`` (``rfft``: the half grid of ``rfft2``;
+    ``cosine``: the frequencies m/2N of a 2D cosine transform, i.e. of the mirror extension)."""
 
     def __init__(self, shape: Sequence[int], pixel_size_nm: float, rfft: bool = False,
-                 device="cpu") -> None:
+                 device="cpu", cosine: bool = False) -> None:
         ny, nx = (int(s) for s in shape[-2:])
-        fy = torch.fft.fftfreq(ny, d=pixel_size_nm, device=device)
-        fx = (torch.fft.rfftfreq if rfft else torch.fft.fftfreq)(nx, d=pixel_size_nm,
-                                                                 device=device)
+        if cosine:
+            fy, fx = (torch.arange(n, device=device) / (2 * n * pixel_size_nm) for n in (ny, nx))
+        else:
+            fy = torch.fft.fftfreq(ny, d=pixel_size_nm, device=device)
+            fx = (torch.fft.rfftfreq if rfft else torch.fft.fftfreq)(nx, d=pixel_size_nm,
+                                                                     device=device)
         top = math.sqrt(2) * 0.5 / pixel_size_nm
         self.samples = np.linspace(0.0, top, RADIAL_SAMPLES)  # cycles per nm
         position = torch.sqrt(fy[:, None] ** 2 + fx[None, :] ** 2) * ((RADIAL_SAMPLES - 1) / top)
