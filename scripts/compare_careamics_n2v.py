@@ -167,18 +167,21 @@ def main() -> None:
     parser.add_argument("--careamics-steps", type=int, default=50)
     parser.add_argument("--calibration-steps", type=int, default=10)
     parser.add_argument("--calibration-rounds", type=int, default=2)
+    parser.add_argument("--images", default="",
+                        help="comma-separated image names to run (default all five)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     os.environ.setdefault(MODELS_DIR_ENV, tempfile.mkdtemp())  # trained models are not kept
     folder = args.out / "images"
     folder.mkdir(parents=True, exist_ok=True)
-    names = make_images(args.img2d, folder)
-    rates = calibrate(args.peer_python, folder, names[1], args.calibration_steps,
-                      args.calibration_rounds)
+    names = [name for name in make_images(args.img2d, folder)
+             if name in args.images.split(",") or not args.images]
+    rates = calibrate(args.peer_python, folder, f"nuclei{NUCLEI_PHOTONS[1]}",
+                      args.calibration_steps, args.calibration_rounds)
     ratio = rates["ours"]["steps_per_s"] / rates["careamics"]["steps_per_s"]
     steps = {"careamics": args.careamics_steps, "ours": round(args.careamics_steps * ratio)}
     print(f"calibration {json.dumps(rates)}; ours gets {steps['ours']} steps", flush=True)
-    peer = start_peer(args.peer_python, folder, steps["careamics"])  # beside ours: same load
+    peer = start_peer(args.peer_python, folder, steps["careamics"], ",".join(names))  # same load
     shipped = load_model("n2v-fluorescence")
     seconds = {}
     for name in names:

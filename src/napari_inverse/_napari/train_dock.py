@@ -41,6 +41,9 @@ from .training_layers import common_axes, layer_arrays, training_pixel_size
 from .verb_dock import VerbDock
 
 NEW = "new"  # the start choice for fresh weights (fine_tune's start=None)
+# Families whose first choice is fresh weights: on a user's real image N2V from scratch beat
+# fine-tuning the shipped model at CAREamics' time budget (docs/benchmarks.md, issue 21).
+FRESH_BY_DEFAULT = ("n2v",)
 # On a CPU a run should take minutes, not an hour: the recipes' 128² patches cost four times
 # the 64² ones per step, and Stop keeps the best weights if the user wants fewer steps still.
 CPU_PATCH, CPU_STEPS = 64, 200
@@ -164,7 +167,8 @@ class TrainDock(VerbDock):
 
     def _on_family(self) -> None:
         self.start.reset_choices()
-        self.start.value = STARTS[self.family.value]  # the shipped model (fine_tune's default)
+        family_name = self.family.value
+        self.start.value = NEW if family_name in FRESH_BY_DEFAULT else STARTS[family_name]
         self._apply_defaults()
         self._update_visibility()
 
