@@ -165,8 +165,10 @@ def timing_lines(report: dict, settings: Settings) -> list[str]:
         lines.append("Sampling steps (2 held-out pairs): " + ", ".join(
             f"{steps} steps {row['psnr_db']:.2f} dB in {row['seconds_per_image']:.1f} s"
             for steps, row in report["step_sweep"].items()) + ".")
-    lines.append(f"Seconds per sampling step, {settings.samples} samples as one batch: " + ", ".join(
-        f"{value:.2f} s at {size}²" for size, value in report["seconds_per_step"].items()) + ".")
+    timings = ", ".join(f"{value:.2f} s at {size}²"
+                        for size, value in report["seconds_per_step"].items())
+    lines.append(f"Seconds per sampling step, {settings.samples} samples as one batch: "
+                 f"{timings}.")
     return lines
 
 
