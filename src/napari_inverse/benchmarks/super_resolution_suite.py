@@ -39,7 +39,7 @@ class Settings:
     timed_steps: int = 4
 
 
-QUICK = Settings(pairs=2, size=64, samples=4, steps=5, sweep=(), timing_sizes=(256,),
+QUICK = Settings(pairs=1, size=64, samples=2, steps=2, sweep=(), timing_sizes=(256,),
                  timed_steps=1)
 
 
