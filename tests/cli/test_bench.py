@@ -34,6 +34,19 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     phase = text.split("<!-- section: phase -->")[1].split("<!-- end: phase -->")[0]
     assert "## Phase retrieval (quick smoke test" in phase
     assert sum(line.startswith(("| weak |", "| strong |")) for line in phase.splitlines()) == 6
+    resolution = text.split("<!-- section: super-resolution -->")[1].split("<!-- end:")[0]
+    assert "## Super-resolution: CVDM and its uncertainty (quick smoke test" in resolution
+    psnr = {line.split("|")[1].strip(): line.split("|")[2].strip()
+            for line in resolution.splitlines() if line.startswith("| ") and " dB" not in line}
+    assert {"widefield input", "CVDM mean", "Wiener", "SIM-like truth"} <= set(psnr)
+    assert float(psnr["Richardson–Lucy (auto iterations)"]) > float(psnr["widefield input"]) + 1
+    coverage = [line for line in resolution.splitlines()
+                if line.startswith(("| held out", "| unseen optics"))]
+    assert len(coverage) == 3  # plain, PI-DDPM guided, unseen optics
+    for line in coverage:  # coverage of ±kσ grows with k, as percentages
+        curve = [float(v) for v in line.split("|")[4].strip(" %").split(" / ")]
+        assert curve == sorted(curve) and 0 <= curve[0] and curve[-1] <= 100
+    assert re.search(r"one batch: \d+\.\d\d s at 256²", resolution)
 
 
 @pytest.mark.slow

@@ -1,6 +1,7 @@
 """Benchmarks on this machine: restoration quality on fixed simulated sets, the speed and
 peak memory of each solver in a fresh process beside scikit-image on the same image, and the
-training throughput of each shipped recipe, and the accuracy, speed and memory of phase retrieval.
+training throughput of each shipped recipe, the accuracy, speed and memory of phase retrieval,
+and CVDM super-resolution with the calibration of its uncertainty.
 
 ``napari-inverse bench`` calls :func:`run_benchmarks`; each suite writes its own section of
 ``docs/benchmarks.md`` (``document.py``); the speed workers live in ``worker.py``, the training
@@ -14,9 +15,10 @@ from pathlib import Path
 from typing import Optional
 
 DEFAULT_REPORT = Path("docs") / "benchmarks.md"
+RELIABILITY = "cvdm-reliability.png"  # the super-resolution suite's diagram, beside the report
 
 
-SUITES = ("quality", "speed", "learned-speed", "training", "focus", "phase")
+SUITES = ("quality", "speed", "learned-speed", "training", "focus", "phase", "super-resolution")
 
 
 def run_benchmarks(
@@ -59,6 +61,12 @@ def run_benchmarks(
         from .phase_quality import run_phase_suite
 
         _printed_and_written(target, "phase", run_phase_suite(quick, device, command, say=_say))
+    if "super-resolution" in suites:
+        from .super_resolution_suite import run_super_resolution_suite
+
+        figure = None if quick or target is None else target.parent / "images" / RELIABILITY
+        _printed_and_written(target, "super-resolution", run_super_resolution_suite(
+            quick, device, command, say=_say, figure=figure))
     if target is not None:
         print(f"report written to {target}")
     return 0

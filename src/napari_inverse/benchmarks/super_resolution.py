@@ -50,12 +50,15 @@ class Sampled:
 
 
 def sample_pairs(pairs: list[Pair], model="cvdm-widefield-sr", samples: int = 8,
-                 steps: int | None = None, physics: bool = False, seed: int = 0) -> Sampled:
+                 steps: int | None = None, physics: bool = False, seed: int = 0,
+                 device: str = "auto") -> Sampled:
+    """Super-resolve every pair's input with its own optics; pair ``k`` draws with ``seed + k``."""
     out = Sampled()
     started = time.perf_counter()
     for k, pair in enumerate(pairs):
         result = super_resolve(pair.input, model=model, optics=Optics(**pair.metadata["optics"]),
-                               samples=samples, steps=steps, seed=seed + k, physics=physics)
+                               samples=samples, steps=steps, seed=seed + k, physics=physics,
+                               device=device)
         out.means.append(result.image)
         out.sigmas.append(result.extras.get("uncertainty", result.extras.get("sample_spread")))
     out.seconds = time.perf_counter() - started

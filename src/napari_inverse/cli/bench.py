@@ -14,11 +14,12 @@ def add_parser(commands) -> None:
     bench.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     bench.add_argument("--suite", default="all",
                        choices=["all", "quality", "speed", "learned-speed", "training",
-                                "focus", "phase"],
+                                "focus", "phase", "super-resolution"],
                        help="quality (PSNR/SSIM/resolution per set), speed (seconds, memory), "
                        "learned-speed (the shipped networks), training (steps per second of "
                        "each recipe), focus (in-focus segmentation: masks, depth, speed), "
-                       "phase (phase RMSE per method, 2048² timing) or all "
+                       "phase (phase RMSE per method, 2048² timing), super-resolution "
+                       "(CVDM beside RL/Wiener, uncertainty calibration, s/step) or all "
                        "(default); each rewrites only its own section of "
                        "the report")
     bench.add_argument("--real-image", metavar="TIF",
