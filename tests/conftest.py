@@ -2,6 +2,8 @@
 a simulated widefield filament image with known truth in 2-D and 3-D."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import tifffile
@@ -35,6 +37,18 @@ def isolated_zoo(tmp_path_factory, monkeypatch):
     monkeypatch.setenv(CACHE_DIR_ENV, str(folder / "cache"))
     monkeypatch.setenv(REMOTE_INDEX_ENV, str(index))
     return index
+
+
+@pytest.fixture(autouse=True)
+def unchanged_environment():
+    """Each test leaves ``os.environ`` as it found it. dask's Nanny writes its pre-spawn
+    variables (``MALLOC_TRIM_THRESHOLD_``) into the parent's environment when it starts a
+    worker, and that switches off glibc's dynamic mmap threshold in every later subprocess."""
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture

@@ -21,8 +21,11 @@ pytestmark = pytest.mark.slow  # starting worker processes that import torch: ~2
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed")
+    environment = dict(os.environ)  # the nannies write their pre-spawn variables into it
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        host="127.0.0.1", dashboard_address=":0")
+    os.environ.clear()
+    os.environ.update(environment)
     with distributed.Client(cluster) as connected:
         yield connected
     cluster.close()
