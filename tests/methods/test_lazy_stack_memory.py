@@ -51,6 +51,8 @@ def test_wiener_over_a_lazy_stack_never_holds_the_input(tmp_path):
     measured = json.loads(done.stdout)
     input_bytes = np.prod(SHAPE) * 2
     assert measured["lazy"]
-    # the result is held whole by design; above it, a few planes' buffers (~40 MiB measured)
-    # fit under half the input, which reading it whole, even as uint16, would exceed
-    assert measured["growth"] < measured["result"] + input_bytes / 2, measured
+    # the result is held whole by design; above it, a few planes' buffers and the heap glibc
+    # keeps after freeing them (80-90 MiB measured, ~40 before the environment moved to dask
+    # 2026.8; under 64 with MALLOC_TRIM_THRESHOLD_ set) stay under the input, which reading
+    # it whole, even as uint16, would add
+    assert measured["growth"] < measured["result"] + input_bytes, measured
