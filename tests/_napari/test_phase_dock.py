@@ -68,3 +68,13 @@ def test_an_rgb_layer_without_focal_shifts_says_what_to_enter(open_dock, qtbot, 
     dock.run_button.clicked()
     assert not dock.runner.running
     assert any("each colour's focus" in message for _, message in notifications)
+
+
+def test_the_brightfield_sample_fills_the_dock_with_its_microscope(open_dock):
+    from napari_inverse._napari.sample_data import brightfield_defocus_stack
+
+    viewer, dock = open_dock(widget="Phase")
+    data, kwargs, _ = brightfield_defocus_stack(shape=(32, 32))[0]
+    dock.image.value = viewer.add_image(data, **kwargs)
+    assert (dock.na.value, dock.wavelength_nm.value, dock.condenser_na.value) == (0.4, 550, 0.2)
+    assert dock.z_step_nm.value == pytest.approx(1000) and dock.pixel_size_nm.value == 210

@@ -18,7 +18,7 @@ from ..optics import ChromaticFocus
 from .layer_optics import layer_axes
 from .preview import SUFFIX, Crop, visible_crop
 from .result_layers import result_name, show_result
-from .verb_dock import VerbDock, full_resolution
+from .verb_dock import VerbDock, full_resolution, set_if_valid
 
 METHODS = [("TIE", "tie"), ("Teague (absorbing)", "teague"),
            ("WOTF (open condenser)", "wotf")]
@@ -58,6 +58,8 @@ class PhaseDock(VerbDock):
         layer = self._layer()
         if layer is not None and layer.metadata.get("wavelength_nm"):
             self.wavelength_nm.value = float(layer.metadata["wavelength_nm"])
+        if layer is not None and layer.metadata.get("condenser_na"):
+            set_if_valid(self.condenser_na, float(layer.metadata["condenser_na"]))
         super()._prefill()
 
     def _rgb(self) -> bool:

@@ -44,9 +44,13 @@ NUCLEI_OPTICS = Optics(na=0.75, wavelength_nm=460, pixel_size_nm=200.0, refracti
 NUCLEI_PHOTONS = 25.0
 NUCLEI_BACKGROUND = 3.0
 
-# Brightfield: λ 521 nm, 210 nm pixels, planes at −1, 0, +1 µm (the phase simulator's defaults).
+# Brightfield in Köhler illumination: a 0.4 NA dry objective, the condenser at NA 0.2, green
+# light, 210 nm pixels, planes at −1, 0, +1 µm.
 DEFOCUS_NM = (-1000.0, 0.0, 1000.0)
 BRIGHTFIELD_PIXEL_NM = 210.0
+BRIGHTFIELD_OPTICS = Optics(na=0.4, wavelength_nm=550, pixel_size_nm=BRIGHTFIELD_PIXEL_NM,
+                            refractive_index=1.0, z_step_nm=DEFOCUS_NM[1] - DEFOCUS_NM[0])
+BRIGHTFIELD_CONDENSER_NA = 0.2
 BRIGHTFIELD_PHOTONS = 10000.0  # brightfield is bright: ~1 % shot noise at the background
 
 # Focal stack: a 20×/0.5 air objective, 325 nm pixels, planes 1 µm apart. The scalar Born–Wolf
@@ -121,10 +125,14 @@ def brightfield_defocus_stack(shape: Sequence[int] = SHAPE, seed: int = 0) -> li
     either side of focus. Intensities are relative to the empty background (1).
     """
     phase = cell_phase(shape, BRIGHTFIELD_PIXEL_NM, seed=seed)
-    stack = defocus_stack(phase, pixel_size_nm=BRIGHTFIELD_PIXEL_NM, dz_nm=DEFOCUS_NM,
-                          photons=BRIGHTFIELD_PHOTONS, seed=seed + 1)
-    px, dz = BRIGHTFIELD_PIXEL_NM, DEFOCUS_NM[1] - DEFOCUS_NM[0]
-    common = dict(dz_nm=list(DEFOCUS_NM), wavelength_nm=stack.metadata["wavelength_nm"],
+    optics = BRIGHTFIELD_OPTICS
+    stack = defocus_stack(phase, wavelength_nm=optics.wavelength_nm,
+                          pixel_size_nm=optics.pixel_size_nm, dz_nm=DEFOCUS_NM, na=optics.na,
+                          n_medium=optics.refractive_index, photons=BRIGHTFIELD_PHOTONS,
+                          seed=seed + 1, condenser_na=BRIGHTFIELD_CONDENSER_NA)
+    px, dz = optics.pixel_size_nm, optics.z_step_nm
+    common = dict(dz_nm=list(DEFOCUS_NM), wavelength_nm=optics.wavelength_nm,
+                  optics=optics.to_dict(), condenser_na=BRIGHTFIELD_CONDENSER_NA,
                   simulation=dict(stack.metadata))
     stack_metadata = _metadata("ZYX", {"Z": dz, "Y": px, "X": px}, units="relative intensity",
                                **common)
