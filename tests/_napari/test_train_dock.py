@@ -209,3 +209,20 @@ def test_bad_input_shows_an_error_and_changes_nothing(open_dock, qtbot, notifica
     assert not dock.runner.running and dock.run_button.enabled
     assert [layer.name for layer in viewer.layers] == names
     assert not [e for e in list_models() if e.source == "user"]
+
+
+def test_waiting_for_the_optimiser_import_answers_cancel_within_a_second():
+    import threading
+    import time
+
+    from napari_inverse.engine.progress import Cancelled
+
+    release, cancel = threading.Event(), threading.Event()
+    slow_import = threading.Thread(target=release.wait, args=(10,), daemon=True)
+    slow_import.start()
+    threading.Timer(0.2, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        train_dock_module.wait_for(slow_import, cancel)
+    assert time.monotonic() - started < 1.0
+    release.set()

@@ -23,6 +23,7 @@ from magicgui.widgets import (ComboBox, Container, FileEdit, FloatSpinBox, Label
 from qtpy.QtCore import QObject, Qt, Signal
 
 from ..engine.device import select_device
+from ..engine.progress import Cancelled, CancelLike
 from ..methods import deconvolve, denoise, segment_focus, super_resolve
 from ..methods.fine_tune import FineTuneResult, fine_tune
 from ..optics import Optics
@@ -215,7 +216,7 @@ class TrainDock(VerbDock):
         self.speed.value = ""
 
         def job(progress, cancel):
-            _optimiser_machinery().join()  # a Start right after opening: wait here, not in the GUI
+            wait_for(_optimiser_machinery(), cancel)  # a Start right after opening
             return fine_tune(inputs, targets, progress=progress, cancel=cancel, **options)
 
         return job
@@ -318,6 +319,15 @@ class TrainDock(VerbDock):
 def _duration(seconds: float) -> str:
     minutes, seconds = divmod(round(seconds), 60)
     return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+
+
+def wait_for(thread: threading.Thread, cancel: CancelLike) -> None:
+    """Join ``thread`` in a worker, giving up within 0.1 s of a cancel (the import it waits for
+    can take seconds on a loaded machine, and Cancel must answer within one)."""
+    while thread.is_alive():
+        if cancel.is_set():
+            raise Cancelled("cancelled by the user; no result was produced")
+        thread.join(0.1)
 
 
 @functools.cache
