@@ -3,9 +3,9 @@ neighbours as channels, the whole stack as the batch.
 
 napari-inverse feeds the network slice k with its neighbours (k−1, k, k+1 for three planes, the
 end slices repeated) scaled by the whole stack's percentiles, and takes the sigmoid of its
-output (`zoo.focus_inference`). A package says the same with one batch entry per slice: every
-slice then appears exactly ``planes`` times in the batch, so ``scale_range`` over batch, channel,
-y and x takes the stack's own percentiles, and ``sigmoid`` follows as postprocessing.
+output (`zoo.focus_inference`). A package says the same with one batch entry per slice: with
+three planes every slice then appears exactly three times in the batch, so ``scale_range`` over
+batch, channel, y and x takes the stack's own percentiles; ``sigmoid`` follows as postprocessing.
 """
 from __future__ import annotations
 
@@ -37,9 +37,10 @@ def focal_test_stack(card: ModelCard, microscope: Optics) -> np.ndarray:
     """A simulated focal stack (seed 0) through ``microscope``, planes the middle of the card's
     trained spacing (a fraction of the depth of field) apart."""
     from ..simulate.focal_stack import depth_of_field_nm
-    from ..simulate.pairs import focus_pair
+    from ..simulate.pairs import FocusRanges, focus_pair
 
-    low, high = card.optics.get("z_step_fraction_of_depth_of_field", (0.35, 0.6))
+    low, high = card.optics.get("z_step_fraction_of_depth_of_field",
+                                FocusRanges().z_step_fraction)
     optics = replace(microscope, z_step_nm=sqrt(low * high) * depth_of_field_nm(microscope))
     return focus_pair(0, TEST_STACK[1:], optics, n_planes=TEST_STACK[0]).input.astype(np.float32)
 
@@ -76,15 +77,18 @@ def usage(card: ModelCard, microscope: Optics) -> str:
     step = ""
     if spacing:
         dof = depth_of_field_nm(microscope) / 1000
+        medium = "dry" if microscope.refractive_index == 1.0 else f"n {microscope.refractive_index}"
         step = (f" Its planes should be {spacing[0]:g}-{spacing[1]:g} of the depth of field "
                 f"apart, as in training ({spacing[0] * dof:.1f}-{spacing[1] * dof:.1f} µm for "
-                f"NA {microscope.na:g} at {microscope.wavelength_nm:.0f} nm, dry).")
+                f"NA {microscope.na:g} at {microscope.wavelength_nm:.0f} nm, {medium}).")
+    repeats = (f"Every slice appears {n} time{'s' * (n > 1)} in it" if n <= 3 else
+               f"Every slice appears about {n} times in it (the end slices a few more)")
     return f"""- **Input**: a focal stack (Z, Y, X) of one field, in any units.{step} Batch entry k
   holds slice k with its neighbours as {n} channels (slices k-{n // 2} … k+{n // 2}, the first
   and last slice repeated beyond the stack's ends); give all Z entries as **one batch**.
 - **Preprocessing** (stated in rdf.yaml): `scale_range` over batch, channel, y and x maps the
-  percentiles {low:g} and {high:g} of the whole batch to 0 and 1. Every slice appears {n}
-  times in it, so these are the stack's own percentiles, the scaling the model learned.
+  percentiles {low:g} and {high:g} of the whole batch to 0 and 1. {repeats}, so these
+  are the stack's own percentiles, the scaling the model learned.
   Predicting one slice at a time would scale by its {n} planes alone: the results differ.
 - **Postprocessing** (stated in rdf.yaml): `sigmoid`. **Output**: the in-focus probability of
   slice k; threshold it at 0.5 for the in-focus mask (napari-inverse's default)."""
