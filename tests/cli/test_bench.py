@@ -1,5 +1,7 @@
 """``napari-inverse bench``: the quick suites write their sections of a markdown report."""
+import os
 import re
+import sys
 
 import pytest
 
@@ -56,3 +58,33 @@ def test_each_suite_rewrites_only_its_own_section(tmp_path):
     assert main(["bench", "--quick", "--suite", "quality", "--output", str(report)]) == 0
     text = report.read_text()
     assert "old speed" in text and text.count("<!-- section: quality -->") == 1
+
+
+def test_threads_sets_torch_threads_in_the_run_and_its_workers(tmp_path, monkeypatch, capsys):
+    """``--threads N``: a suite runs with torch on N threads, so do the worker processes it
+    starts, and the header states N; afterwards torch has its own count again."""
+    import torch
+
+    from napari_inverse.benchmarks import quality
+    from napari_inverse.benchmarks.measure import run_worker
+    from napari_inverse.benchmarks.report import machine_description
+
+    (tmp_path / "thread_probe.py").write_text(
+        "import json, torch\nprint(json.dumps({'threads': torch.get_num_threads()}))\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), *sys.path]))
+    before, wanted = torch.get_num_threads(), torch.get_num_threads() + 1
+    seen = {}
+
+    def suite(quick, device, command, say, real_image=None):
+        seen["run"] = torch.get_num_threads()
+        seen["worker"] = run_worker("thread_probe", {}, "the probe")["threads"]
+        seen["header"] = machine_description()["cpu"]
+        return "## quality\n"
+
+    monkeypatch.setattr(quality, "run_quality_suite", suite)
+    assert main(["bench", "--quick", "--suite", "quality", "--threads", str(wanted)]) == 0
+    assert seen["run"] == seen["worker"] == wanted
+    assert seen["header"].endswith(f"torch on {wanted} threads")
+    assert torch.get_num_threads() == before
+    assert main(["bench", "--quick", "--suite", "quality", "--threads", "0"]) == 2
+    assert "--threads must be at least 1, got 0" in capsys.readouterr().err

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import bioimageio.spec  # noqa: F401  (the testing extra: missing, these tests fail)
 import numpy as np
-import pytest
 
 from napari_inverse.cli import main
 from napari_inverse.zoo import find_model, load_model
 from napari_inverse.zoo.inference import apply_model
 
 CAREAMICS_ZIP = Path(__file__).parents[1] / "zoo" / "fixtures" / "careamics_n2v.zip"
-
-pytest.importorskip("bioimageio.spec")
 
 
 def test_import_export_and_import_again_predict_alike(tmp_path, capsys, single_thread):

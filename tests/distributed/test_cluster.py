@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 
+import distributed
 import pytest
 import tifffile
 
@@ -20,7 +21,6 @@ pytestmark = pytest.mark.slow  # starting worker processes that import torch: ~2
 
 @pytest.fixture(scope="module")
 def client():
-    distributed = pytest.importorskip("distributed")
     environment = dict(os.environ)  # the nannies write their pre-spawn variables into it
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        host="127.0.0.1", dashboard_address=":0")

@@ -1,12 +1,15 @@
 """The super_resolve verb: CVDM's mean and calibrated uncertainty on a simulated pair with truth."""
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import warnings
 
 import numpy as np
 import pytest
 
 from napari_inverse import CancelToken, Cancelled, InvalidInput, Optics, super_resolve
+from napari_inverse.methods.sampling import PixelSizeWarning
 from napari_inverse.simulate import super_resolution_pair
 
 verb_module = importlib.import_module("napari_inverse.methods.super_resolve")
@@ -49,6 +52,35 @@ def test_upsampling_doubles_the_grid_and_halves_the_pixel(pair):
     assert result.image.shape == result.extras["uncertainty"].shape == (96, 96)
     assert result.metadata["pixel_size_nm"] == pytest.approx(45)
     assert result.metadata["pixel_size_check"] == "ok"
+
+
+def test_resample_samples_at_the_models_pixel_and_returns_to_the_images_grid(pair):
+    """Pixels twice the model's: with ``resample`` no warning, the result on the image's grid
+    (its pixel in the metadata) is the run at the model's pixel resampled back."""
+    from napari_inverse.methods.sampling import model_zoom, to_image_grid, to_model_grid
+    from napari_inverse.zoo import load_model
+
+    optics = Optics(na=1.2, wavelength_nm=560, pixel_size_nm=90, refractive_index=1.518)
+    fast = {**FAST, "samples": 2, "steps": 2}
+    coarse = pair.input[::2, ::2]
+    with pytest.warns(PixelSizeWarning, match="resample=True"):
+        super_resolve(coarse, optics=optics, **fast)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PixelSizeWarning)
+        result = super_resolve(coarse, optics=optics, resample=True, **fast)
+    zoom = model_zoom(load_model("cvdm-widefield-sr").card, optics)
+    fine = dataclasses.replace(optics, pixel_size_nm=90 / zoom)
+    at_model_pixel = super_resolve(to_model_grid(coarse, zoom), optics=fine, **fast)
+    assert result.image.shape == result.extras["uncertainty"].shape == coarse.shape
+    for ours, reference in ((result.image, at_model_pixel.image), (
+            result.extras["uncertainty"], at_model_pixel.extras["uncertainty"])):
+        back = to_image_grid(reference, coarse.shape)
+        assert np.abs(ours - back).max() < 1e-4 * np.ptp(back)
+    assert result.metadata["pixel_size_nm"] == 90
+    assert result.metadata["resampled_pixel_size_nm"] == pytest.approx(fine.pixel_size_nm)
+    assert result.metadata["parameters"]["resample"] is True
+    with pytest.raises(InvalidInput, match="resample=True needs optics"):
+        super_resolve(coarse, resample=True, **fast)
 
 
 def test_tiles_leave_no_seam_in_mean_or_uncertainty(pair, monkeypatch):

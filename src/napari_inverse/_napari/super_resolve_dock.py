@@ -3,7 +3,9 @@
 Samples, steps, seed, up-sampling and PI-DDPM guidance are the verb's arguments; progress counts
 samples × steps (all samples advance together). The uncertainty layer sits on the mean with a
 perceptual colormap and additive blending, its contrast from its own percentiles; a check box
-shows or hides it. Up-sampled results get half the source's pixel size on the same field.
+shows or hides it. Up-sampled results get half the source's pixel size on the same field. The
+pixel-size check's "resample" box has the verb sample at the model's pixel size and bring the
+results back to the grid "upsample" gives.
 """
 from __future__ import annotations
 
@@ -65,7 +67,8 @@ class SuperResolveDock(VerbDock):
                               model=self.models.model.value,
                               precision=self.models.precision.value, samples=self.samples.value,
                               steps=self.steps.value, seed=self.seed.value,
-                              upsample=self.upsample.value, physics=self.physics.value)
+                              upsample=self.upsample.value, physics=self.physics.value,
+                              resample=self.models.pixel_check.resample_wanted)
 
     def _on_result(self, result) -> None:
         source = self._source
@@ -81,7 +84,8 @@ class SuperResolveDock(VerbDock):
         overlay.contrast_limits = robust_contrast_limits(uncertainty)
         overlay.visible = self.show_uncertainty.value
         for layer in (mean, overlay):
-            _onto_finer_grid(layer, source, result.metadata["upsample"])
+            _onto_finer_grid(layer, source, result.metadata["upsample"],
+                             result.metadata["pixel_size_nm"])
 
     def _toggle_uncertainty(self, visible: bool) -> None:
         for layer in self._viewer.layers:
@@ -89,9 +93,10 @@ class SuperResolveDock(VerbDock):
                 layer.visible = visible
 
 
-def _onto_finer_grid(layer, source, upsample: int) -> None:
-    """Place a result ``upsample``× finer in Y and X on the source's field: pixel size divided,
-    first pixel centre moved to where the interpolation put it (half a new pixel inwards)."""
+def _onto_finer_grid(layer, source, upsample: int, pixel_size_nm) -> None:
+    """Place a result ``upsample``× finer in Y and X on the source's field: pixel size divided
+    (``pixel_size_nm`` in its metadata, where the source's recorded one), first pixel centre
+    moved to where the interpolation put it (half a new pixel inwards)."""
     if upsample == 1:
         return
     scale, translate = list(source.scale), list(source.translate)
@@ -99,3 +104,8 @@ def _onto_finer_grid(layer, source, upsample: int) -> None:
         translate[axis] -= scale[axis] * (1 - 1 / upsample) / 2
         scale[axis] /= upsample
     layer.scale, layer.translate = scale, translate
+    recorded = layer.metadata.get("pixel_size_nm")
+    if recorded is not None and pixel_size_nm is not None:
+        z = {"Z": recorded["Z"]} if isinstance(recorded, dict) and "Z" in recorded else {}
+        layer.metadata = {**layer.metadata,
+                          "pixel_size_nm": {**z, "X": pixel_size_nm, "Y": pixel_size_nm}}

@@ -9,28 +9,66 @@ suite in ``training_speed.py`` with its worker in ``training_worker.py``.
 """
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 DEFAULT_REPORT = Path("docs") / "benchmarks.md"
 RELIABILITY = "cvdm-reliability.png"  # the super-resolution suite's diagram, beside the report
 
 
+THREADS_ENV = "NAPARI_INVERSE_BENCH_THREADS"
+"""``bench --threads`` for the worker processes (`measure.run_worker`)."""
 SUITES = ("quality", "speed", "learned-speed", "training", "focus", "phase", "super-resolution")
 
 
 def run_benchmarks(
     quick: bool = False, output: Optional[str] = None, device: str = "auto", command: str = "",
     suites: tuple[str, ...] = SUITES, real_image: Optional[str] = None,
-    real_volume: Optional[str] = None,
+    real_volume: Optional[str] = None, threads: Optional[int] = None,
 ) -> int:
     """Run the ``suites``, print their tables and write their report sections; return 0.
 
     The full run writes ``docs/benchmarks.md`` unless ``output`` says otherwise; ``quick``
     writes a report only when ``output`` is given, so a smoke test never overwrites real numbers.
+    ``threads`` sets torch's CPU threads here and in every worker (None: torch's default).
     """
+    with torch_threads(threads):
+        return _run_suites(quick, output, device, command, suites, real_image, real_volume)
+
+
+@contextmanager
+def torch_threads(threads: Optional[int]) -> Iterator[None]:
+    """Run torch on ``threads`` CPU threads in this process and, through :data:`THREADS_ENV`,
+    in the worker processes it starts; both restored afterwards. None changes nothing."""
+    if threads is None:
+        yield
+        return
+    if threads < 1:
+        from ..engine.validation import InvalidInput
+
+        raise InvalidInput(f"--threads must be at least 1, got {threads}")
+    import torch
+
+    before, variable = torch.get_num_threads(), os.environ.get(THREADS_ENV)
+    torch.set_num_threads(threads)
+    os.environ[THREADS_ENV] = str(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+        if variable is None:
+            os.environ.pop(THREADS_ENV, None)
+        else:
+            os.environ[THREADS_ENV] = variable
+
+
+def _run_suites(quick: bool, output: Optional[str], device: str, command: str,
+                suites: tuple[str, ...], real_image: Optional[str],
+                real_volume: Optional[str]) -> int:
     from .document import write_section
 
     target = Path(output) if output else (None if quick else DEFAULT_REPORT)

@@ -121,14 +121,15 @@ def run_focus_suite(quick: bool, device: str, command: str, say: Callable[[str],
                     real_volume: Optional[Path] = None, model: str = MODEL) -> str:
     """Run every part; return the report section (markdown)."""
     from .measure import run_worker
-    from .report import load_average
+    from .report import load_average, torch_threads
 
     n = 2 if quick else 24
     lines = ["## In-focus segmentation (focal stacks)", "",
              f"Measured by `{command}` on {os.cpu_count()} CPU cores shared with other jobs "
-             f"(1-minute load {load_average()} at the start). Simulated {SHAPE[0]}² stacks of "
-             "12 planes, held-out seeds (the network trained on seeds from 10 000 000); the "
-             "network learned from weak labels only, the true masks only score it.", "",
+             f"(1-minute load {load_average()} at the start; {torch_threads()}). "
+             f"Simulated {SHAPE[0]}² stacks of 12 planes, held-out seeds (the network trained "
+             "on seeds from 10 000 000); the network learned from weak labels only, the true "
+             "masks only score it.", "",
              "| stacks | n | weak IoU | weak Dice | network IoU | network Dice | "
              "depth error (planes, median) |", "|---|---:|---:|---:|---:|---:|---:|"]
     for focus_set in SETS:

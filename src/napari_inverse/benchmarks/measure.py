@@ -92,7 +92,11 @@ def run_worker(module: str, spec: dict, what: str, timeout_s: Optional[float] = 
     last error line) when it fails. Workers are batch processes, so they tune the allocator as
     the command line does (`engine.memory`).
     """
-    command = [sys.executable, "-m", module, json.dumps(spec)]
+    from . import THREADS_ENV
+
+    threads = os.environ.get(THREADS_ENV)  # bench --threads: torch's count in the worker too
+    start = ["-m", "napari_inverse.benchmarks.threaded_worker", threads] if threads else ["-m"]
+    command = [sys.executable, *start, module, json.dumps(spec)]
     env = {**os.environ, TUNING_ENV: "1"}
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, env=env)
     if done.returncode != 0:

@@ -31,7 +31,7 @@ def machine_description() -> dict[str, str]:
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": f"{cpu}{_cpu_family()}, {os.cpu_count()} logical cores, "
-               f"torch CPU capability {cpu_capability()}",
+               f"torch CPU capability {cpu_capability()}, {torch_threads()}",
         "python": platform.python_version(),
         "code": _code_version(),
         "load": load_average(),
@@ -49,6 +49,14 @@ def _cpu_family() -> str:
         return f" (family {fields['cpu family']}, model {fields['model']})"
     except (OSError, KeyError, ValueError):
         return ""
+
+
+def torch_threads() -> str:
+    """'torch on N thread(s)': what every timing ran with (``bench --threads``)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    return f"torch on {threads} thread{'s' if threads != 1 else ''}"
 
 
 def cpu_capability() -> str:

@@ -12,6 +12,12 @@ def add_parser(commands) -> None:
     bench.add_argument("--output", metavar="FILE.md",
                        help="markdown report (default: docs/benchmarks.md; none with --quick)")
     bench.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    bench.add_argument("--threads", type=int, metavar="N",
+                       help="torch's CPU threads for every measurement, in this process and "
+                       "in each worker process; default: torch's own, one per core. "
+                       "Each suite's header states the count. On a shared machine fewer "
+                       "threads can be faster: on 2 busy cores, 2 threads ran ~4x slower "
+                       "than 1")
     bench.add_argument("--suite", default="all",
                        choices=["all", "quality", "speed", "learned-speed", "training",
                                 "focus", "phase", "super-resolution"],
@@ -36,4 +42,4 @@ def run(args: argparse.Namespace, cancel) -> int:
     suites = SUITES if args.suite == "all" else (args.suite,)
     return run_benchmarks(quick=args.quick, output=args.output, device=args.device,
                           command=args.command_line, suites=suites, real_image=args.real_image,
-                          real_volume=args.real_volume)
+                          real_volume=args.real_volume, threads=args.threads)

@@ -33,7 +33,8 @@ def run(args: argparse.Namespace, cancel) -> int:
     def super_resolve_channels(data, *, axes, optics, progress, cancel):
         result = super_resolve(data, model=args.model, axes=axes, optics=optics,
                                samples=args.samples, steps=args.steps, seed=args.seed,
-                               upsample=args.upsample, physics=args.physics, device=args.device,
+                               upsample=args.upsample, resample=args.resample,
+                               physics=args.physics, device=args.device,
                                precision=args.precision, progress=progress, cancel=cancel)
         return mean_and_uncertainty_channels(result)
 

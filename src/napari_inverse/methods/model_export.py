@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Optional
 
@@ -27,9 +27,12 @@ from ..zoo.card import ModelCard
 from ..zoo.card_summary import card_summary, metric_lines
 from ..zoo.package_import import PACKAGE_CONFIG_KEY
 from ..zoo.standalone_source import standalone_source
+from . import focus_package
+from .focus_package import is_focal
 
 REFERENCE_MICROSCOPE = Optics(na=1.4, wavelength_nm=520.0, pixel_size_nm=90.0)
-"""The microscope whose sampling a model trained across microscopes is exported for."""
+"""The microscope whose sampling a model trained across microscopes is exported for (unless
+its trained NA range excludes it: :func:`reference_microscope`)."""
 TEST_IMAGE_SHAPES = {2: (128, 128), 3: (24, 96, 96)}
 SMALLEST = {"y": 32, "x": 32, "z": 4}
 """The smallest size a package states per axis (the networks pad any size internally)."""
@@ -69,41 +72,69 @@ def export_model(model: str | Path, output: str | Path, *, test_image: Optional[
     if fam.packaged is None:
         raise InvalidInput(f"{fam.title} models cannot be exported yet: the family names no "
                            "network for a package. Share the model's folder (weights + card)")
-    pixel = pixel_size_nm or card.expected_pixel_size_nm(REFERENCE_MICROSCOPE.na,
-                                                         REFERENCE_MICROSCOPE.wavelength_nm)
+    microscope = reference_microscope(card)
+    pixel = pixel_size_nm or card.expected_pixel_size_nm(microscope.na, microscope.wavelength_nm)
+    microscope = replace(microscope, pixel_size_nm=pixel or microscope.pixel_size_nm)
     ndim = int(card.architecture.get("ndim", 2))
     net = fam.packaged(**card.architecture)
     net.load_state_dict(loaded.net.state_dict())
-    image = _test_image(card, ndim, pixel) if test_image is None else np.asarray(test_image)
-    image = _fitted_test_image(image, ndim, net.size_multiple)
+    if is_focal(card):  # a focal stack: one batch entry per slice, its neighbours as channels
+        stack = (focus_package.focal_test_stack(card, microscope) if test_image is None
+                 else np.asarray(test_image))
+        tensor = focus_package.neighbour_batch(
+            _fitted_test_image(stack, ndim, net.size_multiple, stack=True), card)
+    else:
+        image = _test_image(card, ndim, microscope) if test_image is None else np.asarray(
+            test_image)
+        tensor = _fitted_test_image(image, ndim, net.size_multiple)[None, None]
     with tempfile.TemporaryDirectory() as folder:
-        descr = _description(Path(folder), card, net.eval(), image, pixel, author)
+        descr = _description(Path(folder), card, net.eval(), tensor, pixel, author, microscope)
         _save_package(descr, output)
     return output
 
 
-def _test_image(card: ModelCard, ndim: int, pixel_size_nm: Optional[float]) -> np.ndarray:
+def reference_microscope(card: ModelCard) -> Optics:
+    """:data:`REFERENCE_MICROSCOPE`, or for a card whose trained NA range excludes its NA (the
+    in-focus model's dry objectives) the middle of the card's NA and wavelength ranges."""
+    na, wavelength = card.optics.get("na"), card.optics.get("wavelength_nm")
+    if not (isinstance(na, list) and isinstance(wavelength, list)) or (
+            na[0] <= REFERENCE_MICROSCOPE.na <= na[1]):
+        return REFERENCE_MICROSCOPE
+    middle = (na[0] + na[1]) / 2
+    return Optics(na=middle, wavelength_nm=(wavelength[0] + wavelength[1]) / 2,
+                  pixel_size_nm=REFERENCE_MICROSCOPE.pixel_size_nm,
+                  refractive_index=1.0 if middle < 1.0 else REFERENCE_MICROSCOPE.refractive_index)
+
+
+def _test_image(card: ModelCard, ndim: int, microscope: Optics) -> np.ndarray:
     """A simulated widefield image of microtubules at the model's sampling (seed 0)."""
     from ..simulate import deconvolution_pair, denoising_pair
 
-    pixel = pixel_size_nm or REFERENCE_MICROSCOPE.pixel_size_nm
     shape = TEST_IMAGE_SHAPES[ndim]
+    pixel = microscope.pixel_size_nm
     z_step = (card.optics.get("z_step_nm") or 3 * pixel) if ndim == 3 else None
-    optics = Optics(na=REFERENCE_MICROSCOPE.na, wavelength_nm=REFERENCE_MICROSCOPE.wavelength_nm,
-                    pixel_size_nm=pixel, z_step_nm=z_step)
     make = deconvolution_pair if card.task == "deconvolution" else denoising_pair
-    return make(0, shape, "microtubules", optics).input.astype(np.float32)
+    return make(0, shape, "microtubules", replace(microscope, z_step_nm=z_step)
+                ).input.astype(np.float32)
 
 
-def _fitted_test_image(image: np.ndarray, ndim: int, multiple: int) -> np.ndarray:
-    """``image`` cropped to a multiple of ``multiple`` per axis, as the package's sizes step;
-    ``InvalidInput`` when it has the wrong dimensions or is smaller than a package takes."""
+def _fitted_test_image(image: np.ndarray, ndim: int, multiple: int, stack: bool = False
+                       ) -> np.ndarray:
+    """``image`` cropped to a multiple of ``multiple`` per axis, as the package's sizes step
+    (a focal ``stack``: per plane, any number of planes); ``InvalidInput`` when it has the wrong
+    dimensions or is smaller than a package takes."""
     axes = "yx" if ndim == 2 else "zyx"
     smallest = tuple(_smallest(a, multiple) for a in axes)
-    if image.ndim != ndim or any(n < low for n, low in zip(image.shape, smallest)):
-        raise InvalidInput(f"the test image of a {ndim}-D model must be {ndim}-D and at least "
-                           f"{' × '.join(map(str, smallest))} pixels, got shape {image.shape}")
-    return image[tuple(slice(0, n - n % multiple) for n in image.shape)].astype(np.float32)
+    size = " × ".join(map(str, smallest))
+    planes = image.shape[:1] if stack else ()
+    if image.ndim != ndim + stack or any(n < low for n, low in zip(image.shape[stack:],
+                                                                     smallest)):
+        kind = (f"a focal stack (Z, Y, X) of planes of at least {size}" if stack else
+                f"{ndim}-D and at least {size}")
+        raise InvalidInput(f"the test image of a {ndim}-D {'in-focus ' if stack else ''}model "
+                           f"must be {kind} pixels, got shape {image.shape}")
+    return image[(slice(None),) * len(planes) + tuple(
+        slice(0, n - n % multiple) for n in image.shape[stack:])].astype(np.float32)
 
 
 def _smallest(axis: str, step: int) -> int:
@@ -111,15 +142,19 @@ def _smallest(axis: str, step: int) -> int:
     return -(-SMALLEST[axis] // step) * step
 
 
-def packaged_prediction(net: torch.nn.Module, image: np.ndarray, card: ModelCard
+def packaged_prediction(net: torch.nn.Module, tensor: np.ndarray, card: ModelCard
                         ) -> list[np.ndarray]:
-    """What a consumer's run of the package gives for ``image``: the network's outputs (batch
-    and channel axes first) on the image scaled as the card says; for a percentile scaling in
-    those units (the spec cannot invert it), for a fixed mean/std scaling back in the input's."""
-    bounds = spec_bounds(image, card.normalisation)
+    """What a consumer's run of the package gives for its input ``tensor`` (batch and channel
+    axes first): the network's outputs on it scaled as the card says (over the whole tensor);
+    for a percentile scaling in those units (the spec cannot invert it), for a fixed mean/std
+    scaling back in the input's, for an in-focus model through the sigmoid: a probability."""
+    bounds = spec_bounds(tensor, card.normalisation)
     with torch.inference_mode():
-        outputs = net(torch.from_numpy(normalise(image, bounds))[None, None])
-    outputs = [o.float().numpy() for o in (outputs if isinstance(outputs, tuple) else (outputs,))]
+        outputs = net(torch.from_numpy(normalise(tensor, bounds)))
+        outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+        if is_focal(card):
+            outputs = (torch.sigmoid(outputs[0]),)
+    outputs = [o.float().numpy() for o in outputs]
     if _fixed_scaling(card):  # the scale output (probabilistic CARE) stays in network units
         outputs[0] = denormalise(outputs[0], bounds)
     return outputs
@@ -136,8 +171,9 @@ def _image_mean_std(card: ModelCard) -> bool:
     return card.normalisation.get("kind", "percentile") == "mean_std" and not _fixed_scaling(card)
 
 
-def _scaling_steps(spec, card: ModelCard, spatial: str) -> tuple[list, list]:
-    """The card's normalisation as the spec's preprocessing and postprocessing steps."""
+def _scaling_steps(spec, card: ModelCard, joint: list[str]) -> tuple[list, list]:
+    """The card's normalisation as the spec's preprocessing and postprocessing steps; a scaling
+    per image takes its statistics over the ``joint`` axes."""
     norm = card.normalisation
     if _fixed_scaling(card):
         mean, std = float(norm["mean"]), float(norm["std"])
@@ -148,36 +184,42 @@ def _scaling_steps(spec, card: ModelCard, spatial: str) -> tuple[list, list]:
                     mean=-mean / std, std=1 / std - _SPEC_EPS))])
     if _image_mean_std(card):
         return ([spec.ZeroMeanUnitVarianceDescr(kwargs=spec.ZeroMeanUnitVarianceKwargs(
-            axes=[spec.AxisId(a) for a in spatial]))], [])
+            axes=[spec.AxisId(a) for a in joint]))], [])
     return ([spec.ScaleRangeDescr(kwargs=spec.ScaleRangeKwargs(
-        axes=[spec.AxisId(a) for a in spatial],
+        axes=[spec.AxisId(a) for a in joint],
         min_percentile=norm.get("low", LOW_PERCENTILE),
         max_percentile=norm.get("high", HIGH_PERCENTILE)))], [])
 
 
-def _description(folder: Path, card: ModelCard, net: torch.nn.Module, image: np.ndarray,
-                 pixel_size_nm: Optional[float], author: str):
-    """The spec-0.5 ModelDescr, its files written into ``folder``."""
+def _description(folder: Path, card: ModelCard, net: torch.nn.Module, tensor: np.ndarray,
+                 pixel_size_nm: Optional[float], author: str, microscope: Optics):
+    """The spec-0.5 ModelDescr for the input ``tensor`` (batch, channel, …), its files written
+    into ``folder``."""
     from bioimageio.spec.model import v0_5 as spec
 
     fam = family(card.family)
-    spatial = "yx" if image.ndim == 2 else "zyx"
+    spatial = "yx" if tensor.ndim == 4 else "zyx"
+    layout = _tensor_layout(spec, card, spatial)
+    shown = tensor.shape[0] // 2  # the batch entry the samples and the cover show
     test_input = folder / "test_input.npy"
-    np.save(test_input, image.astype(np.float32)[None, None])
-    samples = [_sample(folder / "sample_input.tif", image)]
-    outputs = packaged_prediction(net, image, card)
+    np.save(test_input, tensor.astype(np.float32))
+    samples = [_sample(folder / "sample_input.tif",
+                       tensor[shown] if is_focal(card) else tensor[shown, 0])]
+    outputs = packaged_prediction(net, tensor, card)
+    output_ids = (layout["output_id"], SCALE_ID)
     output_paths = []
-    for name, array in zip((OUTPUT_ID, SCALE_ID), outputs):
+    for name, array in zip(output_ids, outputs):
         output_paths.append(folder / f"test_output_{name}.npy")
         np.save(output_paths[-1], array)
-        samples.append(_sample(folder / f"sample_{name}.tif", array[0, 0]))
+        samples.append(_sample(folder / f"sample_{name}.tif", array[shown, 0]))
     source = folder / f"{card.family}_network.py"
     source.write_text(standalone_source(fam.packaged), encoding="utf-8")
     weights = folder / "weights.pt"
     torch.save({k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}, weights)
     documentation = folder / "README.md"
-    documentation.write_text(_documentation(card, pixel_size_nm), encoding="utf-8")
-    cover = _cover(folder / "cover.png", image, outputs[0][0, 0])
+    documentation.write_text(_documentation(card, pixel_size_nm, microscope), encoding="utf-8")
+    cover = _cover(folder / "cover.png", tensor[shown, tensor.shape[1] // 2],
+                   outputs[0][shown, 0])
 
     def space(axis: str, output: bool):
         scale = {"scale": pixel_size_nm, "unit": "nanometer"} if pixel_size_nm else {}
@@ -191,25 +233,25 @@ def _description(folder: Path, card: ModelCard, net: torch.nn.Module, image: np.
             id=spec.AxisId(axis), **scale,
             size=spec.SizeReference(tensor_id=spec.TensorId(INPUT_ID), axis_id=spec.AxisId(axis)))
 
-    channel = [spec.BatchAxis(), spec.ChannelAxis(channel_names=[spec.Identifier("channel")])]
-    preprocessing, postprocessing = _scaling_steps(spec, card, spatial)
-    units = ("in the input's units" if _fixed_scaling(card) else
-             "in units of the input's standard deviation about its mean (see the documentation "
-             "to map back)" if _image_mean_std(card) else
-             "in units of the input's percentile range (see the documentation to map back)")
+    def channels(names: list[str]) -> list:
+        return [spec.BatchAxis(), spec.ChannelAxis(channel_names=[spec.Identifier(n)
+                                                                  for n in names])]
+
     input_descr = spec.InputTensorDescr(
-        id=spec.TensorId(INPUT_ID), axes=channel + [space(a, False) for a in spatial],
+        id=spec.TensorId(INPUT_ID),
+        axes=channels(layout["input_channels"]) + [space(a, False) for a in spatial],
         test_tensor=spec.FileDescr(source=test_input), sample_tensor=samples[0],
-        description="the raw image, in any units (camera counts, photo-electrons)",
+        description=layout["input_description"],
         preprocessing=[spec.EnsureDtypeDescr(kwargs=spec.EnsureDtypeKwargs(dtype="float32")),
-                       *preprocessing])
+                       *layout["preprocessing"]])
     output_descrs = [spec.OutputTensorDescr(
-        id=spec.TensorId(name), axes=channel + [space(a, True) for a in spatial],
+        id=spec.TensorId(name),
+        axes=channels(layout["output_channels"]) + [space(a, True) for a in spatial],
         test_tensor=spec.FileDescr(source=path), sample_tensor=sample,
-        postprocessing=postprocessing if name == OUTPUT_ID else [],
-        description=f"the restoration, {units}" if name == OUTPUT_ID else
+        postprocessing=layout["postprocessing"] if name == layout["output_id"] else [],
+        description=layout["output_description"] if name == layout["output_id"] else
         "its per-pixel Laplace scale, in the network's (normalised) units")
-        for name, path, sample in zip((OUTPUT_ID, SCALE_ID), output_paths, samples[1:])]
+        for name, path, sample in zip(output_ids, output_paths, samples[1:])]
     text, reference = fam.paper
     cite = spec.CiteEntry(text=text, **({"url": reference} if reference.startswith("http")
                                         else {"doi": spec.Doi(reference)}))
@@ -217,7 +259,8 @@ def _description(folder: Path, card: ModelCard, net: torch.nn.Module, image: np.
         name=card.name, description=card.description or f"{fam.title} {card.task}",
         authors=[spec.Author(name=author)], cite=[cite], license=spec.LicenseId(card.licence),
         documentation=spec.FileDescr(source=documentation), covers=[spec.FileDescr(source=cover)],
-        tags=["napari-inverse", card.family, card.task, card.modality, "pytorch"],
+        tags=list(dict.fromkeys(["napari-inverse", card.family, card.task, card.modality,
+                                 "pytorch"])),
         inputs=[input_descr], outputs=output_descrs,
         weights=spec.WeightsDescr(pytorch_state_dict=spec.PytorchStateDictWeightsDescr(
             source=weights, pytorch_version=spec.Version(torch.__version__.split("+")[0]),
@@ -227,13 +270,69 @@ def _description(folder: Path, card: ModelCard, net: torch.nn.Module, image: np.
         config={PACKAGE_CONFIG_KEY: {"card": asdict(card)}})
 
 
-def _documentation(card: ModelCard, pixel_size_nm: Optional[float]) -> str:
+def _tensor_layout(spec, card: ModelCard, spatial: str) -> dict:
+    """What the input and output tensors hold: channel names, processing steps, descriptions.
+    An in-focus model reads neighbouring slices as channels, scaled over the whole batch (the
+    stack), and its output goes through the sigmoid (`focus_package`)."""
+    if is_focal(card):
+        preprocessing, _ = _scaling_steps(spec, card, ["batch", "channel", *spatial])
+        return {"input_channels": focus_package.channel_names(card),
+                "input_description": focus_package.input_description(card),
+                "preprocessing": preprocessing, "postprocessing": [spec.SigmoidDescr()],
+                "output_id": focus_package.PROBABILITY_ID, "output_channels": ["in_focus"],
+                "output_description": focus_package.OUTPUT_DESCRIPTION}
+    preprocessing, postprocessing = _scaling_steps(spec, card, list(spatial))
+    units = ("in the input's units" if _fixed_scaling(card) else
+             "in units of the input's standard deviation about its mean (see the documentation "
+             "to map back)" if _image_mean_std(card) else
+             "in units of the input's percentile range (see the documentation to map back)")
+    return {"input_channels": ["channel"],
+            "input_description": "the raw image, in any units (camera counts, photo-electrons)",
+            "preprocessing": preprocessing, "postprocessing": postprocessing,
+            "output_id": OUTPUT_ID, "output_channels": ["channel"],
+            "output_description": f"the restoration, {units}"}
+
+
+def _documentation(card: ModelCard, pixel_size_nm: Optional[float], microscope: Optics) -> str:
     sampling = (f"{pixel_size_nm:.1f} nm pixels" if pixel_size_nm else "an unstated pixel size")
     if card.nyquist_fraction and not card.pixel_size_nm:
         lo, hi = card.nyquist_fraction
-        sampling += (f" (its axes state the sampling for NA {REFERENCE_MICROSCOPE.na}, "
-                     f"{REFERENCE_MICROSCOPE.wavelength_nm:.0f} nm emission; the model was "
+        sampling += (f" (its axes state the sampling for NA {microscope.na:g}, "
+                     f"{microscope.wavelength_nm:.0f} nm emission; the model was "
                      f"trained on {lo}-{hi}x Nyquist, λ/4NA, for any microscope)")
+    usage = (focus_package.usage(card, microscope) if is_focal(card) else
+             "- **Input**: one 2-D (or 3-D) single-channel image in any units.\n"
+             + _scaling_text(card))
+    measured = metric_lines(card.metrics or {})
+    validation = ("\n".join(f"- {line}" for line in measured) if measured else
+                  "No figures were measured for this model (its card records none).")
+    return f"""# {card.name}
+
+{card.description}
+
+Exported by napari-inverse. Trained for {sampling}.
+
+## Using it
+
+{usage}
+- Any size works (the network mirror-pads what its pooling needs); tile with at least {CONTEXT}
+  pixels of context on each side in y and x for seamless results.
+- In napari-inverse: `napari-inverse models import this.zip` restores the model and its card.
+
+## Validation
+
+{validation}
+
+## Model card
+
+```
+{card_summary(card)}
+```
+"""
+
+
+def _scaling_text(card: ModelCard) -> str:
+    """The README's lines on an image model's scaling and what its output's units are."""
     if _fixed_scaling(card):
         scaling = (f"- **Preprocessing** (stated in rdf.yaml): (x - {card.normalisation['mean']:g})"
                    f" / {card.normalisation['std']:g}, fixed for every image.\n"
@@ -255,33 +354,7 @@ def _documentation(card: ModelCard, pixel_size_nm: Optional[float]) -> str:
             "steps cannot invert a per-image percentile scaling; to get the input's units "
             f"back, multiply by (p{high:g} - p{low:g}) of the input and add its p{low:g} "
             "(napari-inverse does this itself).")
-    measured = metric_lines(card.metrics or {})
-    validation = ("\n".join(f"- {line}" for line in measured) if measured else
-                  "No figures were measured for this model (its card records none).")
-    return f"""# {card.name}
-
-{card.description}
-
-Exported by napari-inverse. Trained for {sampling}.
-
-## Using it
-
-- **Input**: one 2-D (or 3-D) single-channel image in any units.
-{scaling}
-- Any size works (the network mirror-pads what its pooling needs); tile with at least {CONTEXT}
-  pixels of context on each side in y and x for seamless results.
-- In napari-inverse: `napari-inverse models import this.zip` restores the model and its card.
-
-## Validation
-
-{validation}
-
-## Model card
-
-```
-{card_summary(card)}
-```
-"""
+    return scaling
 
 
 def _sample(path: Path, plane: np.ndarray):

@@ -54,6 +54,10 @@ def _resampling_advice(card: ModelCard, optics: Optics, finer: bool) -> str:
         return (f"Resampling to {pixels} changes the noise the model learned and usually makes "
                 f"denoising worse: prefer {own}, e.g. N2V trained on this image itself "
                 "(napari-inverse train --model n2v, or the Train dock)")
+    if card.task == "super_resolution":
+        return (f"Resample to {pixels}: CVDM then samples on the pixel it learned, and the "
+                "result comes back to the grid you chose (the image's, or half its pixel with "
+                "upsample 2)")
     if card.task == "deconvolution" and not finer:
         return (f"On pixels this coarse, resampling to {pixels} helps smooth structures but can "
                 f"lose small puncta: compare both, or use {own}")

@@ -11,13 +11,13 @@ from typing import Optional
 import numpy as np
 import torch
 
-from ..engine.arguments import Choice, Flag, Number, Text, declare_arguments
+from ..engine.arguments import Choice, Flag, Number, declare_arguments
 from ..engine.axes import SpatialLoop
 from ..engine.device import device_job, select_device
 from ..engine.memory import reuse_freed_memory
 from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise,
                                     percentile_normalise)
-from ..engine.precision import PRECISIONS, inference_dtype, precision_name
+from ..engine.precision import inference_dtype, precision_name
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.tiling import predict_tiled
 from ..engine.validation import InvalidInput, check_image
@@ -29,17 +29,17 @@ from ..zoo.inference import HALO, OVERLAP, balanced_tile, tile_count
 from .model_restoration import load_checked_model
 from .physics_guidance import widefield_consistency
 from .result import Result
-from .sampling import PixelSizeWarning, pixel_size_mismatch, to_model_grid
-from .verb_arguments import COMMON_ARGUMENTS
+from .sampling import (PixelSizeWarning, model_zoom, pixel_size_mismatch, to_image_grid,
+                       to_model_grid, zoomed_shape)
+from .verb_arguments import COMMON_ARGUMENTS, LEARNED_ARGUMENTS
 
 METHODS = {"cvdm": "cvdm-widefield-sr"}  # method → default zoo model
 DEFAULT_STEPS = 25  # network evaluations per sample; 199 is the reference sampler
 SAMPLING_TILE = (512, 512)  # N samples of a tile run as one batch: its activations × N
 ARGUMENTS = {
     **COMMON_ARGUMENTS,
+    **LEARNED_ARGUMENTS,
     "method": Choice(tuple(METHODS)),
-    "model": Text(optional=True, path=True),
-    "precision": Choice(PRECISIONS),
     "samples": Number(at_least=2, at_most=64, integer=True,
                       hint="the uncertainty is the spread of at least 2 samples; 8 is typical"),
     "steps": Number(at_least=1, at_most=199, integer=True, optional=True,
@@ -64,6 +64,7 @@ def super_resolve(
     steps: Optional[int] = None,
     seed: Optional[int] = None,
     upsample: int = 1,
+    resample: bool = False,
     physics: bool = False,
     return_samples: bool = False,
     device: str = "auto",
@@ -78,13 +79,17 @@ def super_resolve(
     ~95 % of the truth), in the image's intensity units; ``.extras["schedule"]`` the learned
     γ(t=0.5) map; ``.extras["samples"]`` the samples (leading axis) with ``return_samples``.
     ``upsample=2`` interpolates the image to a grid of half the pixel size first (the model
-    was trained on such inputs too). ``physics`` adds PI-DDPM guidance with the widefield PSF
-    of ``optics``. ``steps`` network evaluations per sample (strided over the reference's 200).
+    was trained on such inputs too). Where that grid's pixel is outside the model's range,
+    :class:`PixelSizeWarning`, or with ``resample`` the model samples at its own pixel size
+    and the results come back to that grid. ``physics`` adds PI-DDPM guidance with the
+    widefield PSF of ``optics``. ``steps`` network evaluations per sample (of the 200).
     """
     started = time.perf_counter()
     check_image(image)
     if physics and optics is None:
         raise InvalidInput("physics=True needs optics=Optics(...) for the widefield PSF")
+    if resample and optics is None:
+        raise InvalidInput("resample=True needs optics=Optics(...) to know the pixel size")
     steps = steps or DEFAULT_STEPS
     torch_device = select_device(device)
     dtype = inference_dtype(precision, torch_device)
@@ -99,9 +104,13 @@ def super_resolve(
         try:
             loop = SpatialLoop(image, axes, 2)
             mismatch = pixel_size_mismatch(card, model_optics) if model_optics else None
-            if mismatch:
+            zoom = model_zoom(card, model_optics) if mismatch and resample else 1.0
+            if mismatch and not resample:
                 warnings.warn(mismatch, PixelSizeWarning, stacklevel=3)
-            model_shape = tuple(n * upsample for n in loop.spatial_shape)
+            output_shape = tuple(n * upsample for n in loop.spatial_shape)
+            model_shape = zoomed_shape(output_shape, zoom) if zoom != 1.0 else output_shape
+            grid_optics = (replace(model_optics, pixel_size_nm=model_optics.pixel_size_nm / zoom)
+                           if model_optics else None)  # the pixel the network samples
             tile = balanced_tile(model_shape, SAMPLING_TILE)
             reporter = ProgressReporter(
                 loop.n_blocks * tile_count(model_shape, SAMPLING_TILE) * steps, progress, cancel)
@@ -112,7 +121,7 @@ def super_resolve(
                 x = torch.from_numpy(np.ascontiguousarray(block))[None, None].to(torch_device)
                 with torch.inference_mode(), checked_between_stages(reporter.check_cancel):
                     x = x.to(dtype)
-                    guidance = widefield_consistency(x, model_optics) if physics else None
+                    guidance = widefield_consistency(x, grid_optics) if physics else None
                     draws = sample(net, x, samples, steps, generator,
                                    on_step=lambda: reporter.step(f"{samples} samples"),
                                    guidance=guidance) + x.float()
@@ -123,13 +132,16 @@ def super_resolve(
                 return torch.cat(parts).cpu().numpy()
 
             def super_resolve_block(block: np.ndarray):
-                if upsample != 1:
-                    block = to_model_grid(block, upsample)
+                shape = tuple(n * upsample for n in block.shape)
+                if upsample * zoom != 1:
+                    block = to_model_grid(block, upsample * zoom)
                 normalised, bounds = percentile_normalise(
                     block, card.normalisation.get("low", LOW_PERCENTILE),
                     card.normalisation.get("high", HIGH_PERCENTILE))
                 out = predict_tiled(normalised, sample_tile, tile, (OVERLAP,) * 2, (HALO,) * 2,
                                     reporter, align=family(card.family).multiple)
+                if zoom != 1.0:  # back from the model's pixel to the grid asked for
+                    out = [to_image_grid(part, shape) for part in out]
                 spread = out[1] * (bounds[1] - bounds[0]) * factor
                 return (denormalise(out[0], bounds), spread, out[2],
                         *(denormalise(draw, bounds) for draw in out[3:]))
@@ -148,10 +160,11 @@ def super_resolve(
         "method": method, "model": card.name, "model_sha256": card.sha256,
         "axes": loop.axes, "spatial_axes": loop.spatial_axes,
         "parameters": {"model": card.name, "samples": samples, "steps": steps, "seed": seed,
-                       "upsample": upsample, "physics": physics},
+                       "upsample": upsample, "resample": resample, "physics": physics},
         "optics": optics.to_dict() if optics is not None else None,
         "pixel_size_nm": model_optics.pixel_size_nm if model_optics else None,
         "upsample": upsample,
+        "resampled_pixel_size_nm": grid_optics.pixel_size_nm if zoom != 1.0 else None,
         "uncertainty_calibration": card.calibration or "none: the spread is not calibrated",
         "pixel_size_check": mismatch or ("ok" if optics is not None else "not done: no optics"),
         "device": str(torch_device), "precision": precision_name(dtype),

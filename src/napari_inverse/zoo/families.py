@@ -76,7 +76,8 @@ class Family:
     """Made once per loaded network and number format (`zoo.LoadedModel`), called per tile."""
     packaged: Optional[type] = None
     """The class a BioImage Model Zoo package names (same state dict as ``build``'s network,
-    one forward pass to the restoration); None where a package cannot express the method."""
+    one forward pass to the restoration, or to the logits the package's sigmoid turns into a
+    probability); None where a package cannot express the method."""
     paper: tuple[str, str] = ("", "")
     """The method's paper, (citation, DOI or URL): exported packages cite it."""
     needs_sampling: bool = False
@@ -102,7 +103,7 @@ FAMILIES: dict[str, Family] = {
         "Krull, Buchholz, Jug, Noise2Void - learning denoising from single noisy images, "
         "CVPR 2019", "10.1109/CVPR.2019.00223")),
     "focus": Family("focus", "In-focus U-Net", lambda **kw: UNet(**kw), 8,
-                    predictor=probability_predictor, paper=(
+                    predictor=probability_predictor, packaged=UNet, paper=(
         "Li, Kudryashev, Yakimovich, A weak-labelling and deep learning approach for in-focus "
         "object segmentation in 3D widefield microscopy, Scientific Reports 13, 12275 (2023)",
         "10.1038/s41598-023-38490-2")),
