@@ -92,7 +92,7 @@ def run_chunked(verb: str, image, output=None, *, axes: Optional[str] = None,
                            "cluster")
     shape, axes = tuple(image_file.data.shape), image_file.axes
     method = CHUNKED_VERBS[verb](shape, axes, dict(options))
-    whole = "".join(grid.drops for grid in method.outputs.values())
+    whole = method.whole + "".join(grid.drops for grid in method.outputs.values())
     steps = chunk_shape(shape, axes, method.spatial_axes, chunk, method.align, whole)
     chunks = plan_chunks(shape, axes, method.spatial_axes, steps, method.halo)
     job = {"verb": verb, "source": source.identity(), "shape": list(shape), "axes": axes,
