@@ -61,7 +61,7 @@ def local_cluster(workers: int):
 
 
 def equality(folder: Path, small: bool, planes: int = 64, only: str = "",
-             methods: str = "rl,n2v") -> list[dict]:
+             methods: str = "rl,n2v", **_) -> list[dict]:
     import torch
 
     torch.set_num_threads(1)

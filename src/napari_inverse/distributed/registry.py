@@ -16,6 +16,7 @@ from .deconvolution import prepare_classical
 from .focus import prepare_focus
 from .learned import prepare_learned
 from .phase import prepare_phase
+from .super_resolution import prepare_super_resolve
 
 Preparation = Callable[[tuple[int, ...], str, dict[str, Any]], ChunkedMethod]
 
@@ -37,6 +38,7 @@ CHUNKED_VERBS: dict[str, Preparation] = {
     "denoise": _prepare_denoise,
     "retrieve_phase": prepare_phase,
     "segment_focus": prepare_focus,
+    "super_resolve": prepare_super_resolve,
 }
 """verb name → its preparation."""
 
