@@ -36,6 +36,7 @@ def prepare_focus(shape: tuple[int, ...], axes: str, options: dict[str, Any]) ->
         spatial_axes="ZYX", halo=(0, 0, 0), whole="ZYX", restore=restore_focus,
         settings={"options": passed_on, "optics": optics}, outputs=outputs,
         metadata={"method": options["method"], "units": "in focus: 1",
+                  "z_step_nm": optics.z_step_nm if optics is not None else None,
                   "optics": optics.to_dict() if optics is not None else None,
                   "parameters": {k: str(v) for k, v in passed_on.items() if k != "method"}})
 

@@ -35,7 +35,7 @@ def prepare_phase(shape: tuple[int, ...], axes: str, options: dict[str, Any]) ->
         spatial_axes=spatial_axes, halo=(0,) * len(spatial_axes), whole=spatial_axes,
         restore=restore_phase, settings={"options": passed_on},
         outputs={"image": grid, "optical_path_nm": grid},
-        metadata={"method": options["method"], "units": "rad",
+        metadata={"method": options["method"], "units": "rad", "result_axes": grid.axes(axes),
                   "optics": optics.to_dict() if optics is not None else None,
                   "parameters": {k: v for k, v in passed_on.items()
                                  if k in ("regularization", "condenser_na")}})

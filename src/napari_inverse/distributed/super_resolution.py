@@ -58,6 +58,7 @@ def prepare_super_resolve(shape: tuple[int, ...], axes: str,
         align=align, restore=restore_super_resolve, statistic=plane_bounds, settings=settings,
         outputs={"image": grid, spread: grid, "schedule": grid},
         metadata={"method": options["method"], "model": card.name, "model_sha256": card.sha256,
+                  "upsample": upsample,
                   "optics": optics.to_dict() if optics is not None else None,
                   "uncertainty_calibration": card.calibration or
                   "none: the spread is not calibrated",
