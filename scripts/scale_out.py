@@ -8,7 +8,7 @@
                 (OME-Zarrs with no chunk stored: every read is the fill value), Wiener per plane
 
     PYTHONPATH=src .venv/bin/python scripts/scale_out.py equality|throughput|memory [--small]
-        [--planes 64] [--only YX|ZYX]
+        [--planes 64] [--only YX|ZYX] [--methods rl,n2v] [--lengths 64,512]
 """
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ def local_cluster(workers: int):
         yield client
 
 
-def equality(folder: Path, small: bool, planes: int = 64, only: str = "") -> list[dict]:
+def equality(folder: Path, small: bool, planes: int = 64, only: str = "",
+             methods: str = "rl,n2v", **_) -> list[dict]:
     import torch
 
     torch.set_num_threads(1)
@@ -74,6 +75,8 @@ def equality(folder: Path, small: bool, planes: int = 64, only: str = "") -> lis
             path = stored(folder, f"in-{len(shape)}d", image, axes)
             for verb, function, options in (("deconvolve", deconvolve, RL),
                                             ("denoise", denoise, N2V)):
+                if options["method"] not in methods.split(","):
+                    continue
                 started = time.perf_counter()
                 extra = {"optics": OPTICS} if verb == "deconvolve" else {}
                 reference = function(image, axes=axes, device="cpu", **options, **extra).image
@@ -114,8 +117,8 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def memory(folder: Path, small: bool, **_) -> list[dict]:
-    lengths = (16, 64) if small else (64, 512)
+def memory(folder: Path, small: bool, lengths: str = "64,512", **_) -> list[dict]:
+    lengths = (16, 64) if small else tuple(int(n) for n in lengths.split(","))
     rows = []
     for length in lengths:
         path = folder / f"virtual-{length}.ome.zarr"
@@ -141,9 +144,14 @@ def main() -> None:
     parser.add_argument("--planes", type=int, default=64, help="equality: the stack's planes")
     parser.add_argument("--only", choices=["YX", "ZYX"], default="",
                         help="equality: only the image (YX) or only the stack (ZYX)")
+    parser.add_argument("--lengths", default="64,512",
+                        help="memory: the virtual stacks' planes, comma-separated (5120: 20 GB)")
+    parser.add_argument("--methods", default="rl,n2v",
+                        help="equality: the methods to compare, comma-separated (rl, n2v)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        globals()[args.figure](Path(folder), args.small, planes=args.planes, only=args.only)
+        globals()[args.figure](Path(folder), args.small, planes=args.planes, only=args.only,
+                                   methods=args.methods, lengths=args.lengths)
 
 
 if __name__ == "__main__":

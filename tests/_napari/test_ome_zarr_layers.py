@@ -63,12 +63,42 @@ def test_a_dock_runs_a_layer_larger_than_memory_chunk_by_chunk(tmp_path, monkeyp
 
 
 def test_only_a_verb_the_dask_face_knows_goes_chunk_by_chunk(monkeypatch):
-    """Phase and focus have no chunked entry yet: their docks keep the in-memory path."""
-    from napari_inverse import retrieve_phase, segment_focus
+    from napari_inverse import fine_tune, retrieve_phase, segment_focus, super_resolve
 
     monkeypatch.setattr(chunked_job, "IN_MEMORY_FRACTION", 0.0)
     lazy = da.zeros((3, 64, 64), chunks=(1, 64, 64), dtype=np.float32)
-    assert chunked_job.runs_in_chunks(denoise, lazy)
-    assert not chunked_job.runs_in_chunks(segment_focus, lazy)
-    assert not chunked_job.runs_in_chunks(retrieve_phase, lazy)
+    for verb in (denoise, segment_focus, retrieve_phase, super_resolve):
+        assert chunked_job.runs_in_chunks(verb, lazy)
+    assert not chunked_job.runs_in_chunks(fine_tune, lazy)
     assert not chunked_job.runs_in_chunks(denoise, np.zeros((3, 64, 64), np.float32))
+
+
+@pytest.mark.gui
+@pytest.mark.usefixtures("single_thread")
+def test_the_focus_dock_on_a_large_layer_equals_the_verb_in_memory(tmp_path, monkeypatch,
+                                                                    open_dock, qtbot):
+    """Focus goes chunk by chunk one stack at a time; its depth and all-in-focus maps too."""
+    from napari_inverse import Optics, segment_focus
+    from napari_inverse.simulate import focal_stack
+
+    optics = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0,
+                    z_step_nm=1000)
+    stacks = np.stack([focal_stack((64, 64), optics, n_planes=6, scene="surface", photons=500,
+                                   psf_model="born_wolf", seed=seed).stack
+                       for seed in (2, 3)]).astype(np.float32)
+    path = tmp_path / "stacks.ome.zarr"
+    create_ome_zarr(path, stacks.shape, "TZYX", {"Z": 1000.0, "Y": 325.0, "X": 325.0},
+                    (1, 1, 64, 64))[:] = stacks
+    monkeypatch.setattr(chunked_job, "IN_MEMORY_FRACTION", 0.0)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    viewer, dock = open_dock(widget="Focus")
+    source, = viewer.open(path, plugin="napari-inverse")
+    dock.image.value = source
+    dock.z_step_nm.value = 1000
+    run_and_wait(qtbot, dock, timeout=120_000)
+    in_memory = segment_focus(stacks, axes="TZYX", optics=optics, device="cpu")
+    labels = viewer.layers["stacks · in focus"]
+    assert labels.metadata["napari_inverse"]["chunks"] == 2  # one whole stack per time point
+    np.testing.assert_array_equal(np.asarray(labels.data), in_memory.image)
+    np.testing.assert_array_equal(np.asarray(viewer.layers["stacks · depth"].data),
+                                  in_memory.extras["depth_nm"])

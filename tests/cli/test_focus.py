@@ -5,7 +5,7 @@ import tifffile
 
 from napari_inverse import Optics
 from napari_inverse.cli import main
-from napari_inverse.io import read_tiff
+from napari_inverse.io import read_ome_zarr, read_tiff
 from napari_inverse.metrics import iou
 from napari_inverse.simulate import focal_stack
 
@@ -33,3 +33,25 @@ def test_focus_command_writes_mask_depth_and_all_in_focus(tmp_path, capsys):
 def test_a_2d_image_exits_2_naming_the_problem(blurred, error_line):
     assert main(["focus", str(blurred[0])]) == 2
     assert "focal stack" in error_line()
+
+
+def test_an_ome_zarr_output_holds_the_mask_and_maps_as_in_memory(tmp_path, capsys, error_line):
+    optics = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0,
+                    z_step_nm=1000)
+    stack = focal_stack((64, 64), optics, n_planes=6, scene="surface", photons=500,
+                        psf_model="born_wolf", seed=2).stack
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, stack, imagej=True, resolution=(1 / 0.325, 1 / 0.325),
+                     metadata={"unit": "um", "axes": "ZYX", "spacing": 1.0})
+    assert main(["focus", str(path), "-o", str(tmp_path / "mask.ome.tif"), "--all-in-focus",
+                 str(tmp_path / "aif.tif")]) == 0
+    capsys.readouterr()
+    output = tmp_path / "mask.ome.zarr"
+    assert main(["focus", str(path), "-o", str(output), "--all-in-focus", "a.tif"]) == 2
+    assert "drop --depth and --all-in-focus" in error_line()
+    assert main(["focus", str(path), "-o", str(output), "--chunk", "32"]) == 0
+    assert "1 chunks: 1 written" in capsys.readouterr().err  # the whole stack: its gate is global
+    np.testing.assert_array_equal(read_ome_zarr(output).data,
+                                  read_tiff(tmp_path / "mask.ome.tif").data)
+    np.testing.assert_array_equal(read_ome_zarr(output / "all_in_focus").data,
+                                  read_tiff(tmp_path / "aif.tif").data)

@@ -5,7 +5,7 @@ import pytest
 import tifffile
 
 from napari_inverse.cli import main
-from napari_inverse.io import read_tiff
+from napari_inverse.io import read_ome_zarr, read_tiff
 from napari_inverse.metrics import phase_rmse
 from napari_inverse.simulate import cell_phase, defocus_stack
 
@@ -55,10 +55,18 @@ def test_the_dz_flag_overrides_and_bad_input_is_one_line(stack_file, tmp_path, e
     assert "numbers separated by commas" in error_line()
 
 
-def test_an_ome_zarr_output_is_refused_with_one_line(stack_file, tmp_path, error_line):
-    """Phase is not a chunked verb yet: a .zarr output names the fix instead of a traceback."""
+def test_an_ome_zarr_output_is_written_stack_by_stack_as_in_memory(stack_file, tmp_path,
+                                                                   capsys):
+    """Phase is chunked over time only (a global solve over Y, X): --chunk 32 reads whole
+    planes, and the result equals the OME-TIFF one."""
     path, _ = stack_file
-    assert main(["phase", str(path), "-o", str(tmp_path / "phase.ome.zarr"), "--wavelength",
-                 "550", "--na", "0.4"]) == 2
-    assert "cannot be worked on chunk by chunk" in error_line()
-    assert not (tmp_path / "phase.ome.zarr").exists()
+    common = ["--wavelength", "550", "--na", "0.4", "--method", "teague"]
+    assert main(["phase", str(path), "-o", str(tmp_path / "phase.ome.tif"), *common]) == 0
+    assert main(["phase", str(path), "-o", str(tmp_path / "phase.ome.zarr"), "--chunk", "32",
+                 *common]) == 0
+    assert "1 chunks: 1 written" in capsys.readouterr().err
+    chunked = read_ome_zarr(tmp_path / "phase.ome.zarr")
+    assert chunked.axes == "YX" and chunked.pixel_size_nm == pytest.approx({"X": PIXEL,
+                                                                           "Y": PIXEL})
+    np.testing.assert_allclose(chunked.data, read_tiff(tmp_path / "phase.ome.tif").data,
+                               rtol=0, atol=1e-6)

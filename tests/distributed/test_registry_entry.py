@@ -16,7 +16,7 @@ def _prepare(shape, axes, options) -> ChunkedMethod:
                          outputs={"image": OutputGrid(zoom=2), "projection": OutputGrid(drops="Z")})
 
 
-def _restore(block, method, statistic, device, cancel) -> dict[str, np.ndarray]:
+def _restore(block, method, statistic, device, cancel, key) -> dict[str, np.ndarray]:
     return {"image": block.repeat(2, axis=1).repeat(2, axis=2), "projection": block.max(axis=0)}
 
 

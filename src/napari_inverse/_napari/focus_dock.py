@@ -71,7 +71,7 @@ class FocusDock(VerbDock):
         def job(progress, cancel):
             result = verb(progress, cancel)
             # for the slider's preview: the shown block's best focus (weak labels' pass one)
-            kept = (result.extras["probability"][block] if method == "cnn"
+            kept = (np.asarray(result.extras["probability"][block]) if method == "cnn"
                     else focus_peak(data[block], measure))
             return result, block, kept
 

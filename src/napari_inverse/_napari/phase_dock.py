@@ -82,16 +82,18 @@ class PhaseDock(VerbDock):
                                    "measured through focus on a bead or an edge")
             chromatic = ChromaticFocus(_numbers(self.channel_wavelengths.value),
                                        _numbers(self.focal_shifts.value))
-        axes = "YXS" if rgb else ("ZYX" if self._crop is not None else layer_axes(layer))
-        options = dict(axes=axes, optics=optics, chromatic=chromatic,
+        options = dict(optics=optics, chromatic=chromatic,
                        condenser_na=(self.condenser_na.value if self.method.value == "wotf"
                                      else None),
-                       regularization=_regularization(self.regularization.value),
-                       device=self.device.value)
+                       regularization=_regularization(self.regularization.value))
         method = self.method.value
+        if not rgb and self._crop is None:  # a stack: the docks' job, chunked when too large
+            return self._verb_job(retrieve_phase, data, layer, method, **options)
+        axes, device = "YXS" if rgb else "ZYX", self.device.value
 
         def job(progress, cancel):
-            return retrieve_phase(data, method, progress=progress, cancel=cancel, **options)
+            return retrieve_phase(data, method, axes=axes, device=device, progress=progress,
+                                  cancel=cancel, **options)
 
         return job
 

@@ -16,6 +16,10 @@ rather than blur is most of the input's error, every iteration was then worse th
 slower sharpening: at 30 iterations 0.6 dB less on the 3-D filament test image (+0.1 dB in 2-D),
 while its best over iterations is higher on every image and set measured. Because the first
 update does not depend on the constant, tiles still agree with one whole run.
+
+Beyond :data:`FLOAT32_ITERATIONS` iterations the estimate is computed in float64: RL amplifies
+float32 round-off, which then depends on the FFT grid, so tiles and chunks drifted from the
+whole run as the iterations grew (1.8e-5 of the range at 100; docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -30,6 +34,14 @@ from ..optics.padding import fft_grid
 from ..optics.sliced_fft import Between, sliced_irfftn, sliced_rfftn
 
 _EPS = 1e-6
+FLOAT32_ITERATIONS = 20
+"""The most iterations run in float32; longer runs (not the watched search) use float64."""
+
+
+def working_dtype(iterations: int, watched: bool = False) -> torch.dtype:
+    """float32 up to :data:`FLOAT32_ITERATIONS`, float64 beyond (round-off grows with them);
+    a watched run only ranks its iterates, so it stays in float32."""
+    return torch.float64 if iterations > FLOAT32_ITERATIONS and not watched else torch.float32
 
 
 def richardson_lucy(
@@ -55,9 +67,10 @@ def richardson_lucy(
     between = reporter.check_cancel if reporter is not None else None
     clipped = np.clip(image, 0, None)
     grid, crop = fft_grid(clipped.shape, psf.shape)  # beyond the image: unobserved, zero
+    dtype = working_dtype(iterations, watch is not None)
     with torch.inference_mode():
-        observed = torch.zeros(grid, dtype=torch.float32, device=device)
-        observed[crop] = torch.as_tensor(clipped, dtype=torch.float32, device=device)
+        observed = torch.zeros(grid, dtype=dtype, device=device)
+        observed[crop] = torch.as_tensor(clipped, dtype=dtype, device=device)
         if between is not None:
             between()
         estimate = torch.empty_like(observed)

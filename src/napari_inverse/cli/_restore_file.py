@@ -54,13 +54,15 @@ def add_image_arguments(command: argparse.ArgumentParser, verb: str) -> None:
 
 
 def restore_file(args: argparse.Namespace, verb: Callable, options: dict, cancel,
-                 use_optics: bool = True, check: Optional[Callable] = None) -> int:
+                 use_optics: bool = True, check: Optional[Callable] = None,
+                 chunked_as: Optional[tuple[str, dict]] = None) -> int:
     """Read ``args.input``, run ``verb`` with ``options`` on it, write ``args.output``; return 0.
 
     With ``use_optics``, Optics are built from --na and --wavelength (both or neither) and the
     file's or the flags' sampling; the verb gets None without them or when ``use_optics`` is
     off. ``check(image_file)`` runs before the verb (a PSF's sampling against the image's).
-    An OME-Zarr output (or --scheduler, --workers, --chunk) runs the verb chunk by chunk.
+    An OME-Zarr output (or --scheduler, --workers, --chunk) runs the verb chunk by chunk;
+    ``chunked_as`` names the verb and its options there where ``verb`` wraps it for the file.
     """
     from ..engine import InvalidInput
     from ..io import optics_from_image_file, read_image, write_ome_tiff
@@ -85,10 +87,11 @@ def restore_file(args: argparse.Namespace, verb: Callable, options: dict, cancel
     if chunked:
         from ..distributed import CHUNKED_VERBS
 
-        if verb.__name__ not in CHUNKED_VERBS:
+        name, chunked_options = chunked_as or (verb.__name__, options)
+        if name not in CHUNKED_VERBS:
             raise InvalidInput(f"'{args.input}' cannot be worked on chunk by chunk with this "
                                "command yet; give a .tif output with -o")
-        return restore_chunked(args, verb.__name__, options, optics, image, output, sizes,
+        return restore_chunked(args, name, chunked_options, optics, image, output, sizes,
                                cancel)
     # The bar completes with the file written: a failed write leaves logs only its error line.
     with ProgressBar(label=Path(output).name) as bar:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._chunked_file import wants_chunks
 from ._restore_file import add_image_arguments, restore_file
 
 
@@ -14,7 +15,8 @@ def add_parser(commands) -> None:
         description="Mark the in-focus pixels of every slice of a focal stack (weak labels from "
         "a focus measure, or the network trained on them) and write the mask (0/1) as OME-TIFF; "
         "optionally the depth map (nm where the z step is known, else planes) and the "
-        "all-in-focus image.")
+        "all-in-focus image. An OME-Zarr output is written one stack (time point) at a time "
+        "and holds the depth map (in planes) and the all-in-focus image as its own images.")
     add_image_arguments(command, "segment")
     command.add_argument("--method", default="weak", choices=["weak", "cnn"],
                          help="weak (default: a classical focus measure) or cnn")
@@ -29,16 +31,17 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace, cancel) -> int:
+    from ..engine import InvalidInput
     from ..io import write_ome_tiff
     from ..methods import segment_focus
 
+    options = dict(method=args.method, model=args.model, threshold=args.threshold,
+                   device=args.device)
     outputs = []
     image_files = []  # the file restore_file read, for its pixel sizes
 
     def segment_focus_of_file(data, *, axes, optics, progress, cancel):
-        result = segment_focus(data, args.method, axes=axes, model=args.model,
-                               threshold=args.threshold, device=args.device, progress=progress,
-                               cancel=cancel)
+        result = segment_focus(data, axes=axes, progress=progress, cancel=cancel, **options)
         z_step = args.z_step or image_files[0].pixel_size_nm.get("Z")
         depth = result.extras["depth_planes"] * (z_step or 1.0)
         flat_axes = result.metadata["axes"].replace("Z", "")
@@ -55,8 +58,13 @@ def run(args: argparse.Namespace, cancel) -> int:
         result.image = result.image.astype("uint8")
         return result
 
+    if wants_chunks(args) and (args.depth or args.all_in_focus):
+        raise InvalidInput("an OME-Zarr output holds the depth map and the all-in-focus image "
+                           "itself (its 'depth_planes' and 'all_in_focus' images): drop --depth "
+                           "and --all-in-focus")
     status = restore_file(args, segment_focus_of_file, {}, cancel, use_optics=False,
-                          check=lambda image: image_files.append(image))
+                          check=lambda image: image_files.append(image),
+                          chunked_as=("segment_focus", options))
     for path in outputs:
         print(f"wrote {path}")
     return status

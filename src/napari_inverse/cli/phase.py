@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ._chunked_file import add_chunk_arguments
 from ._restore_file import restore_file
 
 
@@ -16,9 +17,11 @@ def add_parser(commands) -> None:
         "(--focal-shifts). Pixel size and z step come from the file when it states them; "
         "explicit flags win. The output is the phase in radians at --wavelength.",
     )
-    command.add_argument("input", help="TIFF, ImageJ hyperstack or OME-TIFF (ZYX, TZYX or RGB)")
+    command.add_argument("input", help="TIFF, ImageJ hyperstack, OME-TIFF or OME-Zarr (ZYX, "
+                         "TZYX or RGB)")
     command.add_argument("-o", "--output",
-                         help="output OME-TIFF (default: INPUT_<method>.ome.tif beside the input)")
+                         help="output OME-TIFF (default: INPUT_<method>.ome.tif beside the "
+                         "input), or OME-Zarr (.zarr) written one time point at a time")
     command.add_argument("--method", default="tie", choices=["tie", "teague", "wotf"],
                          help="tie (uniform intensity), teague (absorbing specimens) or wotf "
                          "(partially coherent, open condenser); default tie")
@@ -43,6 +46,7 @@ def add_parser(commands) -> None:
     command.add_argument("--axes", help="axes of the input, e.g. ZYX, TZYX or YXC (default: "
                          "from the file)")
     command.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    add_chunk_arguments(command)
     command.set_defaults(run=run)
 
 
@@ -56,16 +60,18 @@ def run(args: argparse.Namespace, cancel) -> int:
         chromatic = ChromaticFocus(_numbers(args.channel_wavelengths, "--channel-wavelengths"),
                                    _numbers(args.focal_shifts, "--focal-shifts"))
 
+    options = dict(method=args.method, condenser_na=args.condenser_na, chromatic=chromatic,
+                   regularization=args.regularization, device=args.device)
+
     def retrieve_phase_of_file(data, *, axes, optics, progress, cancel):
         if chromatic is None and axes.endswith(("S", "YXC")):
             raise InvalidInput("an RGB image needs each channel's defocus: give --focal-shifts "
                                "(nm, e.g. 1000,0,-1000), measured through focus on a bead")
-        return retrieve_phase(data, args.method, axes=axes, optics=optics,
-                              condenser_na=args.condenser_na, chromatic=chromatic,
-                              regularization=args.regularization, device=args.device,
-                              progress=progress, cancel=cancel)
+        return retrieve_phase(data, axes=axes, optics=optics, progress=progress, cancel=cancel,
+                              **options)
 
-    return restore_file(args, retrieve_phase_of_file, {}, cancel)
+    return restore_file(args, retrieve_phase_of_file, {}, cancel,
+                        chunked_as=("retrieve_phase", options))
 
 
 def _numbers(text: str, flag: str) -> list[float]:

@@ -12,7 +12,8 @@ def add_parser(commands) -> None:
         "super-resolve", help="super-resolve a widefield TIFF with CVDM, with its uncertainty",
         description="Draw CVDM samples of a SIM-like image from a widefield TIFF and write an "
         "OME-TIFF with two channels: their mean and the calibrated per-pixel uncertainty (one "
-        "standard deviation, same units). The pixel size is kept, halved with --upsample 2.")
+        "standard deviation, same units); an OME-Zarr output holds the mean, the uncertainty "
+        "in its 'uncertainty' image. The pixel size is kept, halved with --upsample 2.")
     add_image_arguments(command, "super-resolve")
     command.add_argument("--samples", type=int, default=8, help="samples drawn (default 8)")
     command.add_argument("--steps", type=int,
@@ -30,15 +31,17 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace, cancel) -> int:
     from ..methods import super_resolve
 
+    options = dict(model=args.model, samples=args.samples, steps=args.steps, seed=args.seed,
+                   upsample=args.upsample, resample=args.resample, physics=args.physics,
+                   device=args.device, precision=args.precision)
+
     def super_resolve_channels(data, *, axes, optics, progress, cancel):
-        result = super_resolve(data, model=args.model, axes=axes, optics=optics,
-                               samples=args.samples, steps=args.steps, seed=args.seed,
-                               upsample=args.upsample, resample=args.resample,
-                               physics=args.physics, device=args.device,
-                               precision=args.precision, progress=progress, cancel=cancel)
+        result = super_resolve(data, axes=axes, optics=optics, progress=progress, cancel=cancel,
+                               **options)
         return mean_and_uncertainty_channels(result)
 
-    return restore_file(args, super_resolve_channels, {}, cancel)
+    return restore_file(args, super_resolve_channels, {}, cancel,
+                        chunked_as=("super_resolve", options))
 
 
 def mean_and_uncertainty_channels(result):

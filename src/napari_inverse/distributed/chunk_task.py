@@ -40,7 +40,7 @@ def process_chunk(task: ChunkTask, chunk: Chunk, statistic, cancel=None) -> floa
     block = _spatial(task.source.read(chunk.read), task.axes, task.method.spatial_axes)
     check_finite(block)
     produced = task.method.restore(block, task.method, statistic,
-                                   worker_device(task.device), cancel)
+                                   worker_device(task.device), cancel, chunk.key)
     spatial_axes = task.method.spatial_axes
     crop = tuple(c for a, c in zip(task.axes, chunk.crop) if a in spatial_axes)
     for name, path in task.outputs.items():

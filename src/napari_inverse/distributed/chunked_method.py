@@ -11,9 +11,9 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-# restore(block read with its halo, the method, its block's statistic, device, cancel)
-#     -> {output name: array of the block's shape}
-Restore = Callable[[np.ndarray, "ChunkedMethod", Any, str, Any], dict[str, np.ndarray]]
+# restore(block read with its halo, the method, its block's statistic, device, cancel,
+#         the chunk's key "t.y.x": what seeds a stochastic method) -> {output name: array}
+Restore = Callable[[np.ndarray, "ChunkedMethod", Any, str, Any, str], dict[str, np.ndarray]]
 # statistic(a whole spatial block, the method) -> a small value the block's chunks share
 Statistic = Callable[[np.ndarray, "ChunkedMethod"], Any]
 
@@ -53,6 +53,8 @@ class ChunkedMethod:
     plane's percentiles, an iteration count chosen on the plane) so that every chunk of the
     block is processed as the whole block would be. ``outputs`` names what ``restore`` returns,
     "image" first, each with its grid. ``metadata`` (JSON) is recorded with the result.
+    ``whole``: spatial axes every chunk reads whole, for a method that solves globally over
+    them (phase retrieval's Poisson solve): such a method is chunked over the other axes only.
     """
 
     spatial_axes: str
@@ -63,3 +65,4 @@ class ChunkedMethod:
     align: int = 1
     statistic: Optional[Statistic] = None
     outputs: dict[str, OutputGrid] = field(default_factory=lambda: {"image": OutputGrid()})
+    whole: str = ""

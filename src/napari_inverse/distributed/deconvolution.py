@@ -49,7 +49,7 @@ def prepare_classical(shape: tuple[int, ...], axes: str, options: dict[str, Any]
 
 
 def restore_classical(block: np.ndarray, method: ChunkedMethod, iterations, device: str,
-                      cancel) -> dict[str, np.ndarray]:
+                      cancel, key: str) -> dict[str, np.ndarray]:
     """The verb on one chunk with the whole image's PSF (and its plane's iteration count)."""
     settings = method.settings
     options = dict(settings["options"])

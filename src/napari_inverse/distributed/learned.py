@@ -59,7 +59,7 @@ def plane_bounds(block: np.ndarray, method: ChunkedMethod) -> tuple[float, float
 
 
 def restore_learned(block: np.ndarray, method: ChunkedMethod, bounds, device: str,
-                    cancel) -> dict[str, np.ndarray]:
+                    cancel, key: str) -> dict[str, np.ndarray]:
     """The worker's model on one chunk, scaled by its plane's ``bounds``."""
     from ..engine.precision import inference_dtype
     from ..engine.progress import ProgressReporter

@@ -13,7 +13,10 @@ from ..methods.denoise import ARGUMENTS as DENOISE_ARGUMENTS
 from ..methods.denoise import METHODS as DENOISE_MODELS
 from .chunked_method import ChunkedMethod
 from .deconvolution import prepare_classical
+from .focus import prepare_focus
 from .learned import prepare_learned
+from .phase import prepare_phase
+from .super_resolution import prepare_super_resolve
 
 Preparation = Callable[[tuple[int, ...], str, dict[str, Any]], ChunkedMethod]
 
@@ -33,6 +36,9 @@ def _prepare_denoise(shape, axes, options) -> ChunkedMethod:
 CHUNKED_VERBS: dict[str, Preparation] = {
     "deconvolve": _prepare_deconvolve,
     "denoise": _prepare_denoise,
+    "retrieve_phase": prepare_phase,
+    "segment_focus": prepare_focus,
+    "super_resolve": prepare_super_resolve,
 }
 """verb name → its preparation."""
 

@@ -48,6 +48,7 @@ class ChunkedRun:
     seconds: float  # from the pool's start (worker start-up excluded) to the last chunk
     pixels: int  # computed, halo excluded
     metadata: dict[str, Any] = field(default_factory=dict)
+    extras: tuple[str, ...] = ()  # the other outputs, each an image inside the output
 
     def describe(self) -> str:
         """One line: chunks written and skipped, retries, throughput."""
@@ -57,11 +58,12 @@ class ChunkedRun:
                 f"{self.seconds:.1f} s")
 
     def result(self):
-        """The output as a verb's Result, its image read lazily from the OME-Zarr."""
+        """The output as a verb's Result, its image and extras read lazily from the OME-Zarr."""
         from ..io import read_ome_zarr
         from ..methods import Result
 
-        return Result(image=read_ome_zarr(self.output).data, extras={}, metadata={
+        extras = {name: read_ome_zarr(self.output / name).data for name in self.extras}
+        return Result(image=read_ome_zarr(self.output).data, extras=extras, metadata={
             **self.metadata, "axes": self.axes, "seconds": self.seconds,
             "chunks": self.chunks, "output": str(self.output)})
 
@@ -92,7 +94,7 @@ def run_chunked(verb: str, image, output=None, *, axes: Optional[str] = None,
                            "cluster")
     shape, axes = tuple(image_file.data.shape), image_file.axes
     method = CHUNKED_VERBS[verb](shape, axes, dict(options))
-    whole = "".join(grid.drops for grid in method.outputs.values())
+    whole = method.whole + "".join(grid.drops for grid in method.outputs.values())
     steps = chunk_shape(shape, axes, method.spatial_axes, chunk, method.align, whole)
     chunks = plan_chunks(shape, axes, method.spatial_axes, steps, method.halo)
     job = {"verb": verb, "source": source.identity(), "shape": list(shape), "axes": axes,
@@ -122,7 +124,8 @@ def run_chunked(verb: str, image, output=None, *, axes: Optional[str] = None,
     return ChunkedRun(output, method.outputs["image"].axes(axes), len(chunks), len(todo),
                       len(chunks) - len(todo), retried, seconds, pixels,
                       {"verb": verb, **method.metadata,
-                       "device": options.get("device", "auto")})
+                       "device": options.get("device", "auto")},
+                      tuple(name for name in outputs if name != "image"))
 
 
 def _create_outputs(outputs: dict[str, str], method, job: dict, sizes: dict) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import math
 import time
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Optional, Sequence
@@ -16,6 +17,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..classical import estimate_spectral_balance, richardson_lucy, rl_stopping, wiener
+from ..classical.richardson_lucy import FLOAT32_ITERATIONS
 from ..engine.arguments import Choice, Number, Sizes, declare_arguments
 from ..engine.axes import SpatialLoop, normalise_axes
 from ..engine.device import device_job, select_device
@@ -121,7 +123,7 @@ def deconvolve(
     )
     torch_device = select_device(device)
     tiles_shape, overlap, halo = _tiling(loop.spatial_shape, kernel_psf.shape, tile_shape)
-    check_memory(CLASSICAL_MEMORY.bytes_needed(
+    check_memory(_memory_estimate(method, iterations).bytes_needed(
         image.shape, loop.spatial_shape, _largest_piece(loop.spatial_shape, tiles_shape, halo,
                                                         kernel_psf.shape)),
         f"{method} on an image of shape {tuple(image.shape)}")
@@ -265,6 +267,14 @@ def _largest_piece(spatial_shape, tile_shape, halo, psf_shape) -> tuple[int, ...
     """The FFT grid of the largest tile read with its halo: what a solver holds at once."""
     read = tuple(min(n, t + 2 * h) for n, t, h in zip(spatial_shape, tile_shape, halo))
     return fft_grid(read, psf_shape)[0]
+
+
+def _memory_estimate(method: str, iterations: Optional[int]) -> MemoryEstimate:
+    """The classical buffers, twice as wide where Richardson–Lucy runs in float64 (an automatic
+    count may)."""
+    if method == "richardson_lucy" and (iterations is None or iterations > FLOAT32_ITERATIONS):
+        return replace(CLASSICAL_MEMORY, working=2 * CLASSICAL_MEMORY.working)
+    return CLASSICAL_MEMORY
 
 
 def psf_halo(psf_shape) -> tuple[int, ...]:

@@ -78,7 +78,7 @@ def retrieve_phase(
         raise InvalidInput(f"condenser_na is used by method='wotf' only; '{method}' assumes a "
                            "small defocus, where the condenser does not matter: drop it")
     array = _as_array(stack)
-    axes = _phase_axes(axes, array)
+    axes = phase_axes(axes, tuple(array.shape))
     plane_axis = "S" if "S" in axes else "Z"
     n_planes = array.shape[axes.index(plane_axis)]
     if n_planes < 2:
@@ -148,13 +148,14 @@ def _as_array(stack):
     return stack
 
 
-def _phase_axes(axes: Optional[str], array) -> str:
-    """The axes with RGB as S ("YXC" means the colour channels of one exposure)."""
+def phase_axes(axes: Optional[str], shape: tuple[int, ...]) -> str:
+    """The axes of an image of ``shape`` with RGB as S ("YXC" means the colour channels of one
+    exposure); refused without exactly one of Z and S."""
     if axes is None:
-        axes = normalise_axes(None, tuple(array.shape))
+        axes = normalise_axes(None, shape)
     elif axes.upper().endswith("YXC"):
         axes = axes.upper()[:-1] + "S"
-    axes = checked_axes(axes, tuple(array.shape))
+    axes = checked_axes(axes, shape)
     if ("Z" in axes) == ("S" in axes):
         raise InvalidInput(
             f"axes {axes!r}: phase needs either a Z axis (a defocus stack, e.g. 'ZYX') or the "

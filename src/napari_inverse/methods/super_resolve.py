@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import time
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -15,8 +15,8 @@ from ..engine.arguments import Choice, Flag, Number, declare_arguments
 from ..engine.axes import SpatialLoop
 from ..engine.device import device_job, select_device
 from ..engine.memory import reuse_freed_memory
-from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise,
-                                    percentile_normalise)
+from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, denormalise, normalise,
+                                    percentile_bounds)
 from ..engine.precision import inference_dtype, precision_name
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.tiling import predict_tiled
@@ -111,43 +111,15 @@ def super_resolve(
             model_shape = zoomed_shape(output_shape, zoom) if zoom != 1.0 else output_shape
             grid_optics = (replace(model_optics, pixel_size_nm=model_optics.pixel_size_nm / zoom)
                            if model_optics else None)  # the pixel the network samples
-            tile = balanced_tile(model_shape, SAMPLING_TILE)
             reporter = ProgressReporter(
                 loop.n_blocks * tile_count(model_shape, SAMPLING_TILE) * steps, progress, cancel)
             generator = torch.Generator().manual_seed(seed)
-            factor = float(card.calibration.get("factor", 1.0))
-
-            def sample_tile(block: np.ndarray) -> np.ndarray:
-                x = torch.from_numpy(np.ascontiguousarray(block))[None, None].to(torch_device)
-                with torch.inference_mode(), checked_between_stages(reporter.check_cancel):
-                    x = x.to(dtype)
-                    guidance = widefield_consistency(x, grid_optics) if physics else None
-                    draws = sample(net, x, samples, steps, generator,
-                                   on_step=lambda: reporter.step(f"{samples} samples"),
-                                   guidance=guidance) + x.float()
-                    gamma = schedule_map(net, x).float()
-                parts = [draws.mean(0), draws.std(0), gamma[0]]
-                if return_samples:
-                    parts.append(draws[:, 0])
-                return torch.cat(parts).cpu().numpy()
-
-            def super_resolve_block(block: np.ndarray):
-                shape = tuple(n * upsample for n in block.shape)
-                if upsample * zoom != 1:
-                    block = to_model_grid(block, upsample * zoom)
-                normalised, bounds = percentile_normalise(
-                    block, card.normalisation.get("low", LOW_PERCENTILE),
-                    card.normalisation.get("high", HIGH_PERCENTILE))
-                out = predict_tiled(normalised, sample_tile, tile, (OVERLAP,) * 2, (HALO,) * 2,
-                                    reporter, align=family(card.family).multiple)
-                if zoom != 1.0:  # back from the model's pixel to the grid asked for
-                    out = [to_image_grid(part, shape) for part in out]
-                spread = out[1] * (bounds[1] - bounds[0]) * factor
-                return (denormalise(out[0], bounds), spread, out[2],
-                        *(denormalise(draw, bounds) for draw in out[3:]))
-
+            settings = SamplingSettings(samples, steps, upsample, grid_optics if physics else None,
+                                        dtype, return_samples, zoom)
             with reuse_freed_memory():
-                outputs = loop.run(super_resolve_block, scale=upsample)
+                outputs = loop.run(lambda block: sample_block(block, net, card, settings,
+                                                              generator, reporter),
+                                   scale=upsample)
         finally:
             loaded = net = None  # the weights leave the device before its cache empties
     reporter.check_cancel()
@@ -170,3 +142,62 @@ def super_resolve(
         "device": str(torch_device), "precision": precision_name(dtype),
         "seconds": time.perf_counter() - started,
     })
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """How each block is sampled: ``physics_optics`` (on the model's grid) turns guidance on;
+    ``zoom`` (from ``resample``) brings the upsampled grid's pixel to the model's."""
+
+    samples: int
+    steps: int
+    upsample: int
+    physics_optics: Optional[Optics]
+    dtype: torch.dtype
+    return_samples: bool = False
+    zoom: float = 1.0
+
+
+def sample_block(block: np.ndarray, net, card, settings: SamplingSettings,
+                 generator: torch.Generator, reporter: ProgressReporter,
+                 bounds: Optional[tuple[float, float]] = None) -> tuple[np.ndarray, ...]:
+    """(mean, spread, γ map[, samples …]) of one (Y, X) ``block`` on the model's grid: scaled by
+    ``bounds`` (default: its own percentiles, as the card says), sampled tile by tile."""
+    shape = tuple(n * settings.upsample for n in block.shape)
+    if settings.upsample * settings.zoom != 1:
+        block = to_model_grid(block, settings.upsample * settings.zoom)
+    if bounds is None:
+        bounds = model_grid_bounds(block, card, 1)
+    normalised = normalise(block, bounds)
+    samples, device = settings.samples, next(net.parameters()).device
+
+    def sample_tile(tile: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(np.ascontiguousarray(tile))[None, None].to(device)
+        with torch.inference_mode(), checked_between_stages(reporter.check_cancel):
+            x = x.to(settings.dtype)
+            guidance = (widefield_consistency(x, settings.physics_optics)
+                        if settings.physics_optics is not None else None)
+            draws = sample(net, x, samples, settings.steps, generator,
+                           on_step=lambda: reporter.step(f"{samples} samples"),
+                           guidance=guidance) + x.float()
+            gamma = schedule_map(net, x).float()
+        parts = [draws.mean(0), draws.std(0), gamma[0]]
+        if settings.return_samples:
+            parts.append(draws[:, 0])
+        return torch.cat(parts).cpu().numpy()
+
+    out = predict_tiled(normalised, sample_tile, balanced_tile(normalised.shape, SAMPLING_TILE),
+                        (OVERLAP,) * 2, (HALO,) * 2, reporter, align=family(card.family).multiple)
+    if settings.zoom != 1.0:  # back from the model's pixel to the grid asked for
+        out = [to_image_grid(part, shape) for part in out]
+    spread = out[1] * (bounds[1] - bounds[0]) * float(card.calibration.get("factor", 1.0))
+    return (denormalise(out[0], bounds), spread, out[2],
+            *(denormalise(draw, bounds) for draw in out[3:]))
+
+
+def model_grid_bounds(block: np.ndarray, card, upsample: int) -> tuple[float, float]:
+    """The card's percentile pair of ``block`` on the model's grid (``upsample`` times finer)."""
+    if upsample != 1:
+        block = to_model_grid(block, upsample)
+    return percentile_bounds(block, card.normalisation.get("low", LOW_PERCENTILE),
+                             card.normalisation.get("high", HIGH_PERCENTILE))
