@@ -1,7 +1,7 @@
 """Where fine-tuning starts and how hard it trains: the starting network and the defaults.
 
-Each family starts by default from its shipped model, and its hyper-parameters default to that
-model's recipe (references.md): N2V 64² patches at 4e-4, CARE 128² at 4e-4, the rBCRs 128² at
+Each family starts by default from its shipped model, N2V from fresh weights
+(:func:`resolve_start`), and its hyper-parameters default to the shipped model's recipe (references.md): N2V 64² patches at 4e-4, CARE 128² at 4e-4, the rBCRs 128² at
 1e-3. Three things differ (the measurements behind each are in ``docs/architecture.md``,
 fine-tuning on the user's images):
 
@@ -32,6 +32,11 @@ from .recipes import RECIPES, Recipe
 from .records import lineage
 
 SHIPPED = "shipped"  # ``start`` value: the family's shipped model
+DEFAULT_START = "default"  # ``start`` value: the family's usual start (see resolve_start)
+# Families that start from fresh weights unless told otherwise, in fine_tune, `train --model` and
+# the Train dock alike: on a user's real image N2V from scratch beat fine-tuning the shipped model
+# at CAREamics' time budget (docs/benchmarks.md, Noise2Void against CAREamics).
+FRESH_BY_DEFAULT = ("n2v",)
 STARTS = {"n2v": "n2v-fluorescence", "care": "care-denoise", "mrbcr": "mrbcr-widefield",
           "srbcr": "srbcr-widefield", "focus": "focus-widefield", "cvdm": "cvdm-widefield-sr"}
 PAIRED = ("care", "mrbcr", "srbcr", "cvdm")  # families that learn from (input, target) pairs
@@ -50,6 +55,14 @@ def family_recipe(family_name: str) -> Recipe:
         raise InvalidInput(f"fine-tuning does not know the {family_name!r} family yet; "
                            f"choose one of {', '.join(STARTS)}")
     return RECIPES[STARTS[family_name]]
+
+
+def resolve_start(family_name: str, start: Optional[str | Path]) -> Optional[str | Path]:
+    """``start`` with :data:`DEFAULT_START` replaced by the family's own: None (fresh weights)
+    for the families in :data:`FRESH_BY_DEFAULT`, :data:`SHIPPED` for the others."""
+    if isinstance(start, str) and start == DEFAULT_START:
+        return None if family_name in FRESH_BY_DEFAULT else SHIPPED
+    return start
 
 
 def fresh_network(family_name: str, architecture: dict, seed: int) -> torch.nn.Module:
