@@ -135,6 +135,28 @@ def test_a_stopped_run_records_the_steps_it_planned(tmp_path):
     assert card.stages[-1]["stop_reason"] == "cancelled"
 
 
+def test_a_continued_model_takes_the_recipes_network_and_scaling_with_the_starts_weights(
+        tmp_path):
+    """How n2v-fluorescence moved from percentile to mean/std inputs and batch-norm momentum
+    0.1: continuing a start made otherwise keeps its weights (rate 0 here) under the recipe's."""
+    start = tmp_path / "percentile-start"
+    old = dataclasses.replace(_tiny("n2v-fluorescence", 2, steps=1, batch_size=1),
+                              normalisation={"kind": "percentile", "low": 1.0, "high": 99.8},
+                              architecture={**RECIPES["n2v-fluorescence"].architecture,
+                                            "batch_norm_momentum": 0.01})
+    run_recipe(old, start, "cpu", pool_dir=tmp_path / "pools", say=lambda line: None)
+    new = _tiny("n2v-fluorescence", 2, steps=1, batch_size=1, learning_rate=0.0)
+    card = run_recipe(new, tmp_path / "model", "cpu", pool_dir=tmp_path / "pools",
+                      say=lambda line: None, init_from=start)
+    continued, before = load_model(tmp_path / "model"), load_model(start)
+    assert card.normalisation == continued.card.normalisation == new.normalisation
+    assert before.card.normalisation != new.normalisation
+    weights = dict(before.net.named_parameters())
+    assert all(torch.equal(p, weights[k]) for k, p in continued.net.named_parameters())
+    assert {m.momentum for m in continued.net.modules()
+            if isinstance(m, torch.nn.BatchNorm2d)} == {new.architecture["batch_norm_momentum"]}
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_models_load_and_their_cards_say_how_they_were_made(name):
     entry = next(e for e in list_models() if e.name == name and e.source == "shipped")

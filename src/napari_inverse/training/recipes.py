@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
+from ..engine.normalisation import MEAN_STD, PERCENTILE
 from ..simulate.pairs import FocusRanges, MicroscopeRanges
 from .loop import FitConfig
 
@@ -34,6 +35,7 @@ class Recipe:
     continuation: Optional[FitConfig] = None  # a run that starts from this recipe's trained model
     ranges: MicroscopeRanges | FocusRanges = MicroscopeRanges()  # its pools' microscopes
     planes: int = 0  # neighbouring slices a focal-stack network sees (0: plain 2-D images)
+    normalisation: dict = field(default_factory=lambda: dict(PERCENTILE))  # the card's scaling
 
     @property
     def patch_shape(self) -> tuple[int, ...]:
@@ -99,7 +101,9 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            "widefield images (no clean image used in training)",
            FitConfig(steps=8000, batch_size=128, learning_rate=4e-4, schedule="plateau",
                      plateau_patience=10, validate_every=200, early_stop_patience=30, seed=1),
-           64, {"ndim": 2, "kernel_size": 3, "batch_norm": True, "residual": False}),
+           64, {"ndim": 2, "kernel_size": 3, "batch_norm": True, "residual": False,
+                "initialisation": "pytorch", "batch_norm_momentum": 0.1},
+           normalisation=MEAN_STD, ranges=MicroscopeRanges(photons=(10.0, 1000.0))),
     Recipe("focus-widefield", "focus", "focus",
            "In-focus segmentation of widefield focal stacks (Li et al. 2023), learned from weak "
            "labels only (classical focus measures, no annotation); sees each slice with its two "
