@@ -107,10 +107,11 @@ def fine_tune(
     or a stack whose leading axes are frames (``axes`` as in the other verbs, e.g. "TYX"); pairs
     share shapes. ``start``: ``"shipped"`` (the family's shipped model), a zoo name or model
     folder, None for fresh weights, or ``"default"``: fresh for N2V, shipped for the others
-    (``training.fine_tuning.resolve_start``, as the CLI and the Train dock). Validation: ``validation`` (and ``validation_targets``)
-    arrays, else ``validation_fraction`` of the data held out (last frames of a stack, a bottom
-    stripe of a single image; 0 validates on the training loss). ``patch``, ``batch_size``,
-    ``steps`` and ``learning_rate`` default to the family's recipe (a smaller batch on a CPU).
+    (``training.fine_tuning.resolve_start``, as the CLI and the Train dock). Validation:
+    ``validation`` (and ``validation_targets``) arrays, else ``validation_fraction`` of the
+    data held out (last frames of a stack, a bottom stripe of a single image; 0 validates on the
+    training loss). ``patch``, ``batch_size``, ``steps`` and ``learning_rate`` default to the
+    family's recipe (a smaller batch on a CPU).
     ``out``: the model folder (default: the user's models folder). ``pixel_size_nm``: the data's
     sampling, recorded on the card so pickers can check it. ``progress(step, total, message)``
     and ``on_validation(record)`` report as training goes; ``cancel`` and ``time_budget_s`` stop
