@@ -137,13 +137,14 @@ def test_a_stopped_run_records_the_steps_it_planned(tmp_path):
 
 def test_a_continued_model_takes_the_recipes_network_and_scaling_with_the_starts_weights(
         tmp_path):
-    """How n2v-fluorescence moved from percentile to mean/std inputs and batch-norm momentum
-    0.1: continuing a start made otherwise keeps its weights (rate 0 here) under the recipe's."""
-    start = tmp_path / "percentile-start"
+    """How a recipe continues a model made otherwise (here: mean/std inputs and batch-norm
+    momentum 0.1, as N2V from scratch): the start's weights (rate 0 here) under the recipe's
+    network and scaling (n2v-fluorescence: percentiles, Keras' momentum 0.01)."""
+    start = tmp_path / "mean-std-start"
     old = dataclasses.replace(_tiny("n2v-fluorescence", 2, steps=1, batch_size=1),
-                              normalisation={"kind": "percentile", "low": 1.0, "high": 99.8},
+                              normalisation={"kind": "mean_std"},
                               architecture={**RECIPES["n2v-fluorescence"].architecture,
-                                            "batch_norm_momentum": 0.01})
+                                            "batch_norm_momentum": 0.1})
     run_recipe(old, start, "cpu", pool_dir=tmp_path / "pools", say=lambda line: None)
     new = _tiny("n2v-fluorescence", 2, steps=1, batch_size=1, learning_rate=0.0)
     card = run_recipe(new, tmp_path / "model", "cpu", pool_dir=tmp_path / "pools",
@@ -154,7 +155,7 @@ def test_a_continued_model_takes_the_recipes_network_and_scaling_with_the_starts
     weights = dict(before.net.named_parameters())
     assert all(torch.equal(p, weights[k]) for k, p in continued.net.named_parameters())
     assert {m.momentum for m in continued.net.modules()
-            if isinstance(m, torch.nn.BatchNorm2d)} == {new.architecture["batch_norm_momentum"]}
+            if isinstance(m, torch.nn.BatchNorm2d)} == {0.01}
 
 
 @pytest.mark.parametrize("name", SHIPPED)

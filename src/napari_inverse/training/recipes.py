@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from ..engine.normalisation import MEAN_STD, PERCENTILE
+from ..engine.normalisation import PERCENTILE
 from ..simulate.pairs import FocusRanges, MicroscopeRanges
 from .loop import FitConfig
 
@@ -101,9 +101,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            "widefield images (no clean image used in training)",
            FitConfig(steps=8000, batch_size=128, learning_rate=4e-4, schedule="plateau",
                      plateau_patience=10, validate_every=200, early_stop_patience=30, seed=1),
-           64, {"ndim": 2, "kernel_size": 3, "batch_norm": True, "residual": False,
-                "initialisation": "pytorch", "batch_norm_momentum": 0.1},
-           normalisation=MEAN_STD, ranges=MicroscopeRanges(photons=(10.0, 1000.0))),
+           64, {"ndim": 2, "kernel_size": 3, "batch_norm": True, "residual": False}),
     Recipe("focus-widefield", "focus", "focus",
            "In-focus segmentation of widefield focal stacks (Li et al. 2023), learned from weak "
            "labels only (classical focus measures, no annotation); sees each slice with its two "
