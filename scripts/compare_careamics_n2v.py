@@ -2,6 +2,7 @@
 
 Usage:
     python scripts/compare_careamics_n2v.py IMG2D.tif PEER_PYTHON OUT_DIR [--careamics-steps 50]
+        [--images nuclei10,nuclei20] [--start-model DIR]
 
 IMG2D.tif is stardist's ``img2d.tif`` (see scripts/nuclei_realism_figure.py for how to get it);
 PEER_PYTHON is the interpreter of a venv holding CAREamics 0.3.5 (never this project's: it runs
@@ -15,7 +16,11 @@ run single-threaded, back to back, twice each, for ``--calibration-steps`` steps
 (timing each whole training call); the ratio of their steps per second converts CAREamics' step
 count into ours, and the table gives both tools' steps/s and patches/s from that calibration.
 The main runs then go side by side (CAREamics in the background), so both meet the same load;
-quality is compared at those step counts, whatever the load. Writes
+quality is compared at those step counts, whatever the load. ``--start-model`` names the model
+that "fine-tuned" starts from and "shipped" predicts with (default the shipped
+``n2v-fluorescence``; a candidate's folder to weigh it before shipping); with ``--reuse
+EARLIER_OUT`` the calibration, CAREamics' outputs and our from-scratch ones are taken from an
+earlier run on the same images and only the fine-tuned column is trained anew. Writes
 ``OUT_DIR/careamics_n2v.json``, ``careamics_n2v.md`` and ``careamics_n2v.png``.
 """
 from __future__ import annotations
@@ -23,11 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import tifffile
@@ -87,7 +94,7 @@ def finish(process: subprocess.Popen) -> None:
         raise RuntimeError(f"the CAREamics run failed ({process.args}); run it by hand to see why")
 
 
-def run_ours(noisy: np.ndarray, steps: int, start) -> tuple[np.ndarray, dict]:
+def run_ours(noisy: np.ndarray, steps: int, start: Optional[str]) -> tuple[np.ndarray, dict]:
     """Train with the verb's defaults (what the Train dock runs) and predict the image; the
     seconds are the whole call's, as CAREamics' are its whole ``train`` call's."""
     started = time.perf_counter()
@@ -115,6 +122,20 @@ def calibrate(peer_python: str, folder: Path, name: str, steps: int, rounds: int
                 "patch": records[0]["patch"], "parameters": records[0]["parameters"],
                 "patches_per_step": records[0]["patches_per_step"]}
     return {"ours": rate(ours), "careamics": rate(theirs)}
+
+
+def reused_run(earlier: Path, folder: Path, names: list[str]) -> tuple[dict, dict, dict]:
+    """(rates, steps, from-scratch seconds per image) of the run in ``earlier``, whose CAREamics
+    and from-scratch outputs are copied into ``folder``; its images must be these."""
+    record = json.loads((earlier / "careamics_n2v.json").read_text())
+    rows = {row["name"]: row for row in record["rows"]}
+    for name in names:
+        if not np.array_equal(np.load(earlier / "images" / f"{name}.noisy.npy"),
+                              np.load(folder / f"{name}.noisy.npy")):
+            raise SystemExit(f"{earlier} was run on another {name} image; rerun without --reuse")
+        for suffix in ("careamics.npy", "careamics.json", "scratch.npy"):
+            shutil.copyfile(earlier / "images" / f"{name}.{suffix}", folder / f"{name}.{suffix}")
+    return record["rates"], record["steps"], {"scratch s": [rows[n]["scratch s"] for n in names]}
 
 
 def figure(folder: Path, names: list[str], out: Path) -> None:
@@ -169,6 +190,11 @@ def main() -> None:
     parser.add_argument("--calibration-rounds", type=int, default=2)
     parser.add_argument("--images", default="",
                         help="comma-separated image names to run (default all five)")
+    parser.add_argument("--start-model", default="n2v-fluorescence",
+                        help="zoo name or model folder fine-tuning starts from")
+    parser.add_argument("--reuse", type=Path, metavar="EARLIER_OUT",
+                        help="take the calibration, CAREamics and from-scratch outputs from an "
+                        "earlier run's OUT_DIR; train only the fine-tuned column")
     args = parser.parse_args()
     torch.set_num_threads(1)
     os.environ.setdefault(MODELS_DIR_ENV, tempfile.mkdtemp())  # trained models are not kept
@@ -176,22 +202,28 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     names = [name for name in make_images(args.img2d, folder)
              if name in args.images.split(",") or not args.images]
-    rates = calibrate(args.peer_python, folder, f"nuclei{NUCLEI_PHOTONS[1]}",
-                      args.calibration_steps, args.calibration_rounds)
-    ratio = rates["ours"]["steps_per_s"] / rates["careamics"]["steps_per_s"]
-    steps = {"careamics": args.careamics_steps, "ours": round(args.careamics_steps * ratio)}
+    if args.reuse:
+        rates, steps, earlier_seconds = reused_run(args.reuse, folder, names)
+        peer, trained = None, {"fine_tuned": args.start_model}
+    else:
+        rates = calibrate(args.peer_python, folder, f"nuclei{NUCLEI_PHOTONS[1]}",
+                          args.calibration_steps, args.calibration_rounds)
+        ratio = rates["ours"]["steps_per_s"] / rates["careamics"]["steps_per_s"]
+        steps = {"careamics": args.careamics_steps, "ours": round(args.careamics_steps * ratio)}
+        peer = start_peer(args.peer_python, folder, steps["careamics"], ",".join(names))
+        trained, earlier_seconds = {"scratch": None, "fine_tuned": args.start_model}, {}
     print(f"calibration {json.dumps(rates)}; ours gets {steps['ours']} steps", flush=True)
-    peer = start_peer(args.peer_python, folder, steps["careamics"], ",".join(names))  # same load
-    shipped = load_model("n2v-fluorescence")
-    seconds = {}
+    shipped = load_model(args.start_model)
+    seconds = dict(earlier_seconds)
     for name in names:
         noisy = np.load(folder / f"{name}.noisy.npy")
-        for kind, start in (("scratch", None), ("fine_tuned", "shipped")):
+        for kind, start in trained.items():
             output, record = run_ours(noisy, steps["ours"], start)
             np.save(folder / f"{name}.{kind}.npy", output)
             seconds[f"{kind} s"] = seconds.get(f"{kind} s", []) + [record["seconds"]]
         np.save(folder / f"{name}.shipped.npy", apply_model(shipped, noisy)[0])
-    finish(peer)
+    if peer is not None:
+        finish(peer)
     rows = []
     for name in names:
         clean = np.load(folder / f"{name}.clean.npy")

@@ -177,7 +177,7 @@ def test_paired_families_show_the_target_and_defaults_follow_the_family(open_doc
     dock.validation_fraction.value = 0.2
     dock.family.value = "n2v"
     assert dock.target.native.isHidden() and dock.image.label == "noisy images"
-    assert dock.start.value == "new" and dock.learning_rate.value == pytest.approx(1e-3)
+    assert dock.start.value == "new" and dock.learning_rate.value == pytest.approx(2e-3)
     dock.start.value = "n2v-fluorescence"  # fine-tuning keeps the shipped model's small rate
     assert dock.learning_rate.value < 1e-4
 

@@ -62,7 +62,7 @@ def test_n2v_from_scratch_denoises_without_seeing_a_clean_image(noisy_actin):
 def test_fine_tuning_the_shipped_n2v_does_not_hurt(noisy_actin):
     noisy, clean = noisy_actin
     shipped = psnr(clean, apply_model(load_model("n2v-fluorescence"), noisy)[0])
-    result = fine_tune(noisy, patch=32, batch_size=16, steps=30, device="cpu")
+    result = fine_tune(noisy, start="shipped", patch=32, batch_size=16, steps=30, device="cpu")
     tuned = psnr(clean, _denoised(result, noisy))
     assert tuned > shipped - FINE_TUNE_LOSS_DB, f"{tuned:.2f} vs {shipped:.2f} dB"
     assert result.card.base_model == "n2v-fluorescence"
@@ -81,9 +81,36 @@ def test_n2v_from_scratch_standardises_and_a_tuned_shipped_model_keeps_its_perce
     reloaded = load_model("fresh")
     np.testing.assert_allclose(apply_model(reloaded, noisy)[0], _denoised(fresh, noisy),
                                rtol=1e-5, atol=1e-4)
-    tuned = fine_tune(noisy, name="tuned", **QUICK)
+    tuned = fine_tune(noisy, start="shipped", name="tuned", **QUICK)
     assert tuned.card.normalisation == load_model("n2v-fluorescence").card.normalisation
     assert tuned.card.normalisation["kind"] == "percentile"
+
+
+def _same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    other = b.state_dict()
+    return all(torch.equal(v, other[k]) for k, v in a.state_dict().items())
+
+
+def test_n2v_starts_from_fresh_weights_by_default_in_the_verb_and_the_command(noisy_actin,
+                                                                             tmp_path):
+    """Without ``start``, fine_tune and ``train --model n2v`` both train the very network
+    start=None trains (same seed, same steps: same weights), not the shipped one; the shipped
+    start is one word away. CARE still starts from its shipped model."""
+    noisy, clean = noisy_actin
+    fresh = fine_tune(noisy, start=None, name="fresh", **QUICK)
+    default = fine_tune(noisy, name="default", **QUICK)
+    shipped = fine_tune(noisy, start="shipped", name="from-shipped", **QUICK)
+    assert _same_weights(default.model.net, fresh.model.net)
+    assert not _same_weights(default.model.net, shipped.model.net)
+    assert default.card.base_model == "" and shipped.card.base_model == "n2v-fluorescence"
+    path = tmp_path / "noisy.tif"
+    tifffile.imwrite(path, noisy)
+    assert main(["train", "--model", "n2v", "--input", str(path), "--out",
+                 str(tmp_path / "cli"), "--steps", "2", "--patch", "32", "--batch-size", "2",
+                 "--device", "cpu"]) == 0
+    assert _same_weights(load_model(tmp_path / "cli").net, fresh.model.net)
+    care = fine_tune(noisy[:96], clean[:96], family="care", name="care-default", **QUICK)
+    assert care.card.base_model == "care-denoise"
 
 
 def test_care_fine_tunes_on_pairs_and_saves_a_listed_loadable_model(noisy_actin, tmp_path):
@@ -152,7 +179,7 @@ def test_patches_are_read_lazily_never_the_whole_stack():
 def test_a_run_that_only_harms_the_start_saves_the_start():
     """Nothing is lost: at an absurd learning rate every step is worse than the shipped model."""
     image = np.random.default_rng(2).poisson(20.0, (96, 96)).astype(np.float32)
-    result = fine_tune(image, name="harmed", **{**QUICK, "learning_rate": 0.1})
+    result = fine_tune(image, start="shipped", name="harmed", **{**QUICK, "learning_rate": 0.1})
     assert result.card.metrics["best_step"] == 0
     shipped = load_model("n2v-fluorescence").net.state_dict()
     saved = load_model(result.entry.weights).net.state_dict()

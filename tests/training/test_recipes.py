@@ -135,6 +135,29 @@ def test_a_stopped_run_records_the_steps_it_planned(tmp_path):
     assert card.stages[-1]["stop_reason"] == "cancelled"
 
 
+def test_a_continued_model_takes_the_recipes_network_and_scaling_with_the_starts_weights(
+        tmp_path):
+    """How a recipe continues a model made otherwise (here: mean/std inputs and batch-norm
+    momentum 0.1, as N2V from scratch): the start's weights (rate 0 here) under the recipe's
+    network and scaling (n2v-fluorescence: percentiles, Keras' momentum 0.01)."""
+    start = tmp_path / "mean-std-start"
+    old = dataclasses.replace(_tiny("n2v-fluorescence", 2, steps=1, batch_size=1),
+                              normalisation={"kind": "mean_std"},
+                              architecture={**RECIPES["n2v-fluorescence"].architecture,
+                                            "batch_norm_momentum": 0.1})
+    run_recipe(old, start, "cpu", pool_dir=tmp_path / "pools", say=lambda line: None)
+    new = _tiny("n2v-fluorescence", 2, steps=1, batch_size=1, learning_rate=0.0)
+    card = run_recipe(new, tmp_path / "model", "cpu", pool_dir=tmp_path / "pools",
+                      say=lambda line: None, init_from=start)
+    continued, before = load_model(tmp_path / "model"), load_model(start)
+    assert card.normalisation == continued.card.normalisation == new.normalisation
+    assert before.card.normalisation != new.normalisation
+    weights = dict(before.net.named_parameters())
+    assert all(torch.equal(p, weights[k]) for k, p in continued.net.named_parameters())
+    assert {m.momentum for m in continued.net.modules()
+            if isinstance(m, torch.nn.BatchNorm2d)} == {0.01}
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_models_load_and_their_cards_say_how_they_were_made(name):
     entry = next(e for e in list_models() if e.name == name and e.source == "shipped")

@@ -27,7 +27,8 @@ from ..engine.progress import Cancelled, CancelLike
 from ..methods import deconvolve, denoise, segment_focus, super_resolve
 from ..methods.fine_tune import FineTuneResult, fine_tune
 from ..optics import Optics
-from ..training.fine_tuning import PAIRED, STARTS, fine_tune_settings
+from ..training.fine_tuning import (DEFAULT_START, PAIRED, STARTS, fine_tune_settings,
+                                    resolve_start)
 from ..zoo import FAMILIES, ZooEntry, list_models
 from ..zoo.card import check_model_name
 from .compact import compact, wrap_text
@@ -42,9 +43,6 @@ from .training_layers import common_axes, layer_arrays, training_pixel_size
 from .verb_dock import VerbDock
 
 NEW = "new"  # the start choice for fresh weights (fine_tune's start=None)
-# Families whose first choice is fresh weights: on a user's real image N2V from scratch beat
-# fine-tuning the shipped model at CAREamics' time budget (docs/benchmarks.md, issue 21).
-FRESH_BY_DEFAULT = ("n2v",)
 # On a CPU a run should take minutes, not an hour: the recipes' 128² patches cost four times
 # the 64² ones per step, and Stop keeps the best weights if the user wants fewer steps still.
 CPU_PATCH, CPU_STEPS = 64, 200
@@ -169,7 +167,8 @@ class TrainDock(VerbDock):
     def _on_family(self) -> None:
         self.start.reset_choices()
         family_name = self.family.value
-        self.start.value = NEW if family_name in FRESH_BY_DEFAULT else STARTS[family_name]
+        fresh = resolve_start(family_name, DEFAULT_START) is None  # as fine_tune and the CLI
+        self.start.value = NEW if fresh else STARTS[family_name]
         self._apply_defaults()
         self._update_visibility()
 

@@ -57,8 +57,9 @@ def _add_user_data_arguments(group) -> list[argparse.Action]:
         group.add_argument("--target", metavar="TIF",
                            help="matching target image (care, mrbcr, srbcr)"),
         group.add_argument("--start", metavar="NAME|DIR",
-                           help="weights to start from: a zoo name or model folder, or 'new' for "
-                           "a fresh network (default: the family's shipped model)"),
+                           help="weights to start from: a zoo name or model folder, 'shipped' "
+                           "for the family's shipped model, or 'new' for a fresh network "
+                           "(default: new for n2v, shipped for the others)"),
         group.add_argument("--name", help="model name (default: the --out folder's name)"),
         group.add_argument("--patch", type=int,
                            help="patch side in pixels (default: the family's)"),
@@ -104,7 +105,7 @@ def _train_on_user_data(args: argparse.Namespace, cancel) -> int:
     from ..engine import InvalidInput
     from ..io import read_tiff
     from ..methods.fine_tune import fine_tune
-    from ..training.fine_tuning import SHIPPED
+    from ..training.fine_tuning import DEFAULT_START
 
     if not args.input:
         raise InvalidInput("--model needs --input TIF: the images to learn from")
@@ -114,7 +115,7 @@ def _train_on_user_data(args: argparse.Namespace, cancel) -> int:
     with ProgressBar(label=name) as bar:
         result = fine_tune(
             image.data, target, family=args.model,
-            start=None if args.start == "new" else (args.start or SHIPPED), name=name,
+            start=None if args.start == "new" else (args.start or DEFAULT_START), name=name,
             out=Path(args.out), validation_fraction=args.validation_fraction, patch=args.patch,
             batch_size=args.batch_size, steps=args.steps, learning_rate=args.learning_rate,
             axes=args.axes or image.axes,

@@ -28,8 +28,8 @@ from ..engine.validation import InvalidInput
 from ..classical.focus import weak_labels
 from ..engine.axes import SpatialLoop
 from ..engine.progress import ProgressReporter
-from ..training.fine_tuning import (MIN_PATCH, PAIRED, SHIPPED, family_recipe,
-                                    fine_tune_settings, starting_network)
+from ..training.fine_tuning import (DEFAULT_START, MIN_PATCH, PAIRED, family_recipe,
+                                    fine_tune_settings, resolve_start, starting_network)
 from ..training.loop import fit
 from ..training.objectives import OBJECTIVES
 from ..training.records import record_fit, save_trained
@@ -81,7 +81,7 @@ def fine_tune(
     targets=None,
     *,
     family: str = "n2v",
-    start: Optional[str | Path] = SHIPPED,
+    start: Optional[str | Path] = DEFAULT_START,
     name: str = "my-model",
     out: Optional[str | Path] = None,
     validation=None,
@@ -106,16 +106,19 @@ def fine_tune(
     ``inputs``/``targets``: an array or a list of arrays (numpy, memmap, dask), each a 2-D image
     or a stack whose leading axes are frames (``axes`` as in the other verbs, e.g. "TYX"); pairs
     share shapes. ``start``: ``"shipped"`` (the family's shipped model), a zoo name or model
-    folder, or None for fresh weights. Validation: ``validation`` (and ``validation_targets``)
-    arrays, else ``validation_fraction`` of the data held out (last frames of a stack, a bottom
-    stripe of a single image; 0 validates on the training loss). ``patch``, ``batch_size``,
-    ``steps`` and ``learning_rate`` default to the family's recipe (a smaller batch on a CPU).
+    folder, None for fresh weights, or ``"default"``: fresh for N2V, shipped for the others
+    (``training.fine_tuning.resolve_start``, as the CLI and the Train dock). Validation:
+    ``validation`` (and ``validation_targets``) arrays, else ``validation_fraction`` of the
+    data held out (last frames of a stack, a bottom stripe of a single image; 0 validates on the
+    training loss). ``patch``, ``batch_size``, ``steps`` and ``learning_rate`` default to the
+    family's recipe (a smaller batch on a CPU).
     ``out``: the model folder (default: the user's models folder). ``pixel_size_nm``: the data's
     sampling, recorded on the card so pickers can check it. ``progress(step, total, message)``
     and ``on_validation(record)`` report as training goes; ``cancel`` and ``time_budget_s`` stop
     it early, keeping the best weights.
     """
     _check_family_data(family, targets)
+    start = resolve_start(family, start)
     planes = family_recipe(family).planes
     check_model_name(name)  # before training: a name that cannot be saved must not cost a run
     device = select_device(device)

@@ -1,8 +1,9 @@
 """Where fine-tuning starts and how hard it trains: the starting network and the defaults.
 
-Each family starts by default from its shipped model, and its hyper-parameters default to that
-model's recipe (references.md): N2V 64² patches at 4e-4, CARE 128² at 4e-4, the rBCRs 128² at
-1e-3. Three things differ (the measurements behind each are in ``docs/architecture.md``,
+Each family starts by default from its shipped model, N2V from fresh weights
+(:func:`resolve_start`), and its hyper-parameters default to the shipped model's recipe
+(references.md): N2V 64² patches at 4e-4, CARE 128² at 4e-4, the rBCRs 128² at 1e-3. Three
+things differ (the measurements behind each are in ``docs/architecture.md``,
 fine-tuning on the user's images):
 
 - On a CPU the batch is 16, so the loss plot, Stop and the time budget answer every second or
@@ -10,7 +11,7 @@ fine-tuning on the user's images):
 - A trained start keeps its batch-norm statistics (the network it starts from is then exactly
   the shipped one) and learns at the recipe's rate scaled by batch / recipe batch; without both
   fine-tuning first undid the shipped model.
-- N2V from scratch learns at 1e-3, which learned faster than the recipe's 4e-4, from inputs
+- N2V from scratch learns at 2e-3 (faster than 1e-3, which beat the recipe's 4e-4), from inputs
   standardised by their mean and standard deviation, with PyTorch's initial weights and its
   batch-norm momentum (as CAREamics does): 20 steps then gain +6 to +7 dB where the recipe's
   percentile scaling and Keras initialisation gained nothing, and a short run's output keeps
@@ -32,11 +33,16 @@ from .recipes import RECIPES, Recipe
 from .records import lineage
 
 SHIPPED = "shipped"  # ``start`` value: the family's shipped model
+DEFAULT_START = "default"  # ``start`` value: the family's usual start (see resolve_start)
+# Families that start from fresh weights unless told otherwise, in fine_tune, `train --model` and
+# the Train dock alike: on a user's real image N2V from scratch beat fine-tuning the shipped model
+# at CAREamics' time budget (docs/benchmarks.md, Noise2Void against CAREamics).
+FRESH_BY_DEFAULT = ("n2v",)
 STARTS = {"n2v": "n2v-fluorescence", "care": "care-denoise", "mrbcr": "mrbcr-widefield",
           "srbcr": "srbcr-widefield", "focus": "focus-widefield", "cvdm": "cvdm-widefield-sr"}
 PAIRED = ("care", "mrbcr", "srbcr", "cvdm")  # families that learn from (input, target) pairs
 CPU_BATCH = 16
-SCRATCH_LEARNING_RATE = {"n2v": 1e-3}
+SCRATCH_LEARNING_RATE = {"n2v": 2e-3}
 # (architecture changes, normalisation) of a network trained from scratch
 SCRATCH_SETUP = {"n2v": ({"initialisation": "pytorch", "batch_norm_momentum": 0.1}, MEAN_STD)}
 DEFAULT_STEPS = 1000
@@ -50,6 +56,14 @@ def family_recipe(family_name: str) -> Recipe:
         raise InvalidInput(f"fine-tuning does not know the {family_name!r} family yet; "
                            f"choose one of {', '.join(STARTS)}")
     return RECIPES[STARTS[family_name]]
+
+
+def resolve_start(family_name: str, start: Optional[str | Path]) -> Optional[str | Path]:
+    """``start`` with :data:`DEFAULT_START` replaced by the family's own: None (fresh weights)
+    for the families in :data:`FRESH_BY_DEFAULT`, :data:`SHIPPED` for the others."""
+    if isinstance(start, str) and start == DEFAULT_START:
+        return None if family_name in FRESH_BY_DEFAULT else SHIPPED
+    return start
 
 
 def fresh_network(family_name: str, architecture: dict, seed: int) -> torch.nn.Module:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
+from ..engine.normalisation import PERCENTILE
 from ..simulate.pairs import FocusRanges, MicroscopeRanges
 from .loop import FitConfig
 
@@ -34,6 +35,7 @@ class Recipe:
     continuation: Optional[FitConfig] = None  # a run that starts from this recipe's trained model
     ranges: MicroscopeRanges | FocusRanges = MicroscopeRanges()  # its pools' microscopes
     planes: int = 0  # neighbouring slices a focal-stack network sees (0: plain 2-D images)
+    normalisation: dict = field(default_factory=lambda: dict(PERCENTILE))  # the card's scaling
 
     @property
     def patch_shape(self) -> tuple[int, ...]:

@@ -25,7 +25,7 @@ from .loop import fit
 from .objectives import OBJECTIVES
 from .recipes import Recipe
 from .records import record_fit, save_trained
-from .samplers import PatchSampler
+from .samplers import Normalisation, PatchSampler
 from .simulated import TRAINING_SEED_BASE, VALIDATION_SEED_BASE, cached_pool
 
 Say = Callable[[str], None]
@@ -38,8 +38,10 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
 
     ``init_from`` (a zoo name or model folder of the same family) starts from trained weights
     instead of a fresh initialisation, with the recipe's continuation settings where it has them:
-    how a model trained in one session continues in the next. The card then lists the starting
-    model's training runs before this one (``card.stages``).
+    how a model trained in one session continues in the next. The network and its input scaling
+    are the recipe's, the weights the start's (so a recipe can change the scaling or batch-norm
+    momentum of a model it continues). The card then lists the starting model's training runs
+    before this one (``card.stages``).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -53,9 +55,14 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
     settings = recipe.settings(continuing=bool(init_from))
     card = _card(recipe)
     if init_from:
-        net, start = starting_network(recipe.family, init_from, recipe.task, settings.seed)
-        if start.architecture != recipe.architecture:
-            raise ValueError(f"{init_from} has another architecture than {recipe.name} trains")
+        trained, start = starting_network(recipe.family, init_from, recipe.task, settings.seed)
+        # the recipe's network (its batch-norm momentum, say) with the start's weights
+        net = fresh_network(recipe.family, recipe.architecture, settings.seed)
+        try:
+            net.load_state_dict(trained.state_dict())
+        except RuntimeError:
+            raise ValueError(f"{init_from} has another architecture than {recipe.name} "
+                             f"trains") from None
         card.base_model, card.stages = str(init_from), start.stages
         # the n-th continuation of a model samples with the continuation's seed + n − 1, so no
         # continuation replays the patches of an earlier one
@@ -65,9 +72,10 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
         origin = "fresh"
         net = fresh_network(recipe.family, recipe.architecture, settings.seed)
     masks = recipe.task == "focus"
-    sampler = PatchSampler([train_in], [train_target], recipe.patch_shape, seed=settings.seed,
-                           mask_targets=masks)
-    validation = PatchSampler([val_in], [val_target], recipe.patch_shape,
+    scaling = Normalisation(recipe.normalisation)
+    sampler = PatchSampler([train_in], [train_target], recipe.patch_shape, scaling,
+                           seed=settings.seed, mask_targets=masks)
+    validation = PatchSampler([val_in], [val_target], recipe.patch_shape, scaling,
                               mask_targets=masks).fixed_batches(
         recipe.validation_patches, min(settings.batch_size, 64))
     result = fit(net, OBJECTIVES[recipe.family], sampler, validation, settings, device,
@@ -134,6 +142,7 @@ def _card(recipe: Recipe) -> ModelCard:
     return ModelCard(
         name=recipe.name, family=recipe.family, task=recipe.task,
         architecture=dict(recipe.architecture), description=recipe.description,
+        normalisation=dict(recipe.normalisation),
         nyquist_fraction=tuple(f * (SR_PIXEL_SCALE if recipe.task == "super_resolution" else 1)
                                for f in ranges.nyquist_fraction),
         optics={"na": list(ranges.na), "wavelength_nm": list(ranges.wavelength_nm),
