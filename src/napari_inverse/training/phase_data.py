@@ -59,8 +59,21 @@ class PhaseRanges:
         return described
 
 
-def phase_pair(seed: int, shape, ranges: PhaseRanges) -> Pair:
-    """One simulated stack (2 planes) or RGB exposure → (condition, zero-mean phase truth)."""
+@dataclass
+class PhaseStack:
+    """Brightfield planes (P, Y, X) at ``dz_nm`` (RGB: the channels' defocus), the zero-mean
+    phase truth (rad at ``wavelength_nm``) and the microscope that recorded them."""
+
+    planes: np.ndarray
+    dz_nm: list
+    wavelength_nm: float
+    pixel_size_nm: float
+    phase: np.ndarray
+    metadata: dict
+
+
+def simulated_phase_stack(seed: int, shape, ranges: PhaseRanges) -> PhaseStack:
+    """One random specimen through one random microscope: two planes or one RGB exposure."""
     from ..simulate import chromatic_rgb, defocus_stack
 
     rng = np.random.default_rng(seed)
@@ -68,24 +81,32 @@ def phase_pair(seed: int, shape, ranges: PhaseRanges) -> Pair:
     na = rng.uniform(*ranges.na)
     condenser = (None if rng.random() < ranges.closed_condenser
                  else min(rng.uniform(*ranges.condenser_na), 0.9 * na))
-    common = dict(amplitude=amplitude, pixel_size_nm=pixel, na=na, n_medium=1.0,
+    common = dict(pixel_size_nm=pixel, na=na, n_medium=1.0,
                   photons=float(np.exp(rng.uniform(*np.log(ranges.photons)))), seed=seed,
                   condenser_na=condenser)
     if ranges.planes == "rgb":
         green = rng.uniform(*ranges.green_defocus_nm)
         shifts = (rng.uniform(*ranges.dz_nm), 0.0, -rng.uniform(*ranges.dz_nm))
-        planes = np.moveaxis(chromatic_rgb(phase, centre_wavelengths_nm=RGB_WAVELENGTHS_NM,
-                                           focal_shifts_nm=shifts, defocus_nm=green,
-                                           n_spectral=3, **common).rgb, -1, 0)
+        planes = np.moveaxis(chromatic_rgb(
+            phase, amplitude, centre_wavelengths_nm=RGB_WAVELENGTHS_NM, focal_shifts_nm=shifts,
+            defocus_nm=green, n_spectral=3, **common).rgb, -1, 0)
         dz, wavelength = [green + s for s in shifts], RGB_WAVELENGTHS_NM[1]
     else:
         half = rng.uniform(*ranges.dz_nm)
         dz, wavelength = [-half, half], rng.uniform(*ranges.wavelength_nm)
-        planes = defocus_stack(phase, wavelength_nm=wavelength, dz_nm=dz, **common).intensity
-    condition = zmd_condition(torch.as_tensor(planes), dz, wavelength, pixel)
-    optics = {k: v for k, v in common.items() if k != "amplitude"}
-    return Pair(condition.numpy(), (phase - phase.mean()).astype(np.float32),
-                dict(dz_nm=dz, wavelength_nm=wavelength, **optics))
+        planes = defocus_stack(phase, amplitude, wavelength_nm=wavelength, dz_nm=dz,
+                               **common).intensity
+    return PhaseStack(planes, dz, wavelength, pixel, (phase - phase.mean()).astype(np.float32),
+                      common)
+
+
+def phase_pair(seed: int, shape, ranges: PhaseRanges) -> Pair:
+    """A simulated stack as a training pair: (condition, zero-mean phase truth)."""
+    stack = simulated_phase_stack(seed, shape, ranges)
+    condition = zmd_condition(torch.as_tensor(stack.planes), stack.dz_nm, stack.wavelength_nm,
+                              stack.pixel_size_nm)
+    return Pair(condition.numpy(), stack.phase,
+                dict(dz_nm=stack.dz_nm, wavelength_nm=stack.wavelength_nm, **stack.metadata))
 
 
 def _specimen(rng, shape, ranges: PhaseRanges):

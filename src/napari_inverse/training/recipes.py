@@ -33,7 +33,8 @@ class Recipe:
     validation_images: int = 64
     validation_patches: int = 256
     continuation: Optional[FitConfig] = None  # a run that starts from this recipe's trained model
-    ranges: MicroscopeRanges | FocusRanges | PhaseRanges = MicroscopeRanges()  # its pools' microscopes
+    # its pools' microscopes (or specimens and microscopes)
+    ranges: MicroscopeRanges | FocusRanges | PhaseRanges = MicroscopeRanges()
     planes: int = 0  # neighbouring slices a focal-stack network sees (0: plain 2-D images)
 
     @property
