@@ -67,16 +67,9 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
         origin = "fresh"
         net = fresh_network(recipe.family, recipe.architecture, settings.seed)
     masks, phase = recipe.task == "focus", recipe.task == "phase"
-    if phase:
-        sampler = PhasePatchSampler(train_in, train_target, recipe.patch, seed=settings.seed)
-        validation = PhasePatchSampler(val_in, val_target, recipe.patch).fixed_batches(
-            recipe.validation_patches, min(settings.batch_size, 64))
-    else:
-        sampler = PatchSampler([train_in], [train_target], recipe.patch_shape,
-                               seed=settings.seed, mask_targets=masks)
-        validation = PatchSampler([val_in], [val_target], recipe.patch_shape,
-                                  mask_targets=masks).fixed_batches(
-            recipe.validation_patches, min(settings.batch_size, 64))
+    sampler = recipe_sampler(recipe, train_in, train_target, seed=settings.seed)
+    validation = recipe_sampler(recipe, val_in, val_target).fixed_batches(
+        recipe.validation_patches, min(settings.batch_size, 64))
     result = fit(net, OBJECTIVES[recipe.family], sampler, validation, settings, device,
                  checkpoint=out_dir / "checkpoint.pt", progress=progress, cancel=cancel,
                  on_validation=lambda r: say(f"{recipe.name}: step {r['step']} train "
@@ -101,6 +94,16 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
               if isinstance(value, float)}
     say(f"{recipe.name}: {figure} → {out_dir / (recipe.name + '.safetensors')}")
     return card
+
+
+def recipe_sampler(recipe: Recipe, inputs, targets, seed: int = 0, patch: Optional[int] = None):
+    """The patch sampler of a recipe's pool: (condition, phase) patches for the phase models,
+    normalised (or mask) patches of same-shaped pairs for the others."""
+    patch = patch or recipe.patch
+    if recipe.task == "phase":
+        return PhasePatchSampler(inputs, targets, patch, seed=seed)
+    return PatchSampler([inputs], [targets], replace(recipe, patch=patch).patch_shape,
+                        seed=seed, mask_targets=recipe.task == "focus")
 
 
 def validation_psnr(net, card: ModelCard, inputs, targets, device) -> float:
