@@ -78,3 +78,23 @@ def test_the_brightfield_sample_fills_the_dock_with_its_microscope(open_dock):
     dock.image.value = viewer.add_image(data, **kwargs)
     assert (dock.na.value, dock.wavelength_nm.value, dock.condenser_na.value) == (0.4, 550, 0.2)
     assert dock.z_step_nm.value == pytest.approx(1000) and dock.pixel_size_nm.value == 210
+
+
+def test_zmd_adds_its_uncertainty_as_an_overlay_that_a_box_hides(open_dock, qtbot, specimen):
+    planes, truth = specimen
+    viewer, dock = open_dock(widget="Phase")
+    two = planes[[0, 2]]  # ∓800 nm: the layer's z step is their distance
+    source = viewer.add_image(two.copy(), name="two", scale=(1.6, *SCALE[1:]))
+    dock.image.value = source
+    dock.method.value = "zmd"
+    assert not dock.samples.native.isHidden() and dock.condenser_na.native.isHidden()
+    dock.na.value, dock.samples.value = 0.5, 2
+    run_and_wait(qtbot, dock.run_button, dock)
+    phase = viewer.layers["two · zmd"]
+    sigma = viewer.layers["two · zmd · uncertainty (1σ)"]
+    assert phase.data.shape == sigma.data.shape == (64, 64) and sigma.data.min() > 0
+    np.testing.assert_allclose(sigma.scale, SCALE[1:])
+    assert sigma.blending == "additive" and sigma.visible
+    assert phase_rmse(truth, phase.data) < 0.5 * truth.std()
+    dock.show_uncertainty.value = False
+    assert not sigma.visible

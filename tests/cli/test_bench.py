@@ -35,7 +35,7 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     assert all(float(row[6]) > 0 and "MiB" in row[8] for row in rows.values())
     phase = text.split("<!-- section: phase -->")[1].split("<!-- end: phase -->")[0]
     assert "## Phase retrieval (quick smoke test" in phase
-    assert sum(line.startswith(("| weak |", "| strong |")) for line in phase.splitlines()) == 6
+    assert sum(line.startswith(("| weak |", "| strong |")) for line in phase.splitlines()) == 8
     resolution = text.split("<!-- section: super-resolution -->")[1].split("<!-- end:")[0]
     assert "## Super-resolution: CVDM and its uncertainty (quick smoke test" in resolution
     psnr = {line.split("|")[1].strip(): line.split("|")[2].strip()

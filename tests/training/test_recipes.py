@@ -24,6 +24,9 @@ def test_each_recipe_has_a_trainable_network(name):
     net = build_network(recipe.family, recipe.architecture)
     x = torch.rand(2, 1, *dataclasses.replace(recipe, patch=32).patch_shape)  # stacks: 3 planes
     target = (x > 0.5).float() if recipe.task == "focus" else x.clone()  # masks, or images
+    if recipe.task == "phase":  # a condition of planes and TIE phase → one phase
+        x = torch.rand(2, recipe.architecture["condition_channels"], 32, 32)
+        target = x[:, -1:].clone()
     loss = OBJECTIVES[recipe.family](net, x, target, torch.Generator().manual_seed(0))
     loss.backward()
     assert torch.isfinite(loss) and all(p.grad is not None for p in net.parameters())

@@ -15,6 +15,8 @@ SMALL = {
     "n2v": {"ndim": 2, "depth": 1, "first_filters": 4, "batch_norm": True, "n2v2": True},
     "focus": {"ndim": 2, "depth": 1, "first_filters": 4, "residual": False},  # a sigmoid head
     "cvdm": {"width": 4, "depth": 1, "schedule_width": 4, "schedule_depth": 1, "time_hidden": 8},
+    "zmd": {"condition_channels": 1, "mean_width": 4, "mean_depth": 1, "width": 4, "depth": 1,
+            "schedule_width": 4, "time_hidden": 8},  # its predictor is the mean network
 }
 
 

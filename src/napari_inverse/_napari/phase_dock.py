@@ -3,12 +3,13 @@ scale) or of one RGB exposure, with ``napari_inverse.retrieve_phase``.
 
 The result is a phase layer in radians on the source's Y and X grid (a stack's Z is gone), in a
 diverging colormap centred on the zero mean; optionally the optical path length in nm beside
-it. Preview runs on the visible region with every plane. No science lives here.
+it, and for ZMD its calibrated uncertainty as an overlay (the Super-resolve dock's). Preview runs
+on the visible region with every plane. No science lives here.
 """
 from __future__ import annotations
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, FloatSpinBox, LineEdit
+from magicgui.widgets import CheckBox, ComboBox, FloatSpinBox, LineEdit, SpinBox
 from napari.layers import Image
 from napari.utils.notifications import show_error
 
@@ -17,11 +18,11 @@ from ..methods import retrieve_phase
 from ..optics import ChromaticFocus
 from .layer_optics import layer_axes
 from .preview import SUFFIX, Crop, visible_crop
-from .result_layers import result_name, show_result
+from .result_layers import result_name, show_result, show_uncertainty, toggle_uncertainty
 from .verb_dock import VerbDock, full_resolution, set_if_valid
 
 METHODS = [("TIE", "tie"), ("Teague (absorbing)", "teague"),
-           ("WOTF (open condenser)", "wotf")]
+           ("WOTF (open condenser)", "wotf"), ("ZMD (learned, with uncertainty)", "zmd")]
 PHASE_COLORMAP = "PiYG"  # diverging: the phase has zero mean, its sign matters
 
 
@@ -30,7 +31,8 @@ class PhaseDock(VerbDock):
 
     settings_name = "phase"
     persisted = ("method", "na", "wavelength_nm", "refractive_index", "condenser_na",
-                 "channel_wavelengths", "focal_shifts", "optical_path", "device")
+                 "channel_wavelengths", "focal_shifts", "optical_path", "samples",
+                 "show_uncertainty", "device")
 
     def _parameters(self) -> list:
         self.method = ComboBox(label="method", choices=METHODS)
@@ -45,9 +47,15 @@ class PhaseDock(VerbDock):
                                      tooltip="each colour's defocus in this exposure, measured "
                                      "through focus on a bead, e.g. 1000,0,-1000")
         self.optical_path = CheckBox(text="also optical path (nm)", value=False)
+        self.samples = SpinBox(label="samples", value=8, min=2, max=64,
+                               tooltip="ZMD: their spread is the uncertainty")
+        self.show_uncertainty = CheckBox(text="show uncertainty", value=True)
+        self.show_uncertainty.changed.connect(
+            lambda visible: toggle_uncertainty(self._viewer, visible))
         self.method.changed.connect(self._update_visibility)
         return [self.method, *self._microscope_fields(), self.z_step_nm, self.condenser_na,
-                self.channel_wavelengths, self.focal_shifts, self.optical_path]
+                self.channel_wavelengths, self.focal_shifts, self.samples,
+                self.show_uncertainty, self.optical_path]
 
     def _advanced(self) -> list:
         self.regularization = LineEdit(label="regularization α", value="auto",
@@ -71,6 +79,7 @@ class PhaseDock(VerbDock):
         self.z_step_nm.visible = not rgb
         self.channel_wavelengths.visible = self.focal_shifts.visible = rgb
         self.condenser_na.visible = self.method.value == "wotf"
+        self.samples.visible = self.show_uncertainty.visible = self.method.value == "zmd"
 
     def _job(self, data, layer):
         rgb = layer.rgb
@@ -82,11 +91,13 @@ class PhaseDock(VerbDock):
                                    "measured through focus on a bead or an edge")
             chromatic = ChromaticFocus(_numbers(self.channel_wavelengths.value),
                                        _numbers(self.focal_shifts.value))
-        options = dict(optics=optics, chromatic=chromatic,
-                       condenser_na=(self.condenser_na.value if self.method.value == "wotf"
-                                     else None),
-                       regularization=_regularization(self.regularization.value))
         method = self.method.value
+        options = dict(optics=optics, chromatic=chromatic)
+        if method == "zmd":
+            options["samples"] = self.samples.value
+        else:
+            options.update(regularization=_regularization(self.regularization.value),
+                           condenser_na=self.condenser_na.value if method == "wotf" else None)
         if not rgb and self._crop is None:  # a stack: the docks' job, chunked when too large
             return self._verb_job(retrieve_phase, data, layer, method, **options)
         axes, device = "YXS" if rgb else "ZYX", self.device.value
@@ -148,6 +159,10 @@ class PhaseDock(VerbDock):
             _centre_contrast(path)
         if not previewing:
             self.side_by_side.compare(source, phase)
+        uncertainty = result.extras.get("uncertainty", result.extras.get("sample_spread"))
+        if uncertainty is not None and not previewing:
+            show_uncertainty(self._viewer, source, uncertainty, phase, metadata,
+                             self.show_uncertainty.value, kept)
         self.message.value = f"done on {metadata['device']} in {metadata['seconds']:.1f} s"
 
 

@@ -16,6 +16,8 @@ from napari.layers import Image
 
 _GEOMETRY = ("scale", "translate", "rotate", "shear", "affine", "units", "axis_labels")
 _LOOK = ("colormap", "gamma", "blending")
+UNCERTAINTY_COLORMAP = "inferno"
+UNCERTAINTY_SUFFIX = " · uncertainty (1σ)"
 CONTRAST_PERCENTILES = (0.5, 99.8)  # clip the few hot pixels a deconvolution sharpens further
 _CONTRAST_SAMPLES = 1_000_000  # a strided sample of a big stack gives the same percentiles
 
@@ -66,6 +68,27 @@ def show_result(viewer, source: Image, data: np.ndarray, name: str,
     layer = viewer.add_image(data, name=name, metadata=merged, **geometry, **look)
     layer.contrast_limits = robust_contrast_limits(data)  # the slider still spans the data
     return layer
+
+
+def show_uncertainty(viewer, source: Image, uncertainty: np.ndarray, result: Image,
+                     metadata: dict[str, Any], visible: bool,
+                     kept_axes: Optional[Sequence[int]] = None) -> Image:
+    """σ as an overlay on ``result``: a perceptual colormap, additive blending, contrast from
+    its own percentiles, named after the result with :data:`UNCERTAINTY_SUFFIX`."""
+    overlay = show_result(viewer, source, uncertainty, result.name + UNCERTAINTY_SUFFIX,
+                          {"napari_inverse": {"uncertainty_of": result.name, **metadata}},
+                          kept_axes)
+    overlay.colormap, overlay.blending = UNCERTAINTY_COLORMAP, "additive"
+    overlay.contrast_limits = robust_contrast_limits(uncertainty)
+    overlay.visible = visible
+    return overlay
+
+
+def toggle_uncertainty(viewer, visible: bool) -> None:
+    """Show or hide every uncertainty overlay."""
+    for layer in viewer.layers:
+        if layer.name.endswith(UNCERTAINTY_SUFFIX):
+            layer.visible = visible
 
 
 def _geometry(source: Image, kept_axes: Optional[Sequence[int]]) -> dict[str, Any]:

@@ -17,11 +17,8 @@ from ..methods import super_resolve
 from ..methods.super_resolve import DEFAULT_STEPS
 from ..optics import Optics
 from .model_choice import ModelChoice
-from .result_layers import result_name, robust_contrast_limits, show_result
+from .result_layers import result_name, show_uncertainty, toggle_uncertainty
 from .verb_dock import VerbDock
-
-UNCERTAINTY_COLORMAP = "inferno"
-UNCERTAINTY_SUFFIX = " · uncertainty (1σ)"
 
 
 class SuperResolveDock(VerbDock):
@@ -42,7 +39,8 @@ class SuperResolveDock(VerbDock):
         self.steps = SpinBox(label="steps", value=DEFAULT_STEPS, min=1, max=199,
                              tooltip="network evaluations per sample; 199 is the reference")
         self.show_uncertainty = CheckBox(text="show uncertainty", value=True)
-        self.show_uncertainty.changed.connect(self._toggle_uncertainty)
+        self.show_uncertainty.changed.connect(
+            lambda visible: toggle_uncertainty(self._viewer, visible))
         return [self.models, self.samples, self.steps, self.upsample, self.pixel_size_nm,
                 self.show_uncertainty]
 
@@ -77,20 +75,11 @@ class SuperResolveDock(VerbDock):
             return
         mean = self._viewer.layers[result_name(source.name, result.metadata["model"])]
         uncertainty = result.extras.get("uncertainty", result.extras.get("sample_spread"))
-        overlay = show_result(self._viewer, source, uncertainty,
-                              mean.name + UNCERTAINTY_SUFFIX, {"napari_inverse": {
-                                  "uncertainty_of": mean.name, **result.metadata}})
-        overlay.colormap, overlay.blending = UNCERTAINTY_COLORMAP, "additive"
-        overlay.contrast_limits = robust_contrast_limits(uncertainty)
-        overlay.visible = self.show_uncertainty.value
+        overlay = show_uncertainty(self._viewer, source, uncertainty, mean, result.metadata,
+                                   self.show_uncertainty.value)
         for layer in (mean, overlay):
             _onto_finer_grid(layer, source, result.metadata["upsample"],
                              result.metadata["pixel_size_nm"])
-
-    def _toggle_uncertainty(self, visible: bool) -> None:
-        for layer in self._viewer.layers:
-            if layer.name.endswith(UNCERTAINTY_SUFFIX):
-                layer.visible = visible
 
 
 def _onto_finer_grid(layer, source, upsample: int, pixel_size_nm) -> None:

@@ -52,7 +52,8 @@ def run_training_suite(quick: bool, device: str, command: str,
 
 
 def _simulate_pools(quick: bool, folder: Path, say) -> dict:
-    """Save one small simulated pool per task of the recipes; return where each lies."""
+    """Save one small simulated pool per recipe (recipes of one task, shape and microscope
+    ranges share its file); return where each recipe's lies."""
     from ..training import RECIPES
     from ..training.simulated import TRAINING_SEED_BASE, cached_pool
 
@@ -60,13 +61,10 @@ def _simulate_pools(quick: bool, folder: Path, say) -> dict:
     for recipe in RECIPES.values():
         shape = QUICK["pool_shape"] if quick else recipe.pool_shape
         images = QUICK["pool_images"] if quick else FULL_POOL_IMAGES
-        if recipe.task not in pools:
-            say(f"simulating {images} {recipe.task} pairs of {shape[0]}² …")
-            cached_pool(recipe.task, images, shape, TRAINING_SEED_BASE, folder, workers=1,
-                        ranges=recipe.ranges)
-            pools[recipe.task] = {"images": images, "shape": list(shape), "folder": str(folder)}
-        elif pools[recipe.task]["shape"] != list(shape):
-            raise ValueError(f"{recipe.name}: recipes of one task must share a pool shape")
+        say(f"simulating {images} {recipe.task} pairs of {shape[0]}² for {recipe.name} …")
+        cached_pool(recipe.task, images, shape, TRAINING_SEED_BASE, folder, workers=1,
+                    ranges=recipe.ranges)
+        pools[recipe.name] = {"images": images, "shape": list(shape), "folder": str(folder)}
     return pools
 
 

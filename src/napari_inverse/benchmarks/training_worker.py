@@ -28,7 +28,8 @@ def time_recipe(name: str, spec: dict) -> dict:
     """Seconds per ``fit`` step of recipe ``name`` (median of the timed steps) and its context."""
     import torch
 
-    from ..training import OBJECTIVES, RECIPES, PatchSampler, fit
+    from ..training import OBJECTIVES, RECIPES, fit
+    from ..training.runner import recipe_sampler
     from ..training.simulated import TRAINING_SEED_BASE, cached_pool
     from ..zoo import build_network
     from ..zoo.families import parameter_count
@@ -36,12 +37,10 @@ def time_recipe(name: str, spec: dict) -> dict:
     recipe = RECIPES[name]
     batch = spec.get("batch_size") or recipe.fit.batch_size
     patch = spec.get("patch") or recipe.patch
-    pool = spec["pools"][recipe.task]
+    pool = spec["pools"][name]
     inputs, targets = cached_pool(recipe.task, pool["images"], tuple(pool["shape"]),
                                   TRAINING_SEED_BASE, pool["folder"], ranges=recipe.ranges)
-    patch_shape = replace(recipe, patch=patch).patch_shape  # (planes, …) for focal stacks
-    sampler = PatchSampler([inputs], [targets], patch_shape, seed=recipe.fit.seed,
-                           mask_targets=recipe.task == "focus")
+    sampler = recipe_sampler(recipe, inputs, targets, recipe.fit.seed, patch)
     net = build_network(recipe.family, recipe.architecture)
     steps = WARM_UP_STEPS + spec["timed_steps"]
     # No validation until the last step (after the last timestamp), no checkpoint, no budget.

@@ -68,26 +68,31 @@ def predict_tiled(
     halo: Sequence[int],
     reporter: ProgressReporter | None = None,
     align: int = 1,
+    channel_axes: int = 0,
 ) -> np.ndarray:
     """Apply ``process`` tile by tile; return the blended result.
 
     ``process`` maps a block to the same shape, or to ``(channels, *block.shape)`` for methods
     with several outputs per pixel (a restoration and its uncertainty, say); the result then has
     that leading channel axis. Memory is the output, one weight sum and one tile: an 8192² image
-    never exists as a full-size FFT buffer. ``align``: see :func:`plan_tiles`.
+    never exists as a full-size FFT buffer. ``align``: see :func:`plan_tiles`. The image's first
+    ``channel_axes`` axes are channels, read whole with every tile (a condition of several
+    planes); only the others are tiled and returned.
     """
-    tiles = plan_tiles(image.shape, tile_shape, overlap, halo, align)
+    spatial = tuple(image.shape[channel_axes:])
+    tiles = plan_tiles(spatial, tile_shape, overlap, halo, align)
     if len(tiles) == 1:
         return np.asarray(process(np.asarray(image, dtype=np.float32)), dtype=np.float32)
     output = None
-    weight_sum = np.zeros(image.shape, dtype=np.float32)
+    weight_sum = np.zeros(spatial, dtype=np.float32)
+    whole = (slice(None),) * channel_axes
     for tile in tiles:
         if reporter is not None:
             reporter.check_cancel()
-        result = np.asarray(process(np.asarray(image[tile.read], dtype=np.float32)))
-        leading = result.shape[: result.ndim - image.ndim]
+        result = np.asarray(process(np.asarray(image[whole + tile.read], dtype=np.float32)))
+        leading = result.shape[: result.ndim - len(spatial)]
         if output is None:
-            output = np.zeros(leading + tuple(image.shape), dtype=np.float32)
+            output = np.zeros(leading + spatial, dtype=np.float32)
         weight = tile.weight
         output[(Ellipsis,) + tile.core] += result[(Ellipsis,) + tile.crop] * weight
         weight_sum[tile.core] += weight

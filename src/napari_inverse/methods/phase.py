@@ -2,8 +2,9 @@
 a defocus stack or from one RGB exposure whose colours the objective focuses apart.
 
 Methods: ``tie`` (uniform-intensity transport of intensity), ``teague`` (the TIE with the
-in-focus intensity kept, for absorbing specimens) and ``wotf`` (inversion of the partially
-coherent weak-object transfer functions, for an open condenser and large defocus).
+in-focus intensity kept, for absorbing specimens), ``wotf`` (inversion of the partially
+coherent weak-object transfer functions, for an open condenser and large defocus) and ``zmd``
+(the learned ZMD model, with a calibrated uncertainty; `phase_zmd`).
 """
 from __future__ import annotations
 
@@ -15,17 +16,19 @@ import numpy as np
 import torch
 
 from ..classical import phase_tie, phase_wotf, teague_phase, tie_phase, wotf_phase
-from ..engine.arguments import Choice, Instance, Number, declare_arguments
+from ..engine.arguments import Choice, Instance, Number, Text, declare_arguments
 from ..engine.axes import checked_axes, normalise_axes
 from ..engine.device import device_job, select_device
 from ..engine.memory_budget import MemoryEstimate, check_memory
 from ..engine.progress import CancelLike, ProgressCallback, ProgressReporter
 from ..engine.validation import InvalidInput, check_finite, check_image, check_spatial_size
 from ..optics import ChromaticFocus, Optics
+from . import phase_zmd
+from .model_restoration import load_checked_model
 from .result import Result
 from .verb_arguments import COMMON_ARGUMENTS
 
-METHODS = ("tie", "teague", "wotf")
+METHODS = ("tie", "teague", "wotf", "zmd")
 DEFAULT_REGULARIZATION = {"tie": phase_tie.DEFAULT_REGULARIZATION,
                           "teague": phase_tie.DEFAULT_REGULARIZATION,
                           "wotf": phase_wotf.DEFAULT_REGULARIZATION}
@@ -43,6 +46,12 @@ ARGUMENTS = {
     "chromatic": Instance(ChromaticFocus, optional=True,
                           hint="e.g. ChromaticFocus(wavelengths_nm=(610, 540, 460), "
                                "focal_shifts_nm=(1000, 0, -1000))"),
+    "model": Text(optional=True, path=True),
+    "samples": Number(at_least=2, at_most=64, integer=True,
+                      hint="the uncertainty is the spread of at least 2 samples; 8 is typical"),
+    "steps": Number(at_least=1, at_most=199, integer=True, optional=True,
+                    hint=f"None gives {phase_zmd.DEFAULT_STEPS}; 199 is the reference sampler"),
+    "seed": Number(at_least=0, integer=True, optional=True),
 }
 
 
@@ -57,6 +66,10 @@ def retrieve_phase(
     dz_nm: Optional[Sequence[float]] = None,
     chromatic: Optional[ChromaticFocus] = None,
     regularization: Optional[float] = None,
+    model: Optional[str] = None,
+    samples: int = 8,
+    steps: Optional[int] = None,
+    seed: Optional[int] = None,
     device: str = "auto",
     progress: Optional[ProgressCallback] = None,
     cancel: Optional[CancelLike] = None,
@@ -69,6 +82,9 @@ def retrieve_phase(
     apart with the focus in the middle, unless ``dz_nm`` lists each plane's defocus.
     ``optics`` gives the wavelength the phase is stated at, the pixel size, the objective's NA
     and the index of the medium the defocus is measured in; ``condenser_na`` is for ``wotf``.
+    ``zmd`` (``model``: a zoo name or path; None picks the 2-plane or RGB model) draws
+    ``samples`` diffusion samples of ``steps`` network evaluations each:
+    ``.extras["uncertainty"]`` is their calibrated per-pixel σ in rad (±2σ covers ~95 %).
     """
     started = time.perf_counter()
     if optics is None:
@@ -77,6 +93,10 @@ def retrieve_phase(
     if condenser_na is not None and method != "wotf":
         raise InvalidInput(f"condenser_na is used by method='wotf' only; '{method}' assumes a "
                            "small defocus, where the condenser does not matter: drop it")
+    if method == "zmd" and regularization is not None:
+        raise InvalidInput("regularization is for the classical methods; ZMD has none: drop it")
+    if method != "zmd" and model is not None:
+        raise InvalidInput(f"model= is for method='zmd'; '{method}' is a classical method")
     array = _as_array(stack)
     axes = phase_axes(axes, tuple(array.shape))
     plane_axis = "S" if "S" in axes else "Z"
@@ -94,34 +114,67 @@ def retrieve_phase(
         (*loop_shape, *plane_shape), ordered.shape[-3:],
         (ordered.shape[-3] + 4, 2 * plane_shape[0], 2 * plane_shape[1])),
         f"phase retrieval of an image of shape {tuple(array.shape)}")
-    alpha = DEFAULT_REGULARIZATION[method] if regularization is None else regularization
+    alpha = DEFAULT_REGULARIZATION.get(method) if regularization is None else regularization
     torch_device = select_device(device)
-    reporter = ProgressReporter(math.prod(loop_shape), progress, cancel)
+    learned = method == "zmd"
+    steps = steps or phase_zmd.DEFAULT_STEPS
+    units = phase_zmd.zmd_units(plane_shape, steps) if learned else 1
+    reporter = ProgressReporter(math.prod(loop_shape) * units, progress, cancel)
     phase = np.empty((*loop_shape, *plane_shape), dtype=np.float32)
+    spread = np.empty_like(phase) if learned else None
+    seed = seed if seed is not None else int(torch.seed() % 2**31)
+    generator = torch.Generator().manual_seed(seed)
     with device_job(torch_device):
+        loaded = (_zmd_model(model, plane_axis, distances, wavelengths, optics, torch_device)
+                  if learned else None)
         for index in np.ndindex(*loop_shape):
             block = np.asarray(ordered[index], dtype=np.float32)
             check_finite(block)
             planes = torch.as_tensor(block, device=torch_device)
+            if learned:
+                phase[index], spread[index] = phase_zmd.zmd_phase(
+                    loaded, planes, distances, optics, samples, steps, generator, reporter)
+                continue
             with torch.inference_mode():
                 phase[index] = _solve(method, planes, distances, wavelengths, optics,
                                       condenser_na, alpha, reporter.check_cancel).cpu().numpy()
             reporter.step(f"phase {reporter.done + 1} of {reporter.total}")
+        card, loaded = (loaded.card if learned else None), None  # weights leave the device
+    reporter.check_cancel()
     reporter.finish()
+    extras = {"optical_path_nm": phase * np.float32(optics.wavelength_nm / (2 * math.pi))}
+    parameters = {"regularization": alpha, "condenser_na": condenser_na}
+    if learned:
+        factor = float(card.calibration.get("factor", 1.0))
+        extras["uncertainty" if card.calibration else "sample_spread"] = spread * factor
+        parameters = {"model": card.name, "model_sha256": card.sha256, "samples": samples,
+                      "steps": steps, "seed": seed,
+                      "uncertainty_calibration": card.calibration or "none: not calibrated"}
     return Result(
         image=phase,
-        extras={"optical_path_nm": phase * np.float32(optics.wavelength_nm / (2 * math.pi))},
+        extras=extras,
         metadata={
             "method": method, "axes": axes, "result_axes": "".join(loop_axes) + "YX",
             "units": "rad", "phase_wavelength_nm": optics.wavelength_nm,
             "dz_nm": [float(d) for d in distances],
             "plane_wavelengths_nm": [float(w) for w in wavelengths],
-            "parameters": {"regularization": alpha, "condenser_na": condenser_na},
+            "parameters": parameters,
             "chromatic": chromatic.to_dict() if chromatic is not None else None,
             "optics": optics.to_dict(), "device": str(torch_device),
             "seconds": time.perf_counter() - started,
         },
     )
+
+
+def _zmd_model(model, plane_axis, distances, wavelengths, optics, device):
+    """The ZMD model (the default for a Z stack or an RGB exposure), refused with the fix when
+    the planes are not what it was trained for."""
+    loaded = load_checked_model(model or phase_zmd.DEFAULT_MODELS[plane_axis], "zmd", "phase",
+                                device)
+    mismatch = phase_zmd.stack_mismatch(loaded.card, plane_axis, distances, wavelengths, optics)
+    if mismatch:
+        raise InvalidInput(mismatch)
+    return loaded
 
 
 def _solve(method, planes, distances, wavelengths, optics, condenser_na, alpha, between):

@@ -9,6 +9,7 @@ from .cvdm import CVDM
 from .losses import bcr_loss, focus_loss, laplace_nll, mrbcr_loss
 from .mrbcr import MRBCR, MRBCRFullResolution, SRBCR
 from .unet import UNet
+from .zmd import ZMD
 
-__all__ = ["CVDM", "MRBCR", "MRBCRFullResolution", "SRBCR", "UNet", "bcr_loss", "focus_loss",
+__all__ = ["CVDM", "MRBCR", "MRBCRFullResolution", "SRBCR", "UNet", "ZMD", "bcr_loss", "focus_loss",
            "laplace_nll", "mrbcr_loss"]

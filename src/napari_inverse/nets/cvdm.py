@@ -9,6 +9,7 @@ model lives in `nets.diffusion`; this module only defines the networks.
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -52,18 +53,21 @@ class CVDM(nn.Module):
 
     ``width``/``depth`` set the denoiser (the reference uses 64 and 4 levels; a CPU-trained model
     a fraction of that); ``schedule_width`` the schedule U-Net (reference 32). ``channels`` is
-    the number of target and of condition channels. It is a `nets.diffusion.ConditionalDiffusion`.
+    the number of target channels, ``condition_channels`` that of the condition (None: as many).
+    It is a `nets.diffusion.ConditionalDiffusion`.
     """
 
     def __init__(self, width: int = 32, depth: int = 3, schedule_width: int = 16,
-                 schedule_depth: int = 2, time_hidden: int = 1024, channels: int = 1) -> None:
+                 schedule_depth: int = 2, time_hidden: int = 1024, channels: int = 1,
+                 condition_channels: Optional[int] = None) -> None:
         super().__init__()
-        self.schedule_net = UNet(ndim=2, in_channels=channels, out_channels=channels,
+        condition_channels = condition_channels or channels
+        self.schedule_net = UNet(ndim=2, in_channels=condition_channels, out_channels=channels,
                                  depth=schedule_depth, first_filters=schedule_width,
                                  kernel_size=3, residual=False)
         self.integrated_time = MonotoneTime(time_hidden)
         self.beta_time = MonotoneTime(time_hidden)
-        self.denoiser = NoiseLevelUNet(channels, channels, width, depth)
+        self.denoiser = NoiseLevelUNet(channels, condition_channels, width, depth)
 
     def schedule_rate(self, condition: torch.Tensor) -> torch.Tensor:
         """s(x) ≥ 0 per pixel (B, C, H, W): how fast each pixel's signal is destroyed."""

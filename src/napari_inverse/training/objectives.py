@@ -12,6 +12,7 @@ import torch
 
 from ..nets import bcr_loss, focus_loss, laplace_nll, mrbcr_loss
 from ..nets.diffusion import diffusion_loss
+from ..nets.zmd import zmd_loss
 from .n2v_masking import mask_batch, masked_mse
 
 Objective = Callable[[torch.nn.Module, torch.Tensor, Optional[torch.Tensor], torch.Generator],
@@ -67,4 +68,5 @@ OBJECTIVES: dict[str, Objective] = {
     "n2v": n2v_objective,
     "focus": focus_objective,
     "cvdm": cvdm_objective,
+    "zmd": zmd_loss,  # x: the condition (planes' contrast, TIE phase), y: the phase
 }

@@ -17,6 +17,7 @@ from typing import Optional
 from ..engine.normalisation import PERCENTILE
 from ..simulate.pairs import FocusRanges, MicroscopeRanges
 from .loop import FitConfig
+from .phase_data import PhaseRanges
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class Recipe:
     validation_images: int = 64
     validation_patches: int = 256
     continuation: Optional[FitConfig] = None  # a run that starts from this recipe's trained model
-    ranges: MicroscopeRanges | FocusRanges = MicroscopeRanges()  # its pools' microscopes
+    # its pools' microscopes (or specimens and microscopes)
+    ranges: MicroscopeRanges | FocusRanges | PhaseRanges = MicroscopeRanges()
     planes: int = 0  # neighbouring slices a focal-stack network sees (0: plain 2-D images)
     normalisation: dict = field(default_factory=lambda: dict(PERCENTILE))  # the card's scaling
 
@@ -82,6 +84,13 @@ _FOCUS_FIT = FitConfig(steps=6000, batch_size=16, learning_rate=5e-4, schedule="
 _CVDM_FIT = FitConfig(steps=20000, batch_size=8, learning_rate=3e-4, schedule="plateau",
                       plateau_patience=5, validate_every=250, seed=1, time_budget_s=1500)
 
+# ZMD on a CPU: mean U-Net and CVDM denoiser of width 16 (0.86 M parameters together), batch 8,
+# 64² patches; the two recipes together fit ~35 min of one thread.
+_ZMD_FIT = FitConfig(steps=20000, batch_size=8, learning_rate=5e-4, schedule="plateau",
+                     plateau_patience=5, validate_every=100, seed=1, time_budget_s=960)
+_ZMD_ARCHITECTURE = {"mean_width": 16, "mean_depth": 3, "width": 16, "depth": 3,
+                     "schedule_width": 8, "residual_scale": 0.25}
+
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("mrbcr-widefield", "mrbcr", "deconvolution",
            "m-rBCR widefield deconvolution, trained across microscopes on simulated "
@@ -117,6 +126,20 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            _CVDM_FIT, 64, {"width": 16, "depth": 3, "schedule_width": 8},
            pool_images=300, pool_shape=(256, 256), validation_images=12, validation_patches=64,
            ranges=MicroscopeRanges(nyquist_fraction=(0.5, 1.2))),
+    Recipe("zmd-phase-2plane", "zmd", "phase",
+           "ZMD quantitative phase from two brightfield planes at ∓dz (a mean network correcting "
+           "the TIE, plus CVDM on the residual for a calibrated uncertainty), trained on "
+           "simulated cells and textures under Köhler illumination", _ZMD_FIT, 64,
+           {**_ZMD_ARCHITECTURE, "condition_channels": 3}, pool_images=500,
+           pool_shape=(128, 128), validation_images=24, validation_patches=64,
+           ranges=PhaseRanges("2plane")),
+    Recipe("zmd-phase-rgb", "zmd", "phase",
+           "ZMD quantitative phase from one RGB brightfield exposure whose colours the "
+           "objective's axial chromatic aberration focuses apart (della Maggiora et al., AAAI "
+           "2025), trained on simulated cells and textures under Köhler illumination",
+           _ZMD_FIT, 64, {**_ZMD_ARCHITECTURE, "condition_channels": 4}, pool_images=300,
+           pool_shape=(96, 96), validation_images=24, validation_patches=64,
+           ranges=PhaseRanges("rgb")),
 )}
 
 

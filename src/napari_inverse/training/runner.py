@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
+import torch
 
 from ..engine.device import select_device
 from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike
 from ..classical.focus import weak_labels
-from ..metrics import iou, psnr
+from ..metrics import iou, phase_rmse, psnr
 from ..simulate.pairs import SR_PIXEL_SCALE, focus_pair
 from ..zoo import LoadedModel, ModelCard
 from ..zoo.focus_inference import focus_probability
@@ -23,6 +24,7 @@ from ..zoo.inference import apply_model
 from .fine_tuning import fresh_network, starting_network
 from .loop import fit
 from .objectives import OBJECTIVES
+from .phase_sampler import PhasePatchSampler
 from .recipes import Recipe
 from .records import record_fit, save_trained
 from .samplers import Normalisation, PatchSampler
@@ -71,12 +73,9 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
     else:
         origin = "fresh"
         net = fresh_network(recipe.family, recipe.architecture, settings.seed)
-    masks = recipe.task == "focus"
-    scaling = Normalisation(recipe.normalisation)
-    sampler = PatchSampler([train_in], [train_target], recipe.patch_shape, scaling,
-                           seed=settings.seed, mask_targets=masks)
-    validation = PatchSampler([val_in], [val_target], recipe.patch_shape, scaling,
-                              mask_targets=masks).fixed_batches(
+    masks, phase = recipe.task == "focus", recipe.task == "phase"
+    sampler = recipe_sampler(recipe, train_in, train_target, seed=settings.seed)
+    validation = recipe_sampler(recipe, val_in, val_target).fixed_batches(
         recipe.validation_patches, min(settings.batch_size, 64))
     result = fit(net, OBJECTIVES[recipe.family], sampler, validation, settings, device,
                  checkpoint=out_dir / "checkpoint.pt", progress=progress, cancel=cancel,
@@ -88,6 +87,8 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
         f"{result.wall_time_s:.0f} s on {result.device}")
     if masks:
         card.metrics = validation_iou(net, card, recipe, device)
+    elif phase:
+        card.metrics = validation_phase_rmse(net, val_in, val_target, device)
     else:
         card.metrics = {"validation_psnr_db": validation_psnr(net, card, val_in, val_target,
                                                               device)}
@@ -100,6 +101,17 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
               if isinstance(value, float)}
     say(f"{recipe.name}: {figure} → {out_dir / (recipe.name + '.safetensors')}")
     return card
+
+
+def recipe_sampler(recipe: Recipe, inputs, targets, seed: int = 0, patch: Optional[int] = None):
+    """The patch sampler of a recipe's pool: (condition, phase) patches for the phase models,
+    normalised (or mask) patches of same-shaped pairs for the others."""
+    patch = patch or recipe.patch
+    if recipe.task == "phase":
+        return PhasePatchSampler(inputs, targets, patch, seed=seed)
+    return PatchSampler([inputs], [targets], replace(recipe, patch=patch).patch_shape,
+                        Normalisation(recipe.normalisation), seed=seed,
+                        mask_targets=recipe.task == "focus")
 
 
 def validation_psnr(net, card: ModelCard, inputs, targets, device) -> float:
@@ -126,8 +138,33 @@ def validation_iou(net, card: ModelCard, recipe: Recipe, device) -> dict:
     return {"validation_iou": float(np.mean(network)), "weak_label_iou": float(np.mean(weak))}
 
 
+def validation_phase_rmse(net, conditions, phases, device) -> dict:
+    """Mean piston-free RMSE (rad) over whole validation images of the mean network and of the
+    TIE phase it is given (the condition's last channel)."""
+    net = net.to(device).eval()
+    with torch.inference_mode():
+        means = [net(torch.as_tensor(np.array(c))[None].to(device))[0, 0].cpu().numpy()
+                 for c in conditions]
+    net.to("cpu")
+    return {"validation_rmse_rad": float(np.mean([phase_rmse(t, m)
+                                                  for t, m in zip(phases, means)])),
+            "validation_tie_rmse_rad": float(np.mean([phase_rmse(t, np.asarray(c[-1]))
+                                                      for t, c in zip(phases, conditions)]))}
+
+
 def _card(recipe: Recipe) -> ModelCard:
     ranges = recipe.ranges
+    if recipe.task == "phase":
+        planes = ("two planes at ∓dz" if ranges.planes == "2plane"
+                  else "one RGB exposure, channels R, G, B")
+        return ModelCard(
+            name=recipe.name, family=recipe.family, task=recipe.task,
+            architecture=dict(recipe.architecture), description=recipe.description,
+            modality="brightfield, Köhler illumination",
+            optics={**ranges.to_card(), "n_medium": 1.0,
+                    "input": f"{planes}; the condition is each plane's contrast (plane / mean "
+                             "− 1) and their TIE phase (rad)"},
+            normalisation={"kind": "mean_std", "mean": 0.0, "std": 1.0}, recipe=recipe.name)
     if recipe.task == "focus":
         return ModelCard(
             name=recipe.name, family=recipe.family, task=recipe.task,

@@ -19,7 +19,7 @@ from ..simulate.pairs import MicroscopeRanges
 
 TRAINING_SEED_BASE = 10_000_000
 VALIDATION_SEED_BASE = 20_000_000
-TASKS = ("deconvolution", "denoising", "focus", "super_resolution")
+TASKS = ("deconvolution", "denoising", "focus", "super_resolution", "phase")
 
 
 def weakly_labelled_focus_pair(seed: int, shape, ranges):
@@ -34,10 +34,11 @@ def weakly_labelled_focus_pair(seed: int, shape, ranges):
 
 def _builder(task: str):
     from ..simulate import pairs
+    from .phase_data import phase_pair
 
     try:
         return {"deconvolution": pairs.deconvolution_pair, "denoising": pairs.denoising_pair,
-                "focus": weakly_labelled_focus_pair,
+                "focus": weakly_labelled_focus_pair, "phase": phase_pair,
                 "super_resolution": _super_resolution_pair}[task]
     except KeyError:
         raise ValueError(f"no simulated training data for task {task!r}; "
@@ -60,7 +61,7 @@ def _one_thread_per_worker() -> None:
 
 
 def _build_chunk(task: str, seeds: Sequence[int], shape: tuple[int, int],
-                 ranges: MicroscopeRanges):
+                 ranges):
     build = _builder(task)
     pairs = [build(int(s), shape, ranges=ranges) for s in seeds]
     return (np.stack([p.input for p in pairs]).astype(np.float32),
@@ -68,10 +69,10 @@ def _build_chunk(task: str, seeds: Sequence[int], shape: tuple[int, int],
 
 
 def build_pool(task: str, n_images: int, shape: tuple[int, int], first_seed: int,
-               workers: int = 1, ranges: MicroscopeRanges = MicroscopeRanges()
+               workers: int = 1, ranges=MicroscopeRanges()
                ) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, targets), each (n_images, *shape) float32 in photo-electrons, every pair through
-    a microscope drawn from ``ranges``."""
+    a microscope drawn from ``ranges`` (phase: (n, C, *shape) conditions, phases in rad)."""
     _builder(task)
     seeds = np.arange(first_seed, first_seed + n_images)
     if workers <= 1:
@@ -85,7 +86,7 @@ def build_pool(task: str, n_images: int, shape: tuple[int, int], first_seed: int
 
 def cached_pool(task: str, n_images: int, shape: tuple[int, int], first_seed: int,
                 folder: Optional[Path], workers: int = 1,
-                ranges: MicroscopeRanges = MicroscopeRanges()) -> tuple[np.ndarray, np.ndarray]:
+                ranges=MicroscopeRanges()) -> tuple[np.ndarray, np.ndarray]:
     """:func:`build_pool`, saved in ``folder`` and memory-mapped on later calls.
 
     A pool drawn from other than the default ranges carries a digest of them in its file names,

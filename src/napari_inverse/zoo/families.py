@@ -15,7 +15,7 @@ from typing import Callable, Optional
 import torch
 from torch import nn
 
-from ..nets import CVDM, MRBCR, MRBCRFullResolution, SRBCR, UNet
+from ..nets import CVDM, MRBCR, MRBCRFullResolution, SRBCR, ZMD, UNet
 from ..nets.bcr_inference import ComposedMRBCR, ComposedSRBCR
 
 Predictor = Callable[[torch.Tensor], tuple[torch.Tensor, Optional[torch.Tensor]]]
@@ -111,6 +111,10 @@ FAMILIES: dict[str, Family] = {
                    needs_sampling=True, paper=(
         "della Maggiora, Croquevielle et al., Conditional variational diffusion models, "
         "ICLR 2024", "https://arxiv.org/abs/2312.02246")),
+    # the predictor is the mean network (forward); the phase verb samples the residual itself
+    "zmd": Family("zmd", "ZMD", lambda **kw: ZMD(**kw), 8, needs_sampling=True, paper=(
+        "della Maggiora et al., Single exposure quantitative phase imaging with a conventional "
+        "microscope using diffusion models, AAAI 2025", "https://arxiv.org/abs/2406.04388")),
 }
 
 
