@@ -27,7 +27,7 @@ def two_planes(phase, photons=5000.0, condenser_na=None):
                          condenser_na=condenser_na).intensity
 
 
-def test_two_planes_give_a_zero_mean_phase_in_radians_and_a_positive_uncertainty():
+def test_two_planes_give_a_zero_mean_phase_in_radians_and_a_positive_spread():
     phase = cells(1)
     stack = two_planes(phase)
     kept = stack.copy()
@@ -35,7 +35,10 @@ def test_two_planes_give_a_zero_mean_phase_in_radians_and_a_positive_uncertainty
                                            **FAST)
     assert result.image.shape == (48, 48) and result.image.dtype == np.float32
     assert abs(float(result.image.mean())) < 1e-5 and result.metadata["units"] == "rad"
-    sigma = result.extras["uncertainty"]
+    # the shipped spread is as wide as the errors but does not rank them (Spearman 0.03 held
+    # out, the card says): it is returned, scaled, but not as a calibrated uncertainty
+    assert "uncertainty" not in result.extras
+    sigma = result.extras["sample_spread"]
     assert sigma.shape == (48, 48) and sigma.min() > 0
     assert result.metadata["parameters"]["model"] == "zmd-phase-2plane"
     assert result.metadata["parameters"]["uncertainty_calibration"]["factor"] > 0
@@ -56,7 +59,7 @@ def test_one_rgb_exposure_uses_the_rgb_model():
     result = napari_inverse.retrieve_phase(rgb, "zmd", axes="YXC", optics=OPTICS,
                                            chromatic=SHIFTS, **FAST)
     assert result.metadata["parameters"]["model"] == "zmd-phase-rgb"
-    assert result.extras["uncertainty"].min() > 0
+    assert result.extras["sample_spread"].min() > 0
     assert phase_rmse(phase, result.image) < 0.5 * phase.std()
 
 

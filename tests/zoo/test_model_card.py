@@ -93,3 +93,16 @@ def test_a_name_no_file_system_can_hold_is_refused(name, problem):
     with pytest.raises(ValueError, match=problem):
         check_model_name(name)
     assert check_model_name("mito-care v2.1") == "mito-care v2.1"
+
+
+@pytest.mark.parametrize("calibration, name", [
+    ({}, "sample_spread"),
+    ({"factor": 1.4}, "uncertainty"),
+    ({"factor": 1.4, "raw_spread": {"spearman_with_error": 0.45}}, "uncertainty"),
+    ({"factor": 2.2, "raw_spread": {"spearman_with_error": 0.03}}, "sample_spread"),
+])
+def test_a_spread_is_an_uncertainty_only_when_calibrated_and_pointing_at_errors(calibration,
+                                                                                  name):
+    card = full_card()
+    card.calibration = calibration
+    assert card.spread_name == name

@@ -159,9 +159,8 @@ class PhaseDock(VerbDock):
             _centre_contrast(path)
         if not previewing:
             self.side_by_side.compare(source, phase)
-        uncertainty = result.extras.get("uncertainty", result.extras.get("sample_spread"))
-        if uncertainty is not None and not previewing:
-            show_uncertainty(self._viewer, source, uncertainty, phase, metadata,
+        if {"uncertainty", "sample_spread"} & set(result.extras) and not previewing:
+            show_uncertainty(self._viewer, source, result.extras, phase, metadata,
                              self.show_uncertainty.value, kept)
         self.message.value = f"done on {metadata['device']} in {metadata['seconds']:.1f} s"
 

@@ -18,6 +18,7 @@ _GEOMETRY = ("scale", "translate", "rotate", "shear", "affine", "units", "axis_l
 _LOOK = ("colormap", "gamma", "blending")
 UNCERTAINTY_COLORMAP = "inferno"
 UNCERTAINTY_SUFFIX = " · uncertainty (1σ)"
+SPREAD_SUFFIX = " · sample spread (not calibrated)"
 CONTRAST_PERCENTILES = (0.5, 99.8)  # clip the few hot pixels a deconvolution sharpens further
 _CONTRAST_SAMPLES = 1_000_000  # a strided sample of a big stack gives the same percentiles
 
@@ -70,12 +71,16 @@ def show_result(viewer, source: Image, data: np.ndarray, name: str,
     return layer
 
 
-def show_uncertainty(viewer, source: Image, uncertainty: np.ndarray, result: Image,
+def show_uncertainty(viewer, source: Image, extras: dict[str, Any], result: Image,
                      metadata: dict[str, Any], visible: bool,
                      kept_axes: Optional[Sequence[int]] = None) -> Image:
-    """σ as an overlay on ``result``: a perceptual colormap, additive blending, contrast from
-    its own percentiles, named after the result with :data:`UNCERTAINTY_SUFFIX`."""
-    overlay = show_result(viewer, source, uncertainty, result.name + UNCERTAINTY_SUFFIX,
+    """σ of a sampled result as an overlay on ``result``: a perceptual colormap, additive
+    blending, contrast from its own percentiles. Named with :data:`UNCERTAINTY_SUFFIX` when the
+    verb calibrated it, else with :data:`SPREAD_SUFFIX` (the model's spread is not trusted)."""
+    calibrated = "uncertainty" in extras
+    uncertainty = extras["uncertainty" if calibrated else "sample_spread"]
+    suffix = UNCERTAINTY_SUFFIX if calibrated else SPREAD_SUFFIX
+    overlay = show_result(viewer, source, uncertainty, result.name + suffix,
                           {"napari_inverse": {"uncertainty_of": result.name, **metadata}},
                           kept_axes)
     overlay.colormap, overlay.blending = UNCERTAINTY_COLORMAP, "additive"
@@ -87,7 +92,7 @@ def show_uncertainty(viewer, source: Image, uncertainty: np.ndarray, result: Ima
 def toggle_uncertainty(viewer, visible: bool) -> None:
     """Show or hide every uncertainty overlay."""
     for layer in viewer.layers:
-        if layer.name.endswith(UNCERTAINTY_SUFFIX):
+        if layer.name.endswith((UNCERTAINTY_SUFFIX, SPREAD_SUFFIX)):
             layer.visible = visible
 
 

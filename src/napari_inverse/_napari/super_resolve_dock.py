@@ -74,8 +74,7 @@ class SuperResolveDock(VerbDock):
         if source is None or self._source_removed:
             return
         mean = self._viewer.layers[result_name(source.name, result.metadata["model"])]
-        uncertainty = result.extras.get("uncertainty", result.extras.get("sample_spread"))
-        overlay = show_uncertainty(self._viewer, source, uncertainty, mean, result.metadata,
+        overlay = show_uncertainty(self._viewer, source, result.extras, mean, result.metadata,
                                    self.show_uncertainty.value)
         for layer in (mean, overlay):
             _onto_finer_grid(layer, source, result.metadata["upsample"],

@@ -50,7 +50,7 @@ def prepare_super_resolve(shape: tuple[int, ...], axes: str,
     card = load_checked_model(model, options["method"], TASK, "cpu").card
     multiple = family(card.family).multiple
     align = multiple // math.gcd(multiple, upsample)  # the input pixel that starts a model tile
-    spread = "uncertainty" if card.calibration else "sample_spread"
+    spread = card.spread_name
     grid = OutputGrid(zoom=upsample)
     settings = {"model": model, "method": options["method"], "upsample": upsample,
                 "samples": options["samples"], "steps": options.get("steps") or DEFAULT_STEPS,

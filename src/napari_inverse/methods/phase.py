@@ -146,7 +146,7 @@ def retrieve_phase(
     parameters = {"regularization": alpha, "condenser_na": condenser_na}
     if learned:
         factor = float(card.calibration.get("factor", 1.0))
-        extras["uncertainty" if card.calibration else "sample_spread"] = spread * factor
+        extras[card.spread_name] = spread * factor
         parameters = {"model": card.name, "model_sha256": card.sha256, "samples": samples,
                       "steps": steps, "seed": seed,
                       "uncertainty_calibration": card.calibration or "none: not calibrated"}

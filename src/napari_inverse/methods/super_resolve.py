@@ -124,7 +124,7 @@ def super_resolve(
             loaded = net = None  # the weights leave the device before its cache empties
     reporter.check_cancel()
     reporter.finish()
-    extras = {"uncertainty" if card.calibration else "sample_spread": outputs[1],
+    extras = {card.spread_name: outputs[1],
               "schedule": outputs[2]}
     if return_samples:
         extras["samples"] = np.stack(outputs[3:])

@@ -19,6 +19,9 @@ CARD_SUFFIX = ".json"
 WEIGHTS_SUFFIX = ".safetensors"
 
 
+MIN_ERROR_RANK_CORRELATION = 0.4  # σ against |error|, Spearman, on pairs never trained on
+
+
 @dataclass
 class ModelCard:
     name: str
@@ -52,6 +55,18 @@ class ModelCard:
     # How a sampled spread becomes a calibrated standard deviation (CVDM: {"factor": k, …}, fitted
     # on held-out simulated pairs); empty for models whose uncertainty was never calibrated.
     calibration: dict = field(default_factory=dict)
+
+    @property
+    def spread_name(self) -> str:
+        """"uncertainty" where the sample spread is calibrated, "sample_spread" where it is not.
+
+        Calibrated means a fitted factor and, where the card measured it on held-out data, a
+        rank correlation with the error of at least :data:`MIN_ERROR_RANK_CORRELATION`: a spread
+        of the right width that does not point at the errors is not shown as an uncertainty.
+        """
+        ranks = (self.calibration.get("raw_spread") or {}).get("spearman_with_error")
+        pointing = ranks is None or ranks >= MIN_ERROR_RANK_CORRELATION
+        return "uncertainty" if self.calibration.get("factor") and pointing else "sample_spread"
 
     def expected_pixel_size_nm(self, na: float, wavelength_nm: float) -> Optional[float]:
         """The pixel size this model expects for a microscope of ``na`` and emission λ, in nm.
