@@ -18,14 +18,21 @@ def add_parser(commands) -> None:
     add_image_arguments(command, "segment")
     command.add_argument("--method", default="weak", choices=["weak", "cnn"],
                          help="weak (default: a classical focus measure) or cnn")
+    command.add_argument("--na", type=float, help="numerical aperture; with --wavelength and the "
+                         "z step, the weak labels follow the depth-of-field rule")
+    command.add_argument("--wavelength", type=float, metavar="NM", help="emission wavelength (nm)")
+    command.add_argument("--rule", choices=["depth_of_field", "ratio"],
+                         help="weak labels: depth_of_field (default when --na, --wavelength and "
+                         "the z step are known) or ratio")
     command.add_argument("--threshold", type=float,
-                         help="weak: fraction of a pixel's best focus (0.75); cnn: probability "
+                         help="weak, depth-of-field rule: fraction of the depth of field (0.5); "
+                         "ratio rule: fraction of a pixel's best focus (0.75); cnn: probability "
                          "(0.5)")
     command.add_argument("--z-step", type=float, metavar="NM",
                          help="distance between planes in nm; overrides the file's calibration")
     command.add_argument("--depth", metavar="TIF", help="write the depth map here")
     command.add_argument("--all-in-focus", metavar="TIF", help="write the all-in-focus image here")
-    command.set_defaults(run=run, na=None, wavelength=None)
+    command.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, cancel) -> int:
@@ -36,11 +43,13 @@ def run(args: argparse.Namespace, cancel) -> int:
     image_files = []  # the file restore_file read, for its pixel sizes
 
     def segment_focus_of_file(data, *, axes, optics, progress, cancel):
-        result = segment_focus(data, args.method, axes=axes, model=args.model,
-                               threshold=args.threshold, device=args.device, progress=progress,
-                               cancel=cancel)
+        result = segment_focus(data, args.method, axes=axes, model=args.model, optics=optics,
+                               rule=args.rule, threshold=args.threshold, device=args.device,
+                               progress=progress, cancel=cancel)
         z_step = args.z_step or image_files[0].pixel_size_nm.get("Z")
-        depth = result.extras["depth_planes"] * (z_step or 1.0)
+        depth = result.extras.get("depth_nm")
+        if depth is None:
+            depth = result.extras["depth_planes"] * (z_step or 1.0)
         flat_axes = result.metadata["axes"].replace("Z", "")
         sizes = {a: s for a, s in image_files[0].pixel_size_nm.items() if a in "YX"}
         if args.pixel_size:
@@ -55,7 +64,7 @@ def run(args: argparse.Namespace, cancel) -> int:
         result.image = result.image.astype("uint8")
         return result
 
-    status = restore_file(args, segment_focus_of_file, {}, cancel, use_optics=False,
+    status = restore_file(args, segment_focus_of_file, {}, cancel,
                           check=lambda image: image_files.append(image))
     for path in outputs:
         print(f"wrote {path}")
