@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from napari_inverse import Optics
+from napari_inverse import Optics, fine_tune, segment_focus
+from napari_inverse._napari import focus_preview, train_dock
+from napari_inverse.classical import focus
 from napari_inverse.metrics import iou
 from napari_inverse.simulate import focal_stack
 
@@ -53,6 +55,61 @@ def test_focus_dock_shows_labels_depth_and_all_in_focus_on_the_grid(open_dock, q
     np.testing.assert_array_equal(np.delete(labels.data, 3, 0), np.delete(before, 3, 0))
 
 
+def test_with_the_layer_s_optics_the_slider_is_a_fraction_of_the_depth_of_field(open_dock, qtbot,
+                                                                              sheet):
+    viewer, dock = open_dock(widget="Focus")
+    source = viewer.add_image(sheet.stack.copy(), name="stack", scale=(1.0, 0.325, 0.325),
+                              metadata={"axes": "ZYX", "optics": {
+                                  "na": 0.5, "wavelength_nm": 520, "refractive_index": 1.0}})
+    dock.image.value = source
+    dock.z_step_nm.value = 1000
+    assert dock.rule.value == "depth_of_field" and dock.threshold.value == 0.5
+    assert dock.threshold.label == "× depth of field"
+    run_and_wait(qtbot, dock)
+    labels = viewer.layers["stack · in focus"]
+    expected = segment_focus(sheet.stack, optics=OPTICS)
+    np.testing.assert_array_equal(labels.data.astype(bool), expected.image)
+    viewer.dims.set_current_step(0, 3)
+    dock.threshold.value = 0.25  # ±0.68 planes instead of ±1.37 around each pixel's depth
+    narrow = segment_focus(sheet.stack, optics=OPTICS, threshold=0.25).image
+    np.testing.assert_array_equal(labels.data[3].astype(bool), narrow[3])
+    assert narrow[3].sum() < 0.7 * expected.image[3].sum()
+    dock.method.value = "cnn"
+    assert dock.threshold.label == "probability" and not dock.rule.visible
+
+
+def test_a_slider_move_re_thresholds_without_recomputing_the_gate_or_the_score(
+        open_dock, qtbot, sheet, monkeypatch):
+    """The ratio rule's preview: the foreground gate comes from the run, a slice's focus score
+    is computed the first time that slice is previewed, and later moves only compare."""
+    calls = {"foreground": 0, "focus_map": 0}
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(focus, "foreground", counted("foreground", focus.foreground))
+    monkeypatch.setattr(focus_preview, "focus_map", counted("focus_map", focus_preview.focus_map))
+    viewer, dock = open_dock(widget="Focus")
+    dock.image.value = add_stack(viewer, sheet.stack)
+    assert dock.rule.value == "ratio" and dock.threshold.label == "× best focus"
+    run_and_wait(qtbot, dock)
+    labels = viewer.layers["stack · in focus"]
+    viewer.dims.set_current_step(0, 2)
+    calls.update(foreground=0, focus_map=0)
+    dock.threshold.value = 0.9  # the first preview of slice 2: its score, once
+    first = labels.data[2].copy()
+    for value in (0.6, 0.8, 0.9):
+        dock.threshold.value = value
+    assert calls == {"foreground": 0, "focus_map": 1}
+    np.testing.assert_array_equal(labels.data[2], first)
+    ratio = segment_focus(sheet.stack, threshold=0.6).image[2]
+    dock.threshold.value = 0.6
+    np.testing.assert_array_equal(labels.data[2].astype(bool), ratio)
+
+
 def test_cancel_leaves_no_layer(open_dock, qtbot):
     viewer, dock = open_dock(widget="Focus")
     big = np.random.default_rng(0).random((64, 512, 512), np.float32)
@@ -66,15 +123,23 @@ def test_cancel_leaves_no_layer(open_dock, qtbot):
 
 
 def test_the_train_dock_fine_tunes_the_focus_family_on_a_stack_alone(open_dock, qtbot, sheet,
-                                                                     tmp_path):
+                                                                     tmp_path, monkeypatch):
     viewer, dock = open_dock(widget="Train")
     dock.family.value, dock.device.value = "focus", "cpu"
     assert dock.start.value == "focus-widefield" and dock.target.native.isHidden()
     assert dock.image.label == "focal stacks"
     dock.model_name.value, dock.save_to.value = "my-focus", tmp_path
     dock.patch.value, dock.batch_size.value, dock.steps.value = 32, 2, 2
-    dock.image.value = [add_stack(viewer, sheet.stack)]
+    stack = add_stack(viewer, sheet.stack)
+    stack.metadata.update(optics={"na": 0.5, "wavelength_nm": 520, "refractive_index": 1.0},
+                          pixel_size_nm={"Z": 1000, "Y": 325, "X": 325})
+    dock.image.value = [stack]
+    given = []
+    monkeypatch.setattr(train_dock, "fine_tune",
+                        lambda *args, **options: given.append(options["optics"])
+                        or fine_tune(*args, **options))
     dock.run_button.clicked()
     qtbot.waitUntil(lambda: not dock.runner.running, timeout=60_000)
+    assert given == [OPTICS]  # the stack's microscope: its labels by the depth-of-field rule
     assert (tmp_path / "my-focus" / "my-focus.safetensors").is_file()
     assert "saved my-focus" in dock.message.value

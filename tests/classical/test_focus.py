@@ -5,8 +5,10 @@ import pytest
 from scipy.ndimage import gaussian_filter
 
 from napari_inverse import Optics
-from napari_inverse.classical.focus import (_parabola_vertex, focus_peak, foreground,
-                                           in_focus_slice, otsu_threshold, weak_labels)
+from napari_inverse import InvalidInput
+from napari_inverse.classical.focus import (_parabola_vertex, depth_of_field_planes, focus_peak,
+                                           focused_pixels, foreground, in_focus_slice,
+                                           otsu_threshold, weak_labels)
 from napari_inverse.classical.focus_measures import MEASURES, focus_map
 from napari_inverse.metrics import iou
 from napari_inverse.simulate import focal_stack
@@ -49,6 +51,35 @@ def test_weak_labels_overlap_the_true_in_focus_masks(surface):
     mask, _ = weak_labels(surface.stack)
     assert mask.shape == surface.in_focus.shape and mask.dtype == bool
     assert iou(surface.in_focus, mask) > 0.6  # measured 0.81
+
+
+def test_depth_of_field_rule_labels_the_slices_within_half_the_depth_of_field(surface):
+    """NA 0.5 dry, 520 nm, 325 nm pixels: DOF = 520/0.25 + 325/0.5 = 2730 nm, planes 1000 nm
+    apart, so a pixel is in focus in the slices within ±1.365 planes of its depth."""
+    assert depth_of_field_planes(OPTICS) == pytest.approx(2.73)
+    mask, peak = weak_labels(surface.stack, optics=OPTICS)
+    focused = focused_pixels(peak)
+    distance = np.abs(np.arange(8)[:, None, None] - peak.depth)
+    np.testing.assert_array_equal(mask, (distance <= 1.365) & focused)
+    # where the depth map is right, the labelled slices are the true in-focus ones
+    true_planes = surface.depth_nm / OPTICS.z_step_nm
+    right = focused & (np.abs(peak.depth - true_planes) < 0.05) & (
+        np.abs(np.abs(np.arange(8)[:, None, None] - true_planes) - 1.365) > 0.05).all(axis=0)
+    assert right.mean() > 0.1  # measured 0.14 of the pixels
+    np.testing.assert_array_equal(mask[:, right], surface.in_focus[:, right])
+    assert iou(surface.in_focus, mask) > 0.75  # measured 0.80 (the ratio rule's 0.81 here)
+
+
+def test_a_wider_fraction_of_the_depth_of_field_labels_more_slices(surface):
+    narrow, peak = weak_labels(surface.stack, optics=OPTICS, depth_fraction=0.25)
+    wide, _ = weak_labels(surface.stack, optics=OPTICS, depth_fraction=0.75, peak=peak)
+    assert not (narrow & ~wide).any() and wide.sum() > 1.5 * narrow.sum()
+
+
+def test_the_depth_of_field_rule_needs_the_plane_spacing(surface):
+    flat = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0)
+    with pytest.raises(InvalidInput, match="z_step_nm"):
+        weak_labels(surface.stack, optics=flat)
 
 
 @pytest.fixture(scope="module")

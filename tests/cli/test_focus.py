@@ -3,21 +3,29 @@ import numpy as np
 import pytest
 import tifffile
 
-from napari_inverse import Optics
+from napari_inverse import Optics, segment_focus
 from napari_inverse.cli import main
 from napari_inverse.io import read_ome_zarr, read_tiff
 from napari_inverse.metrics import iou
 from napari_inverse.simulate import focal_stack
 
 
-def test_focus_command_writes_mask_depth_and_all_in_focus(tmp_path, capsys):
-    optics = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0,
-                    z_step_nm=1000)
-    truth = focal_stack((64, 64), optics, n_planes=6, scene="surface", photons=500,
+OPTICS = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0, z_step_nm=1000)
+
+
+@pytest.fixture(scope="module")
+def stack_file(tmp_path_factory):
+    """An ImageJ TIFF of a simulated sheet (planes 1 µm apart, 325 nm pixels) and its truth."""
+    truth = focal_stack((64, 64), OPTICS, n_planes=6, scene="surface", photons=500,
                         psf_model="born_wolf", seed=2)
-    path = tmp_path / "stack.tif"
+    path = tmp_path_factory.mktemp("focus") / "stack.tif"
     tifffile.imwrite(path, truth.stack, imagej=True, resolution=(1 / 0.325, 1 / 0.325),
                      metadata={"unit": "um", "axes": "ZYX", "spacing": 1.0})
+    return path, truth
+
+
+def test_focus_command_writes_mask_depth_and_all_in_focus(tmp_path, capsys, stack_file):
+    path, truth = stack_file
     out = [tmp_path / name for name in ("mask.ome.tif", "depth.tif", "aif.tif")]
     assert main(["focus", str(path), "-o", str(out[0]), "--depth", str(out[1]),
                  "--all-in-focus", str(out[2])]) == 0
@@ -28,6 +36,15 @@ def test_focus_command_writes_mask_depth_and_all_in_focus(tmp_path, capsys):
     assert depth.data.shape == aif.data.shape == (64, 64)
     assert np.nanmedian(np.abs(depth.data - truth.depth_nm)) < 400  # nm, from the file's spacing
     assert depth.pixel_size_nm["X"] == pytest.approx(325)
+
+
+def test_with_na_and_wavelength_the_mask_follows_the_depth_of_field_rule(tmp_path, stack_file):
+    (path, truth), out = stack_file, tmp_path / "mask.ome.tif"
+    assert main(["focus", str(path), "-o", str(out), "--na", "0.5", "--wavelength", "520",
+                 "--refractive-index", "1.0"]) == 0
+    expected = segment_focus(truth.stack, optics=OPTICS).image  # z step from the file: 1 µm
+    np.testing.assert_array_equal(read_tiff(out).data.astype(bool), expected)
+    assert not np.array_equal(expected, segment_focus(truth.stack).image)
 
 
 def test_a_2d_image_exits_2_naming_the_problem(blurred, error_line):

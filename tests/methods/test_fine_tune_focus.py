@@ -2,6 +2,9 @@
 labels computed from them, and the saved model segments through segment_focus."""
 from __future__ import annotations
 
+import importlib
+
+import numpy as np
 import pytest
 
 from napari_inverse import InvalidInput, Optics, fine_tune, segment_focus
@@ -35,3 +38,29 @@ def test_focus_refuses_targets_and_too_few_planes(stack):
     with pytest.raises(InvalidInput, match="at least 3 planes"):
         fine_tune(stack[:2], family="focus", start=None, axes="ZYX", patch=32, steps=1,
                   device="cpu")
+
+
+class _Labelled(Exception):
+    """Raised by the stand-in for training once it has the labelled stacks."""
+
+
+def test_with_the_optics_the_stacks_are_labelled_by_the_depth_of_field_rule(stack, monkeypatch):
+    from napari_inverse.classical.focus import weak_labels
+
+    module = importlib.import_module("napari_inverse.methods.fine_tune")
+
+    def stop_at_training(net, objective, sampler, *args, **kwargs):
+        raise _Labelled(np.asarray(sampler.targets[0]))
+
+    monkeypatch.setattr(module, "fit", stop_at_training)
+    with pytest.raises(_Labelled) as labelled:
+        fine_tune(stack, family="focus", start=None, axes="ZYX", patch=32, steps=1,
+                  validation_fraction=0, device="cpu", optics=OPTICS)
+    labels = labelled.value.args[0]
+    np.testing.assert_array_equal(labels, weak_labels(stack, optics=OPTICS)[0])
+    assert not np.array_equal(labels, weak_labels(stack)[0])
+
+
+def test_optics_for_another_family_are_refused(stack):
+    with pytest.raises(InvalidInput, match="family='focus'"):
+        fine_tune(stack[0], family="n2v", start=None, steps=1, device="cpu", optics=OPTICS)

@@ -27,6 +27,32 @@ def test_weak_method_finds_the_in_focus_pixels_and_the_depth(sheet):
     assert result.extras["depth_index"].shape == result.extras["all_in_focus"].shape == (64, 64)
 
 
+def test_the_depth_of_field_rule_is_used_when_the_optics_with_the_z_step_are_given(sheet):
+    by_optics = segment_focus(sheet.stack, optics=OPTICS)
+    assert by_optics.metadata["parameters"]["rule"] == "depth_of_field"
+    assert by_optics.metadata["parameters"]["threshold"] == 0.5
+    # DOF 2730 nm, planes 1000 nm apart: in focus within ±1.365 planes of the depth
+    depth = by_optics.extras["depth_nm"] / 1000
+    within = np.abs(np.arange(6)[:, None, None] - depth) <= 1.365
+    np.testing.assert_array_equal(by_optics.image, within)  # NaN depth: never in focus
+    flat = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0)
+    for ratio in (segment_focus(sheet.stack), segment_focus(sheet.stack, optics=flat),
+                  segment_focus(sheet.stack, optics=OPTICS, rule="ratio")):
+        assert ratio.metadata["parameters"]["rule"] == "ratio"
+        assert ratio.metadata["parameters"]["threshold"] == 0.75
+    narrow = segment_focus(sheet.stack, optics=OPTICS, threshold=0.25).image
+    assert not (narrow & ~by_optics.image).any() and narrow.sum() < 0.7 * by_optics.image.sum()
+
+
+def test_the_depth_of_field_rule_without_the_microscope_is_refused(sheet):
+    flat = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0)
+    for optics in (None, flat):
+        with pytest.raises(InvalidInput, match="rule='ratio'"):
+            segment_focus(sheet.stack, optics=optics, rule="depth_of_field")
+    with pytest.raises(InvalidInput, match="rule= belongs"):
+        segment_focus(sheet.stack, "cnn", rule="ratio")
+
+
 def test_time_points_are_segmented_each_on_their_own(sheet):
     series = np.stack([sheet.stack, sheet.stack[::-1]])
     result = segment_focus(series, axes="TZYX", optics=OPTICS)

@@ -2,25 +2,38 @@
 
 It calls ``segment_focus`` in the shared job runner and shows three layers on the stack's grid:
 a Labels layer of the in-focus pixels of every slice, the depth map (colormap, z scale in its
-metadata) and the all-in-focus image. After a run the threshold slider previews live on the
-slice the viewer shows: the network's kept probability, or the weak labels' focus score of that
-slice against the stack's best focus (kept from the run), re-thresholded at once.
+metadata) and the all-in-focus image. The weak labels follow the depth-of-field rule (the
+threshold is then the fraction of the depth of field, DOF from NA, λ, n and the z step, around
+each pixel's depth) or the ratio rule (the fraction of a pixel's best focus) when the optics
+are unknown. After a run the threshold slider previews live on the slice the viewer shows,
+re-thresholding what the run kept (`focus_preview`).
 """
 from __future__ import annotations
 
 import numpy as np
 from magicgui.widgets import ComboBox, FloatSlider, FloatSpinBox
 
-from ..classical.focus import focus_peak, focused_pixels, in_focus_slice
-from ..classical.focus_measures import MEASURES, focus_map
+from ..classical.focus import DEFAULT_DEPTH_FRACTION, focus_peak
+from ..classical.focus_measures import MEASURES
 from ..methods import segment_focus
 from ..methods.segment_focus import DEFAULT_PROBABILITY, DEFAULT_RATIO
-from .layer_optics import layer_axes
+from .focus_preview import preview_of_run
+from .layer_optics import layer_axes, optics_from_layer
 from .model_choice import ModelChoice
-from .verb_dock import VerbDock, full_resolution
+from .verb_dock import VerbDock
 
 METHODS = [("weak labels (focus measure)", "weak"), ("network (trained on weak labels)", "cnn")]
-DEFAULT_THRESHOLD = {"weak": DEFAULT_RATIO, "cnn": DEFAULT_PROBABILITY}
+RULES = [("depth of field (NA, λ, n, z step)", "depth_of_field"),
+         ("focus ratio (optics unknown)", "ratio")]
+# (method, rule) → the threshold's default, label and meaning
+THRESHOLDS = {
+    ("weak", "depth_of_field"): (DEFAULT_DEPTH_FRACTION, "× depth of field", "a pixel is in "
+                                 "focus in slices within this fraction of the depth of field of "
+                                 "its depth (0.5: ±DOF/2)"),
+    ("weak", "ratio"): (DEFAULT_RATIO, "× best focus", "a pixel is in focus in slices where its "
+                        "focus reaches this fraction of its best"),
+    ("cnn", None): (DEFAULT_PROBABILITY, "probability", "the network's in-focus probability"),
+}
 DEPTH_COLORMAP = "turbo"
 
 
@@ -34,51 +47,71 @@ class FocusDock(VerbDock):
     def _parameters(self) -> list:
         self.method = ComboBox(label="method", choices=METHODS)
         self.models = ModelChoice("focus", self._optics, self._microscope_fields())
+        self.rule = ComboBox(label="in-focus rule", choices=RULES, value="ratio",
+                             tooltip="depth of field: uses NA, λ and n (advanced) and the z "
+                             "step; focus ratio: no optics needed")
         self.threshold = FloatSlider(label="threshold", value=DEFAULT_RATIO, min=0.05, max=0.95,
-                                     step=0.01, tooltip="weak labels: fraction of a pixel's best "
-                                     "focus; network: probability. Previews on this slice")
+                                     step=0.01)
         self.z_step_nm = FloatSpinBox(label="z step (nm)", value=1000, min=1, max=100_000,
                                       step=10)
         self.measure = ComboBox(label="focus measure", choices=list(MEASURES),
                                 value="tenengrad")
-        self.method.changed.connect(self._method_changed)
+        self.method.changed.connect(self._threshold_meaning_changed)
+        self.rule.changed.connect(self._threshold_meaning_changed)
         self.threshold.changed.connect(self._preview_threshold)
-        # after a run: (labels layer, block index, its Z axis, the block's data, and the kept
-        # probability (network) or FocusPeak (weak labels))
+        self._describe_threshold()
+        # after a run: (labels layer, block index, its Z axis, the block's FocusPreview)
         self._shown = None
-        return [self.method, self.models, self.threshold, self.pixel_size_nm, self.z_step_nm]
+        return [self.method, self.models, self.rule, self.threshold, self.pixel_size_nm,
+                self.z_step_nm]
 
     def _advanced(self) -> list:
         return [self.measure, self.na, self.wavelength_nm, self.refractive_index, self.device]
 
-    def _method_changed(self) -> None:
-        self.threshold.value = DEFAULT_THRESHOLD[self.method.value]
+    def _prefill(self) -> None:
+        """As every dock, and the depth-of-field rule when the layer states its NA (its optics
+        are known), the ratio rule otherwise."""
+        super()._prefill()
+        layer = self._layer()
+        known = layer is not None and "na" in optics_from_layer(layer)
+        self.rule.value = "depth_of_field" if known else "ratio"
+
+    def _rule(self):
+        return self.rule.value if self.method.value == "weak" else None
+
+    def _threshold_meaning_changed(self) -> None:
+        self.threshold.value = THRESHOLDS[self.method.value, self._rule()][0]
+        self._describe_threshold()
         self._update_visibility()
+
+    def _describe_threshold(self) -> None:
+        _, label, meaning = THRESHOLDS[self.method.value, self._rule()]
+        self.threshold.label = label
+        self.threshold.tooltip = f"{meaning}. Previews on this slice"
 
     def _update_visibility(self) -> None:
         self.models.show_family("focus" if self.method.value == "cnn" else None)
-        self.measure.visible = self.method.value == "weak"
+        self.measure.visible = self.rule.visible = self.method.value == "weak"
 
     def _job(self, data, layer):
-        method, measure = self.method.value, self.measure.value
+        method, measure, rule = self.method.value, self.measure.value, self._rule()
         model = self.models.model.value if method == "cnn" else None
+        optics = self._optics(z_step_nm=self.z_step_nm.value)
         verb = self._verb_job(segment_focus, data, layer, method, measure=measure, model=model,
-                              optics=self._optics(z_step_nm=self.z_step_nm.value),
-                              threshold=self.threshold.value)
+                              optics=optics, rule=rule, threshold=self.threshold.value)
         axes = layer_axes(layer) or "ZYX"
         block = _current_block(self._viewer, axes)
 
         def job(progress, cancel):
             result = verb(progress, cancel)
-            # for the slider's preview: the shown block's best focus (weak labels' pass one)
-            kept = (np.asarray(result.extras["probability"][block]) if method == "cnn"
-                    else focus_peak(data[block], measure))
-            return result, block, kept
+            # the ratio rule's preview needs the shown block's best focus (its pass one)
+            peak = focus_peak(data[block], measure) if rule == "ratio" else None
+            return result, block, preview_of_run(result, block, data[block], optics, peak)
 
         return job
 
     def _on_result(self, outcome) -> None:
-        result, block, kept = outcome
+        result, block, preview = outcome
         source = self._source
         if source is None or self._source_removed:
             return
@@ -100,7 +133,7 @@ class FocusDock(VerbDock):
                            "napari_inverse": result.metadata}, **flat)
         _replace_layer(self._viewer, f"{source.name} · all in focus", "image",
                        result.extras["all_in_focus"], metadata=metadata, **flat)
-        self._shown = (labels, block, z_axis, full_resolution(source)[block], kept)
+        self._shown = (labels, block, z_axis, preview)
         self.message.value = (f"done on {result.metadata['device']} in "
                               f"{result.metadata['seconds']:.1f} s; the slider previews this "
                               "slice, Run applies it to all")
@@ -109,14 +142,9 @@ class FocusDock(VerbDock):
         """Re-threshold the slice the viewer shows, in the last run's in-focus layer."""
         if self._shown is None or self._shown[0] not in self._viewer.layers:
             return
-        labels, block, z_axis, data, kept = self._shown
+        labels, block, z_axis, preview = self._shown
         z = int(self._viewer.dims.current_step[z_axis - labels.ndim + self._viewer.dims.ndim])
-        if isinstance(kept, np.ndarray):
-            mask = kept[z] > self.threshold.value
-        else:
-            score = focus_map(np.asarray(data[z], dtype=np.float32), self.measure.value)
-            mask = in_focus_slice(score, kept, focused_pixels(kept), self.threshold.value)
-        labels.data[block + (z,)] = mask
+        labels.data[block + (z,)] = preview.mask(z, self.threshold.value)
         labels.refresh()
 
 

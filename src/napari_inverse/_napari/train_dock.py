@@ -208,7 +208,8 @@ class TrainDock(VerbDock):
             validation_fraction=self.validation_fraction.value, patch=self.patch.value,
             batch_size=self.batch_size.value, steps=self.steps.value,
             learning_rate=self.learning_rate.value, axes=common_axes([*layers, *checks]),
-            pixel_size_nm=training_pixel_size(layers), device=self.device.value,
+            pixel_size_nm=training_pixel_size(layers), optics=self._focal_optics(layers),
+            device=self.device.value,
             time_budget_s=budget_s or None, on_validation=self._records.from_worker.emit)
         self._total_steps, self._budget_s = self.steps.value, budget_s
         self.loss_plot.clear()
@@ -219,6 +220,18 @@ class TrainDock(VerbDock):
             return fine_tune(inputs, targets, progress=progress, cancel=cancel, **options)
 
         return job
+
+    def _focal_optics(self, layers) -> Optional[Optics]:
+        """For the focus family, the first stack's microscope when it states its NA and z step:
+        its weak labels then follow the depth-of-field rule (else the ratio rule)."""
+        fields = optics_from_layer(layers[0]) if layers else {}
+        if self.family.value != "focus" or not {"na", "z_step_nm"} <= fields.keys():
+            return None
+        return Optics(na=fields["na"], z_step_nm=fields["z_step_nm"],
+                      wavelength_nm=fields.get("wavelength_nm", self.wavelength_nm.value),
+                      pixel_size_nm=fields.get("pixel_size_nm", self.pixel_size_nm.value),
+                      refractive_index=fields.get("refractive_index",
+                                                  self.refractive_index.value))
 
     def _destination(self) -> tuple[str, Optional[Path]]:
         """The model's name and folder: ``<save to>/<name>``, or None for the user's models."""

@@ -1,22 +1,29 @@
 """Where each pixel of a focal stack is sharpest: depth map, all-in-focus image, weak labels.
 
-A stack is read one slice at a time (two passes), so a 64 × 2048² stack needs a few (Y, X)
-maps, never a focus score per slice held at once. Pass one (:func:`focus_peak`) finds every
-pixel's best plane, its score there and at the neighbouring planes (for the sub-plane depth)
-and its lowest score; pass two (:func:`weak_labels`) marks a pixel in focus in slice k when
+A stack is read one slice at a time, so a 64 × 2048² stack needs a few (Y, X) maps, never a
+focus score per slice held at once. Pass one (:func:`focus_peak`) finds every pixel's best
+plane, the sub-plane ``depth`` (in planes), its score there and at the neighbouring planes, and
+its lowest score. A pixel can be in focus somewhere (:func:`focused_pixels`) when
 
-    score_k ≥ ratio · peak,   peak ≥ contrast · lowest,   peak ≥ floor · P99(peak)
-    and the pixel is foreground
+    peak ≥ contrast · lowest,   peak ≥ floor · P99(peak)   and the pixel is foreground
 
-— near its own best focus, with a focus curve that really rises (uniform haze has a flat one)
-and detail above the noise's (P99: the 99th percentile of the peak map; dark background peaks
-on noise alone). Foreground (:func:`foreground`): brighter than Otsu's threshold in the
-all-in-focus image, after a closing and hole filling that keep the dark grains of a texture;
-without it a window's score spills past an object's edge onto the dark background. The paper
-leaves its threshold unstated (references.md §5); this rule is ours, relative to each pixel's
-own curve so that it holds for dim and bright objects alike. Defaults (Tenengrad, windows
-5/9/17, ratio 0.75, contrast 1.5, floor 0.1, closing 2 px) scored best on simulated stacks
-(docs/benchmarks.md, focus notes).
+— a focus curve that really rises (uniform haze has a flat one) and detail above the noise's
+(P99: the 99th percentile of the peak map; dark background peaks on noise alone). Foreground
+(:func:`foreground`): brighter than Otsu's threshold in the all-in-focus image, after a
+closing and hole filling that keep the dark grains of a texture; without it a window's score
+spills past an object's edge onto the dark background. Which slices it is in focus in:
+
+- **depth-of-field rule**, when the optics are known (NA, emission λ in nm, immersion index n,
+  pixel e in nm and plane spacing Δz in nm): slice k when |k − depth| ≤ f · DOF / Δz, with
+  DOF = λ·n/NA² + n·e/NA (nm; `optics.depth_of_field_nm`) and f = 0.5 — the definition of "in
+  focus" (within half the depth of field of the plane), with the measured depth for the true
+  one. No second pass over the stack.
+- **ratio rule**, without optics (pass two): slice k when score_k ≥ ratio · peak, near the
+  pixel's own best focus, so that it holds for dim and bright objects alike.
+
+The paper leaves its threshold unstated (references.md §5); both rules are ours. Defaults
+(Tenengrad, windows 5/9/17, ratio 0.75, contrast 1.5, floor 0.1, closing 2 px) scored best on
+simulated stacks (docs/benchmarks.md, focus notes).
 """
 from __future__ import annotations
 
@@ -26,6 +33,8 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 from scipy import ndimage
 
+from ..engine.validation import InvalidInput
+from ..optics import Optics, depth_of_field_nm
 from .focus_measures import focus_map
 
 DEFAULT_MEASURE = "tenengrad"
@@ -34,6 +43,7 @@ DEFAULT_RATIO = 0.75
 DEFAULT_CONTRAST = 1.5
 DEFAULT_FLOOR = 0.1
 DEFAULT_CLOSING = 2
+DEFAULT_DEPTH_FRACTION = 0.5
 Step = Optional[Callable[[str], None]]
 """Called after every slice (progress and cancel), with a message."""
 
@@ -132,27 +142,49 @@ def focused_pixels(peak: FocusPeak, contrast: float = DEFAULT_CONTRAST,
 
 def in_focus_slice(score: np.ndarray, peak: FocusPeak, focused: np.ndarray,
                    ratio: float = DEFAULT_RATIO) -> np.ndarray:
-    """The weak label of one slice from its focus score (the rule in the module docstring)."""
+    """The ratio rule's label of one slice from its focus score (the module docstring)."""
     return (score >= ratio * peak.peak) & focused
+
+
+def depth_of_field_planes(optics: Optics) -> float:
+    """The depth of field in planes, DOF / Δz: what the depth-of-field rule needs."""
+    if optics.z_step_nm is None:
+        raise InvalidInput("the depth-of-field rule needs the distance between planes: give "
+                           "Optics(z_step_nm=…), or use the ratio rule")
+    return depth_of_field_nm(optics) / optics.z_step_nm
+
+
+def within_depth_of_field(k: int, depth: np.ndarray, focused: np.ndarray, half_width: float
+                          ) -> np.ndarray:
+    """The depth-of-field rule's label of slice k: |k − depth| ≤ ``half_width``, the depth and
+    the half width in planes."""
+    return (np.abs(k - depth) <= half_width) & focused
 
 
 def weak_labels(stack, measure: str = DEFAULT_MEASURE,
                 windows: Sequence[int] = DEFAULT_WINDOWS, ratio: float = DEFAULT_RATIO,
                 contrast: float = DEFAULT_CONTRAST, floor: float = DEFAULT_FLOOR,
                 closing: int = DEFAULT_CLOSING, peak: Optional[FocusPeak] = None, step: Step = None,
-                out: Optional[np.ndarray] = None) -> tuple[np.ndarray, FocusPeak]:
+                out: Optional[np.ndarray] = None, optics: Optional[Optics] = None,
+                depth_fraction: float = DEFAULT_DEPTH_FRACTION) -> tuple[np.ndarray, FocusPeak]:
     """(in-focus mask (Z, Y, X) bool, the stack's :class:`FocusPeak`): weak labels, no annotation.
 
-    ``peak`` from an earlier :func:`focus_peak` of the same stack and measure saves pass one;
-    ``out``, a boolean array of the stack's shape (a view of a larger one), receives the mask.
+    With ``optics`` (z_step_nm set) the depth-of-field rule at ``depth_fraction`` of the depth
+    of field, else the ratio rule at ``ratio``. ``peak`` from an earlier :func:`focus_peak` of
+    the same stack and measure saves pass one; ``out``, a boolean array of the stack's shape (a
+    view of a larger one), receives the mask.
     """
+    half_width = depth_fraction * depth_of_field_planes(optics) if optics is not None else None
     if peak is None:
         peak = focus_peak(stack, measure, windows, step)
     focused = focused_pixels(peak, contrast, floor, closing)
     mask = out if out is not None else np.zeros(tuple(stack.shape), dtype=bool)
     for k in range(stack.shape[0]):
-        score = focus_map(np.asarray(stack[k], dtype=np.float32), measure, windows)
-        mask[k] = in_focus_slice(score, peak, focused, ratio)
+        if half_width is not None:
+            mask[k] = within_depth_of_field(k, peak.depth, focused, half_width)
+        else:
+            score = focus_map(np.asarray(stack[k], dtype=np.float32), measure, windows)
+            mask[k] = in_focus_slice(score, peak, focused, ratio)
         if step is not None:
             step(f"in-focus mask of slice {k + 1}/{stack.shape[0]}")
     return mask, peak

@@ -20,14 +20,21 @@ def add_parser(commands) -> None:
     add_image_arguments(command, "segment")
     command.add_argument("--method", default="weak", choices=["weak", "cnn"],
                          help="weak (default: a classical focus measure) or cnn")
+    command.add_argument("--na", type=float, help="numerical aperture; with --wavelength and the "
+                         "z step, the weak labels follow the depth-of-field rule")
+    command.add_argument("--wavelength", type=float, metavar="NM", help="emission wavelength (nm)")
+    command.add_argument("--rule", choices=["depth_of_field", "ratio"],
+                         help="weak labels: depth_of_field (default when --na, --wavelength and "
+                         "the z step are known) or ratio")
     command.add_argument("--threshold", type=float,
-                         help="weak: fraction of a pixel's best focus (0.75); cnn: probability "
+                         help="weak, depth-of-field rule: fraction of the depth of field (0.5); "
+                         "ratio rule: fraction of a pixel's best focus (0.75); cnn: probability "
                          "(0.5)")
     command.add_argument("--z-step", type=float, metavar="NM",
                          help="distance between planes in nm; overrides the file's calibration")
     command.add_argument("--depth", metavar="TIF", help="write the depth map here")
     command.add_argument("--all-in-focus", metavar="TIF", help="write the all-in-focus image here")
-    command.set_defaults(run=run, na=None, wavelength=None)
+    command.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, cancel) -> int:
@@ -35,15 +42,18 @@ def run(args: argparse.Namespace, cancel) -> int:
     from ..io import write_ome_tiff
     from ..methods import segment_focus
 
-    options = dict(method=args.method, model=args.model, threshold=args.threshold,
-                   device=args.device)
+    options = dict(method=args.method, model=args.model, rule=args.rule,
+                   threshold=args.threshold, device=args.device)
     outputs = []
     image_files = []  # the file restore_file read, for its pixel sizes
 
     def segment_focus_of_file(data, *, axes, optics, progress, cancel):
-        result = segment_focus(data, axes=axes, progress=progress, cancel=cancel, **options)
+        result = segment_focus(data, axes=axes, optics=optics, progress=progress, cancel=cancel,
+                               **options)
         z_step = args.z_step or image_files[0].pixel_size_nm.get("Z")
-        depth = result.extras["depth_planes"] * (z_step or 1.0)
+        depth = result.extras.get("depth_nm")
+        if depth is None:
+            depth = result.extras["depth_planes"] * (z_step or 1.0)
         flat_axes = result.metadata["axes"].replace("Z", "")
         sizes = {a: s for a, s in image_files[0].pixel_size_nm.items() if a in "YX"}
         if args.pixel_size:
@@ -60,9 +70,9 @@ def run(args: argparse.Namespace, cancel) -> int:
 
     if wants_chunks(args) and (args.depth or args.all_in_focus):
         raise InvalidInput("an OME-Zarr output holds the depth map and the all-in-focus image "
-                           "itself (its 'depth_planes' and 'all_in_focus' images): drop --depth "
+                           "itself (as its own images): drop --depth "
                            "and --all-in-focus")
-    status = restore_file(args, segment_focus_of_file, {}, cancel, use_optics=False,
+    status = restore_file(args, segment_focus_of_file, {}, cancel,
                           check=lambda image: image_files.append(image),
                           chunked_as=("segment_focus", options))
     for path in outputs:

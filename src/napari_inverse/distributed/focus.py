@@ -13,10 +13,11 @@ import numpy as np
 
 from ..engine.arguments import check_arguments
 from ..engine.validation import InvalidInput
-from ..methods.segment_focus import ARGUMENTS, segment_focus
+from ..classical.focus import DEFAULT_MEASURE
+from ..methods.segment_focus import ARGUMENTS, focus_parameters, segment_focus
 from .chunked_method import ChunkedMethod, OutputGrid
 
-_PASSED_ON = ("method", "measure", "model", "threshold")
+_PASSED_ON = ("method", "measure", "model", "rule", "threshold")
 
 
 def prepare_focus(shape: tuple[int, ...], axes: str, options: dict[str, Any]) -> ChunkedMethod:
@@ -28,6 +29,8 @@ def prepare_focus(shape: tuple[int, ...], axes: str, options: dict[str, Any]) ->
     optics = options.get("optics")
     depth = "depth_nm" if optics is not None and optics.z_step_nm else "depth_planes"
     passed_on = {k: options[k] for k in _PASSED_ON if options.get(k) is not None}
+    parameters = focus_parameters(options["method"], options.get("measure") or DEFAULT_MEASURE,
+                                  options.get("rule"), options.get("threshold"), optics)
     flat = OutputGrid(drops="Z")
     outputs = {"image": OutputGrid(), "depth_index": flat, depth: flat, "all_in_focus": flat}
     if options["method"] == "cnn":
@@ -38,7 +41,7 @@ def prepare_focus(shape: tuple[int, ...], axes: str, options: dict[str, Any]) ->
         metadata={"method": options["method"], "units": "in focus: 1",
                   "z_step_nm": optics.z_step_nm if optics is not None else None,
                   "optics": optics.to_dict() if optics is not None else None,
-                  "parameters": {k: str(v) for k, v in passed_on.items() if k != "method"}})
+                  "measure": parameters["measure"], "parameters": parameters})
 
 
 def restore_focus(block: np.ndarray, method: ChunkedMethod, statistic, device: str, cancel,

@@ -25,6 +25,7 @@ from ..engine.arguments import Choice, Number, Text, declare_arguments
 from ..engine.device import select_device
 from ..engine.progress import CancelLike, Cancelled, ProgressCallback
 from ..engine.validation import InvalidInput
+from ..optics import Optics
 from ..classical.focus import weak_labels
 from ..engine.axes import SpatialLoop
 from ..engine.progress import ProgressReporter
@@ -43,6 +44,7 @@ from .verb_arguments import COMMON_ARGUMENTS
 
 ARGUMENTS = {
     "axes": COMMON_ARGUMENTS["axes"],
+    "optics": COMMON_ARGUMENTS["optics"],
     "device": COMMON_ARGUMENTS["device"],
     "family": Choice(tuple(FAMILIES)),
     "start": Text(optional=True, path=True),
@@ -94,6 +96,7 @@ def fine_tune(
     task: Optional[str] = None,
     axes: Optional[str] = None,
     pixel_size_nm: Optional[float] = None,
+    optics: Optional[Optics] = None,
     seed: int = 0,
     device: str = "auto",
     progress: Optional[ProgressCallback] = None,
@@ -113,13 +116,18 @@ def fine_tune(
     training loss). ``patch``, ``batch_size``, ``steps`` and ``learning_rate`` default to the
     family's recipe (a smaller batch on a CPU).
     ``out``: the model folder (default: the user's models folder). ``pixel_size_nm``: the data's
-    sampling, recorded on the card so pickers can check it. ``progress(step, total, message)``
+    sampling, recorded on the card so pickers can check it. ``optics`` (family ``focus``): the
+    focal stacks' microscope with ``z_step_nm``; their weak labels then follow the
+    depth-of-field rule (`classical.focus`), else the ratio rule. ``progress(step, total, message)``
     and ``on_validation(record)`` report as training goes; ``cancel`` and ``time_budget_s`` stop
     it early, keeping the best weights.
     """
     _check_family_data(family, targets)
     start = resolve_start(family, start)
     planes = family_recipe(family).planes
+    if optics is not None and not planes:
+        raise InvalidInput("optics= labels focal stacks (family='focus'); for the other families "
+                           "give the data's pixel_size_nm")
     check_model_name(name)  # before training: a name that cannot be saved must not cost a run
     device = select_device(device)
     patch, config = fine_tune_settings(family, start is not None, device, patch, batch_size,
@@ -128,14 +136,15 @@ def fine_tune(
     targets = as_image_list(targets, "targets") if targets is not None else None
     check_training_images(inputs, targets, axes)
     if planes:
-        inputs, targets = _stacks_with_weak_labels(inputs, axes, planes, progress, cancel)
+        inputs, targets = _stacks_with_weak_labels(inputs, axes, planes, optics, progress,
+                                                   cancel)
     split = hold_out(inputs, targets, 0.0 if validation is not None else validation_fraction,
                      patch, stacks=bool(planes))
     if validation is not None:
         split.held_out = _validation_pieces(family, validation, validation_targets, axes)
         if planes:
             split.held_out = list(zip(*_stacks_with_weak_labels(
-                [image for image, _ in split.held_out], axes, planes, progress, cancel)))
+                [image for image, _ in split.held_out], axes, planes, optics, progress, cancel)))
     net, card = starting_network(family, start, task, seed)
     patch_shape = (planes, patch, patch) if planes else (patch, patch)
     scaling = Normalisation(card.normalisation)
@@ -158,10 +167,13 @@ def fine_tune(
                           result.history, result.stop_reason)
 
 
-def _stacks_with_weak_labels(stacks: list, axes, planes: int, progress, cancel
-                             ) -> tuple[list, list]:
-    """The focal stacks (Z last before YX) and their weak labels (`classical.focus`), computed
-    here from the stacks themselves: the in-focus network fine-tunes without annotation."""
+def _stacks_with_weak_labels(stacks: list, axes, planes: int, optics: Optional[Optics],
+                             progress, cancel) -> tuple[list, list]:
+    """The focal stacks (Z last before YX) and their weak labels (`classical.focus`, by the
+    depth-of-field rule where ``optics`` has the plane spacing), computed here from the stacks
+    themselves: the in-focus network fine-tunes without annotation."""
+    if optics is not None and optics.z_step_nm is None:
+        optics = None  # no plane spacing: the ratio rule
     loops = [SpatialLoop(stack, axes, 3) for stack in stacks]
     for k, loop in enumerate(loops):
         if loop.spatial_shape[0] < planes:
@@ -173,7 +185,7 @@ def _stacks_with_weak_labels(stacks: list, axes, planes: int, progress, cancel
         mask = np.zeros(loop.image.shape, dtype=bool)
         for index in np.ndindex(*loop.loop_shape):
             selection = loop.selection(index)
-            mask[selection] = weak_labels(loop.image[selection])[0]
+            mask[selection] = weak_labels(loop.image[selection], optics=optics)[0]
             reporter.step("weak labels of the training stacks")
         labels.append(mask)
     return stacks, labels

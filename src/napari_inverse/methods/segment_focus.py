@@ -1,8 +1,9 @@
 """The ``segment_focus`` verb: which pixels of each slice of a focal stack are in focus.
 
-``weak`` thresholds a classical focus measure per pixel (`classical.focus`: no training, no
-annotation); ``cnn`` runs the in-focus network trained on such weak labels (`zoo` family
-``focus``). Both also give the depth map (the plane where each pixel is sharpest, refined
+``weak`` labels from a classical focus measure per pixel (`classical.focus`: no training, no
+annotation) — by the depth-of-field rule when the optics with the plane spacing are given, by
+the ratio rule otherwise; ``cnn`` runs the in-focus network trained on such weak labels (`zoo`
+family ``focus``). Both also give the depth map (the plane where each pixel is sharpest, refined
 between planes) and the all-in-focus image, from the classical measure, streamed slice by slice.
 """
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Optional
 
 import numpy as np
 
-from ..classical.focus import (DEFAULT_MEASURE, DEFAULT_RATIO, FocusPeak, focus_peak,
-                               focused_pixels, weak_labels)
+from ..classical.focus import (DEFAULT_DEPTH_FRACTION, DEFAULT_MEASURE, DEFAULT_RATIO,
+                               FocusPeak, focus_peak, focused_pixels, weak_labels)
 from ..classical.focus_measures import MEASURES
 from ..engine.arguments import Choice, Number, Text, declare_arguments
 from ..engine.axes import SpatialLoop
@@ -29,6 +30,7 @@ from .result import Result
 from .verb_arguments import COMMON_ARGUMENTS
 
 METHODS = ("weak", "cnn")
+RULES = ("depth_of_field", "ratio")
 DEFAULT_MODEL = "focus-widefield"
 DEFAULT_PROBABILITY = 0.5
 MIN_PLANES = 3
@@ -37,8 +39,11 @@ ARGUMENTS = {
     "method": Choice(METHODS, {"weak_labels": "weak", "classical": "weak", "unet": "cnn"}),
     "measure": Choice(tuple(MEASURES)),
     "model": Text(optional=True, path=True),
+    "rule": Choice(RULES, {"dof": "depth_of_field", "depth": "depth_of_field"}, optional=True),
     "threshold": Number(above=0, below=1, optional=True,
-                        hint=f"weak: the fraction of a pixel's best focus (default "
+                        hint=f"weak, depth-of-field rule: the fraction of the depth of field "
+                             f"around each pixel's depth (default {DEFAULT_DEPTH_FRACTION}); "
+                             f"ratio rule: the fraction of a pixel's best focus (default "
                              f"{DEFAULT_RATIO}); cnn: the probability (default 0.5)"),
 }
 
@@ -52,6 +57,7 @@ def segment_focus(
     optics: Optional[Optics] = None,
     measure: str = DEFAULT_MEASURE,
     model: Optional[str | Path] = None,
+    rule: Optional[str] = None,
     threshold: Optional[float] = None,
     device: str = "auto",
     progress: Optional[ProgressCallback] = None,
@@ -62,20 +68,26 @@ def segment_focus(
     ``.image`` is a boolean mask like the stack; ``.extras``: ``depth_index`` (the input's shape
     without Z; the best plane, −1 where nothing is ever in focus), ``depth_nm`` (sub-plane, NaN
     there; needs ``optics.z_step_nm``, else in planes under ``depth_planes``), ``all_in_focus``
-    and, for ``cnn``, ``probability``. ``threshold``: see the argument's hint; ``measure``: the
-    classical focus measure (`classical.focus_measures.MEASURES`); ``model``: the network
-    (default the shipped ``focus-widefield``).
+    and, for ``cnn``, ``probability``. ``rule`` (weak labels): ``"depth_of_field"`` — slice k
+    when |k − depth| ≤ threshold · DOF / Δz, DOF from ``optics`` — or ``"ratio"``; default the
+    former when ``optics.z_step_nm`` is given. ``threshold``: see the argument's hint;
+    ``measure``: the classical focus measure (`classical.focus_measures.MEASURES`); ``model``:
+    the network (default the shipped ``focus-widefield``).
     """
     started = time.perf_counter()
     if method == "weak" and model is not None:
         raise InvalidInput("model= belongs to method='cnn'; the weak labels use no network")
+    if method == "cnn" and rule is not None:
+        raise InvalidInput("rule= belongs to method='weak'; the network's threshold is a "
+                           "probability")
+    parameters = focus_parameters(method, measure, rule, threshold, optics)
+    rule, cut = parameters["rule"], parameters["threshold"]
     loop = _focal_loop(stack, axes)
     planes = loop.spatial_shape[0]
     torch_device = select_device(device)
     network = (load_model_for_inference(model or DEFAULT_MODEL, torch_device)
                if method == "cnn" else None)
-    cut = threshold if threshold is not None else (
-        DEFAULT_RATIO if method == "weak" else DEFAULT_PROBABILITY)
+    label_optics = optics if rule == "depth_of_field" else None
     reporter = ProgressReporter(loop.n_blocks * planes * 3, progress, cancel)
     flat_shape = tuple(s for a, s in zip(loop.axes, stack.shape) if a != "Z")
     mask = np.zeros(tuple(stack.shape), dtype=bool)
@@ -91,7 +103,7 @@ def segment_focus(
             peak = focus_peak(block, measure, step=reporter.step)
             if network is None:  # written into the mask in place: no second full-size copy
                 weak_labels(block, measure, ratio=cut, peak=peak, step=reporter.step,
-                            out=mask[selection])
+                            out=mask[selection], optics=label_optics, depth_fraction=cut)
                 focused = focused_pixels(peak)
             else:
                 chance = focus_probability(network, block, reporter)
@@ -108,11 +120,34 @@ def segment_focus(
         extras["probability"] = probability
     return Result(image=mask, extras=extras, metadata={
         "method": method, "axes": loop.axes, "spatial_axes": "ZYX", "measure": measure,
-        "parameters": {"threshold": cut, "measure": measure},
+        "parameters": parameters,
         "model": network.card.name if network else None,
         "optics": optics.to_dict() if optics is not None else None,
         "z_step_nm": step_nm, "device": str(torch_device),
         "seconds": time.perf_counter() - started})
+
+
+def focus_parameters(method: str, measure: str, rule: Optional[str], threshold: Optional[float],
+                     optics: Optional[Optics]) -> dict:
+    """The measure, rule and threshold a call uses, defaults filled in: the verb's metadata,
+    and the chunked path's, which must say the same."""
+    rule = _label_rule(method, rule, optics)
+    cut = threshold if threshold is not None else {
+        "depth_of_field": DEFAULT_DEPTH_FRACTION, "ratio": DEFAULT_RATIO, None:
+        DEFAULT_PROBABILITY}[rule]
+    return {"threshold": cut, "measure": measure, "rule": rule}
+
+
+def _label_rule(method: str, rule: Optional[str], optics: Optional[Optics]) -> Optional[str]:
+    """The weak labels' rule (None for the network): the depth of field where it is known."""
+    if method == "cnn":
+        return None
+    known = optics is not None and optics.z_step_nm is not None
+    if rule == "depth_of_field" and not known:
+        raise InvalidInput("rule='depth_of_field' needs the microscope: give optics=Optics(na=…, "
+                           "wavelength_nm=…, pixel_size_nm=…, refractive_index=…, z_step_nm=…), "
+                           "or use rule='ratio'")
+    return rule or ("depth_of_field" if known else "ratio")
 
 
 def _focal_loop(stack, axes) -> SpatialLoop:

@@ -3,6 +3,7 @@
 from .chromatic import ChromaticFocus
 from .confocal import confocal_psf
 from .convolution import fft_convolve, psf_to_otf
+from .depth_of_field import depth_of_field_nm
 from .microscope import Optics
 from .propagation import propagate, propagate_array, transfer_function
 from .psf import (
@@ -15,6 +16,7 @@ __all__ = [
     "Optics",
     "PSF_MODELS",
     "confocal_psf",
+    "depth_of_field_nm",
     "fft_convolve",
     "gaussian_psf",
     "propagate",

@@ -24,7 +24,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from ..optics import Optics, psf_to_otf, widefield_psf
+from ..optics import Optics, depth_of_field_nm, psf_to_otf, widefield_psf
 from ..optics.padding import pad_for_fft
 from .textures import smooth_texture
 
@@ -48,17 +48,6 @@ class FocalStack:
     depth_nm: np.ndarray
     z_planes_nm: np.ndarray
     metadata: dict = field(default_factory=dict)
-
-
-def depth_of_field_nm(optics: Optics) -> float:
-    """Total depth of field d = λ·n/NA² + n·e/NA, e the pixel size in the object plane.
-
-    The standard formula (Inoué; d = λn/NA² + n·e/(M·NA) with e the camera pixel and M the
-    magnification): a wave-optical term plus the geometric depth over which the blur stays
-    within one pixel. Uses the emission wavelength, as in fluorescence.
-    """
-    n, na = optics.refractive_index, optics.na
-    return optics.wavelength_nm * n / na**2 + n * optics.pixel_size_nm / na
 
 
 def focal_stack(

@@ -17,6 +17,7 @@ from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike
 from ..classical.focus import weak_labels
 from ..metrics import iou, phase_rmse, psnr
+from ..optics import Optics
 from ..simulate.pairs import SR_PIXEL_SCALE, focus_pair
 from ..zoo import LoadedModel, ModelCard
 from ..zoo.focus_inference import focus_probability
@@ -133,7 +134,8 @@ def validation_iou(net, card: ModelCard, recipe: Recipe, device) -> dict:
     for seed in range(VALIDATION_SEED_BASE, VALIDATION_SEED_BASE + recipe.validation_images):
         pair = focus_pair(seed, recipe.pool_shape, ranges=recipe.ranges)
         network.append(iou(pair.target, focus_probability(model, pair.input) > 0.5))
-        weak.append(iou(pair.target, weak_labels(pair.input)[0]))
+        optics = Optics(**pair.metadata["optics"])
+        weak.append(iou(pair.target, weak_labels(pair.input, optics=optics)[0]))
     net.to("cpu")
     return {"validation_iou": float(np.mean(network)), "weak_label_iou": float(np.mean(weak))}
 

@@ -20,16 +20,21 @@ from ..simulate.pairs import MicroscopeRanges
 TRAINING_SEED_BASE = 10_000_000
 VALIDATION_SEED_BASE = 20_000_000
 TASKS = ("deconvolution", "denoising", "focus", "super_resolution", "phase")
+# in cached pools' names: targets made by a rule that changed, so an older cache is not reused
+LABEL_RULES = {"focus": "-depth-of-field-labels"}
 
 
 def weakly_labelled_focus_pair(seed: int, shape, ranges):
     """A simulated focal stack → its weak labels (`classical.focus`), never its true masks:
-    the in-focus network learns without annotation, as on a user's stacks."""
+    the in-focus network learns without annotation, as on a user's stacks whose microscope is
+    known (the depth-of-field rule, from the stack's optics)."""
     from ..classical.focus import weak_labels
+    from ..optics import Optics
     from ..simulate import pairs
 
     stack = pairs.focus_pair(seed, shape, ranges=ranges)
-    return pairs.Pair(stack.input, weak_labels(stack.input)[0], stack.metadata)
+    labels = weak_labels(stack.input, optics=Optics(**stack.metadata["optics"]))[0]
+    return pairs.Pair(stack.input, labels, stack.metadata)
 
 
 def _builder(task: str):
@@ -95,7 +100,7 @@ def cached_pool(task: str, n_images: int, shape: tuple[int, int], first_seed: in
     if folder is None:
         return build_pool(task, n_images, shape, first_seed, workers, ranges)
     folder = Path(folder)
-    stem = f"{task}-{n_images}x{shape[0]}x{shape[1]}-seed{first_seed}"
+    stem = f"{task}-{n_images}x{shape[0]}x{shape[1]}-seed{first_seed}{LABEL_RULES.get(task, '')}"
     if ranges != type(ranges)():
         stem += f"-ranges{hashlib.sha256(repr(ranges).encode()).hexdigest()[:10]}"
     paths = folder / f"{stem}-input.npy", folder / f"{stem}-target.npy"
