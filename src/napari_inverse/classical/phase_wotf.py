@@ -18,10 +18,14 @@ from ..optics.phase_transfer import RadialGrid, weak_object_transfer_radial
 from .phase_poisson import cosine_spectrum, from_cosine_spectrum
 from .phase_tie import normalised_planes
 
-DEFAULT_REGULARIZATION = 1e-3
-"""α of the penalty α·(f·λ/NA)² added to Σ|H|² (f the spatial frequency): it grows towards the
-pupil's edge, where an open condenser leaves little contrast and noise dominates, and vanishes
-at low frequencies, where H_φ ∝ f² is weak too but the phase has most of its power."""
+DEFAULT_REGULARIZATION = 1e-5
+"""α of the penalty ``α·max Σ H_φ²·(1 + (f·L)⁴)`` added to Σ H² (f the spatial frequency): a
+Wiener-like prior, relative to the strongest phase transfer so α does not depend on the defocus,
+the number of planes or the condenser. Constant at low frequencies, where H_φ ∝ f² and noise
+would be amplified as 1/f², it damps them as the TIE's α does; it grows above 1/L, where the
+phase has little power and an open condenser's transfer fades slowly towards (NA + NA_c)/λ."""
+SPECIMEN_SCALE_NM = 20_000.0
+"""L: the phase spectrum is taken as flat below 1/L (about a cell) and falling as f⁻⁴ above."""
 
 
 def wotf_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: float,
@@ -55,7 +59,7 @@ def _radial_filters(samples, dz_nm, wavelengths, wavelength_nm, na, condenser_na
                     alpha) -> np.ndarray:
     """Per plane j the radial profile of w_j with Φ = Σ w_j·D_j: the phase row of the inverse of
     the 2×2 Tikhonov normal equations [[Σ H_A² + a, Σ H_A·H_φ], [Σ H_A·H_φ, Σ H_φ² + a]],
-    a = α·(f·λ/NA)²."""
+    a the penalty of :data:`DEFAULT_REGULARIZATION`."""
     h_a = np.empty((len(dz_nm), len(samples)))
     h_phi = np.empty_like(h_a)
     for wavelength in sorted(set(wavelengths)):
@@ -63,7 +67,7 @@ def _radial_filters(samples, dz_nm, wavelengths, wavelength_nm, na, condenser_na
         h_a[rows], h_phi[rows] = weak_object_transfer_radial(
             samples, [dz_nm[j] for j in rows], wavelength, na, condenser_na, n_medium)
         h_phi[rows] *= wavelength_nm / wavelength
-    penalty = alpha * (samples * wavelength_nm / na) ** 2
+    penalty = alpha * (h_phi**2).sum(0).max() * (1 + (samples * SPECIMEN_SCALE_NM) ** 4)
     aa, ap, pp = ((h_a**2).sum(0) + penalty, (h_a * h_phi).sum(0), (h_phi**2).sum(0) + penalty)
     determinant = aa * pp - ap**2
     safe = determinant > 1e-30  # only f = 0 without absorption data: the undetermined piston
