@@ -9,6 +9,7 @@ wavelength (the chromatic mode): a non-dispersive optical path gives plane j the
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable, Optional, Sequence
 
 import numpy as np
@@ -16,7 +17,7 @@ import torch
 
 from ..optics.phase_transfer import RadialGrid, weak_object_transfer_radial
 from .phase_poisson import cosine_spectrum, from_cosine_spectrum
-from .phase_tie import normalised_planes
+from .phase_tie import normalised_sum
 
 DEFAULT_REGULARIZATION = 1e-5
 """α of the penalty ``α·max Σ H_φ²·(1 + (f·L)⁴)`` added to Σ H² (f the spatial frequency): a
@@ -40,19 +41,39 @@ def wotf_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: floa
     ``between()`` (a cancel check) runs after each plane.
     """
     alpha = DEFAULT_REGULARIZATION if regularization is None else float(regularization)
-    wavelengths = list(plane_wavelengths_nm or [wavelength_nm] * planes.shape[0])
-    contrast = normalised_planes(planes) - 1.0
-    grid = RadialGrid(contrast.shape, pixel_size_nm, device=planes.device, cosine=True)
-    filters = _radial_filters(grid.samples, dz_nm, wavelengths, wavelength_nm, na, condenser_na,
-                              n_medium, alpha)
+    wavelengths = tuple(plane_wavelengths_nm or [wavelength_nm] * planes.shape[0])
     spectrum = 0
-    for row, plane in zip(filters, contrast):
-        spectrum = spectrum + grid.on_grid(row) * cosine_spectrum(plane)
+    for plane_weights, profile in _filters_on_grid(
+            tuple(planes.shape[-2:]), pixel_size_nm, tuple(map(float, dz_nm)), wavelengths,
+            wavelength_nm, na, condenser_na, n_medium, alpha, str(planes.device)):
+        # Σⱼ wⱼ(f)·Dⱼ(f) with wⱼ = Σᵣ cⱼᵣ·pᵣ(f): one transform per term r, not per plane
+        contrast = normalised_sum(planes, plane_weights).sub_(float(plane_weights.sum()))
+        spectrum = cosine_spectrum(contrast).mul_(profile).add_(spectrum)
         if between is not None:
             between()
     spectrum[0, 0] = 0.0
     phase = from_cosine_spectrum(spectrum)
-    return phase - phase.mean()
+    return phase.sub_(phase.mean())
+
+
+@functools.lru_cache(maxsize=2)
+def _filters_on_grid(shape, pixel_size_nm, dz_nm, wavelengths, wavelength_nm, na, condenser_na,
+                     n_medium, alpha, device) -> list[tuple[np.ndarray, torch.Tensor]]:
+    """(plane weights, filter on the cosine grid) per separable term, kept for the next call with
+    the same shape and optics (a time-lapse): the transfer functions cost more than the solve."""
+    grid = RadialGrid(shape, pixel_size_nm, device=device, cosine=True)
+    filters = _radial_filters(grid.samples, dz_nm, wavelengths, wavelength_nm, na, condenser_na,
+                              n_medium, alpha)
+    return [(weights, grid.on_grid(profile)) for weights, profile in zip(*_separable(filters))]
+
+
+def _separable(filters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(c (r, planes), p (r, samples)) with filters ≈ cᵀ·p, r the numerical rank: planes
+    symmetric about the focus need one term (the focal plane gets no phase weight and the
+    outer pairs antisymmetric ones), so the WOTF costs one transform like the TIE."""
+    u, singular, v = np.linalg.svd(filters, full_matrices=False)
+    rank = max(1, int((singular > 1e-6 * singular[0]).sum()))
+    return (u[:, :rank] * singular[:rank]).T, v[:rank]
 
 
 def _radial_filters(samples, dz_nm, wavelengths, wavelength_nm, na, condenser_na, n_medium,
