@@ -3,8 +3,7 @@
 They are the Fourier transform of the half-sample-symmetric (mirror) extension, computed with an
 N-point real FFT by Makhoul's reorder-and-twiddle (1980) instead of a 2N-point one, so a spectral
 solver gets Neumann boundaries at a quarter of the cost in 2D. Unnormalised as FFTPACK's:
-``X[k] = 2·Σₙ x[n]·cos(πk(n+½)/N)``; sine coefficients sit at k = 1…N−1 (index 0 and the Nyquist
-term k = N are 0).
+``X[k] = 2·Σₙ x[n]·cos(πk(n+½)/N)``, and the sine coefficient of frequency k = 1…N at index k − 1.
 On the CPU they come from pocketfft's native real-to-real transforms (``scipy.fft``) instead:
 the reorder and twiddle passes cost ~6× the FFT there (issue 23).
 """
@@ -44,22 +43,17 @@ def idct(coefficients: torch.Tensor, dim: int) -> torch.Tensor:
 
 
 def dst(x: torch.Tensor, dim: int) -> torch.Tensor:
-    """DST-II along ``dim``, coefficient k of ``sin(πk(n+½)/N)`` at index k (k = N dropped)."""
-    if _use_native(x):  # scipy puts frequency k at index k − 1, N included
-        native = _native(scipy.fft.dst, x, dim)
-        return torch.cat([torch.zeros_like(native.narrow(dim, 0, 1)),
-                          native.narrow(dim, 0, x.shape[dim] - 1)], dim)
-    return _reverse_shift(dct(x * _alternating(x, dim), dim), dim)
+    """DST-II along ``dim``: coefficient k of ``sin(πk(n+½)/N)`` at index k − 1 (k = 1…N)."""
+    if _use_native(x):
+        return _native(scipy.fft.dst, x, dim)
+    return dct(x * _alternating(x, dim), dim).flip(dim)  # sin(πk(n+½)/N) = (−1)ⁿcos(π(N−k)(n+½)/N)
 
 
 def idst(coefficients: torch.Tensor, dim: int) -> torch.Tensor:
-    """Inverse of :func:`dst` for coefficients without a Nyquist term."""
+    """Inverse of :func:`dst` along ``dim``."""
     if _use_native(coefficients):
-        c = coefficients
-        shifted = torch.cat([c.narrow(dim, 1, c.shape[dim] - 1),
-                             torch.zeros_like(c.narrow(dim, 0, 1))], dim)
-        return _native(scipy.fft.idst, shifted, dim)
-    return idct(_reverse_shift(coefficients, dim), dim) * _alternating(coefficients, dim)
+        return _native(scipy.fft.idst, coefficients, dim)
+    return idct(coefficients.flip(dim), dim) * _alternating(coefficients, dim)
 
 
 def dct2(x: torch.Tensor) -> torch.Tensor:
@@ -85,13 +79,6 @@ def _native(transform, x: torch.Tensor, axes) -> torch.Tensor:
     key = "axes" if isinstance(axes, tuple) else "axis"
     return torch.from_numpy(transform(x.detach().numpy(), type=2,
                                       workers=torch.get_num_threads(), **{key: axes}))
-
-
-def _reverse_shift(c: torch.Tensor, dim: int) -> torch.Tensor:
-    """c[N−k] at index k ≥ 1 and 0 at index 0 (maps sin(πk(n+½)/N) onto (−1)ⁿcos(π(N−k)(n+½)/N))."""
-    c = c.movedim(dim, -1)
-    shifted = torch.cat([torch.zeros_like(c[..., :1]), c[..., 1:].flip(-1)], dim=-1)
-    return shifted.movedim(-1, dim)
 
 
 def _alternating(x: torch.Tensor, dim: int) -> torch.Tensor:

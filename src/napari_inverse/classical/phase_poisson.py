@@ -45,12 +45,13 @@ class SpectralGrid:
                                       ) -> tuple[torch.Tensor, torch.Tensor]:
         """∇u for the regularised u of :meth:`inverse_laplacian`, without forming u."""
         spectrum = cosine_spectrum(image).mul_(self._inverse_symbol(regularization))
-        gy = idct(idst(spectrum * -self.ky, -2), -1)
-        return gy, idst(idct(spectrum.mul_(-self.kx), -2), -1)
+        gy = idct(idst(_cosine_to_sine(spectrum, -self.ky, -2), -2), -1)
+        return gy, idst(idct(_cosine_to_sine(spectrum, -self.kx, -1), -2), -1)
 
     def divergence_inverse_laplacian(self, gy: torch.Tensor, gx: torch.Tensor) -> torch.Tensor:
         """∇⁻²(∂gy/∂y + ∂gx/∂x), exact, for gy odd about the y edges and gx about the x edges."""
-        spectrum = dst(dct(gy, -1), -2).mul_(self.ky).add_(dct(dst(gx, -1), -2).mul_(self.kx))
+        spectrum = _sine_to_cosine(dst(dct(gy, -1), -2), self.ky, -2)
+        spectrum.add_(_sine_to_cosine(dct(dst(gx, -1), -2), self.kx, -1))
         return from_cosine_spectrum(spectrum.mul_(self._inverse_symbol(0.0)))
 
     def _inverse_symbol(self, regularization: float) -> torch.Tensor:
@@ -58,3 +59,25 @@ class SpectralGrid:
         torch.div(self.k2, symbol, out=symbol).neg_()
         symbol[0, 0] = 0.0  # the mean (piston) is not determined
         return symbol
+
+
+def _cosine_to_sine(spectrum: torch.Tensor, k: torch.Tensor, dim: int) -> torch.Tensor:
+    """k·spectrum along ``dim`` moved to the sine layout (frequency k at index k − 1, the
+    frequency N that a cosine series lacks set to 0): a derivative of a cosine series."""
+    n = spectrum.shape[dim]
+    out = torch.empty_like(spectrum)
+    torch.mul(spectrum.narrow(dim, 1, n - 1), k.narrow(dim, 1, n - 1),
+              out=out.narrow(dim, 0, n - 1))
+    out.narrow(dim, n - 1, 1).zero_()
+    return out
+
+
+def _sine_to_cosine(spectrum: torch.Tensor, k: torch.Tensor, dim: int) -> torch.Tensor:
+    """k·spectrum along ``dim`` moved from the sine layout to the cosine one (frequency N has no
+    cosine coefficient and is dropped): a derivative of a sine series."""
+    n = spectrum.shape[dim]
+    out = torch.empty_like(spectrum)
+    torch.mul(spectrum.narrow(dim, 0, n - 1), k.narrow(dim, 1, n - 1),
+              out=out.narrow(dim, 1, n - 1))
+    out.narrow(dim, 0, 1).zero_()
+    return out
