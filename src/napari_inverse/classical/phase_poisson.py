@@ -8,6 +8,7 @@ reflection. A gradient component is a sine series along its own axis. Lengths ar
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -55,10 +56,17 @@ class SpectralGrid:
         return from_cosine_spectrum(spectrum.mul_(self._inverse_symbol(0.0)))
 
     def _inverse_symbol(self, regularization: float) -> torch.Tensor:
-        symbol = torch.square(self.k2).add_(regularization)
-        torch.div(self.k2, symbol, out=symbol).neg_()
-        symbol[0, 0] = 0.0  # the mean (piston) is not determined
-        return symbol
+        return _inverse_symbol(self.shape, self.k2.device, float(regularization))
+
+
+@functools.lru_cache(maxsize=4)
+def _inverse_symbol(shape, device, regularization: float) -> torch.Tensor:
+    """−|k|²/(|k|⁴ + α), kept for the next image of the same shape (a time-lapse)."""
+    k2 = SpectralGrid(shape, device).k2
+    symbol = torch.square(k2).add_(regularization)
+    torch.div(k2, symbol, out=symbol).neg_()
+    symbol[0, 0] = 0.0  # the mean (piston) is not determined
+    return symbol
 
 
 def _cosine_to_sine(spectrum: torch.Tensor, k: torch.Tensor, dim: int) -> torch.Tensor:

@@ -46,8 +46,7 @@ def teague_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: fl
                             * slope_weights)
     grid = SpectralGrid(planes.shape, planes.device)
     gy, gx = grid.gradient_of_inverse_laplacian(source, _alpha(regularization))
-    floor = DARKEST_FRACTION * in_focus.mean()
-    intensity = torch.clamp(in_focus, min=float(floor))
+    intensity = in_focus.clamp_(min=DARKEST_FRACTION)  # the fit of normalised planes has mean 1
     if between is not None:
         between()
     return _zero_mean(grid.divergence_inverse_laplacian(gy.div_(intensity), gx.div_(intensity)))
