@@ -38,7 +38,7 @@ def wotf_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: floa
 
     ``na`` is the objective's, ``condenser_na`` the illumination's (None: a point source);
     ``plane_wavelengths_nm`` gives each plane its own wavelength (default all ``wavelength_nm``);
-    ``between()`` (a cancel check) runs after each plane.
+    ``between()`` (a cancel check) runs after each transform.
     """
     alpha = DEFAULT_REGULARIZATION if regularization is None else float(regularization)
     wavelengths = tuple(plane_wavelengths_nm or [wavelength_nm] * planes.shape[0])
