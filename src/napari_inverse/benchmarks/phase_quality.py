@@ -14,8 +14,9 @@ from . import phase_zmd
 
 METHODS = ("tie", "teague", "wotf")
 TITLES = {"tie": "TIE", "teague": "Teague", "wotf": "WOTF"}
-ALPHAS = {"tie": (1e-8, 1e-7, 1e-6, 1e-5, 1e-4), "teague": (1e-8, 1e-7, 1e-6, 1e-5, 1e-4),
-          "wotf": (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)}
+_HALF_DECADES = tuple(10.0 ** (e / 2) for e in range(-18, -7))  # 1e-9 … 1e-4
+ALPHAS = {"tie": _HALF_DECADES, "teague": _HALF_DECADES,
+          "wotf": tuple(a * 100 for a in _HALF_DECADES)}  # α is relative to max Σ H_φ²
 PLANE_SETS = ("2 planes", "3 planes", "5 planes", "RGB")
 TWO_PLANES = [1, 3]  # the planes at ∓1 µm
 SPEED_SHAPE = (2048, 2048)
@@ -65,7 +66,7 @@ def run_phase_suite(quick: bool, device: str, command: str, say=print) -> str:
         for plane_set in PLANE_SETS:
             row = {"absorption": absorption, "condenser": condenser, "planes": plane_set}
             for method in METHODS:
-                alphas = ALPHAS[method][1:3] if quick else ALPHAS[method]
+                alphas = ALPHAS[method][4:7:2] if quick else ALPHAS[method]
                 row[method] = evaluate(method, plane_set, alphas, tuning, testing, device)
             if plane_set in phase_zmd.MODELS:
                 row["zmd"] = phase_zmd.scores(

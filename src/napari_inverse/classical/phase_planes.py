@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import torch
 
 
 def focus_fit_weights(dz_nm: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -24,10 +23,3 @@ def focus_fit_weights(dz_nm: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     solve = np.linalg.pinv(vandermonde)  # rows: coefficients of 1, z, z² (z in units of scale)
     return solve[0], solve[1] / scale
 
-
-def focus_intensity_and_slope(planes: torch.Tensor,
-                              dz_nm: Sequence[float]) -> tuple[torch.Tensor, torch.Tensor]:
-    """I(0) and ∂I/∂z(0) (per nm), each (Y, X), of ``planes`` (P, Y, X) at distances ``dz_nm``."""
-    value, slope = (torch.as_tensor(w, dtype=planes.dtype, device=planes.device)
-                    for w in focus_fit_weights(dz_nm))
-    return (torch.tensordot(value, planes, dims=1), torch.tensordot(slope, planes, dims=1))

@@ -14,7 +14,7 @@ from typing import Callable, Optional, Sequence
 
 import torch
 
-from .phase_planes import focus_intensity_and_slope
+from .phase_planes import focus_fit_weights
 from .phase_poisson import SpectralGrid
 
 DEFAULT_REGULARIZATION = 1e-6
@@ -27,8 +27,10 @@ def tie_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: float
               pixel_size_nm: float, n_medium: float = 1.0,
               regularization: Optional[float] = None) -> torch.Tensor:
     """Phase (Y, X) from ``planes`` (P, Y, X) at defocus ``dz_nm``, uniform-intensity TIE."""
-    in_focus, slope, grid = _prepared(planes, dz_nm)
-    source = -_wavenumber_px(wavelength_nm, pixel_size_nm, n_medium) * slope / in_focus.mean()
+    _, slope_weights = focus_fit_weights(dz_nm)  # the fit's I(0) has mean 1 on normalised planes
+    k = _wavenumber_px(wavelength_nm, pixel_size_nm, n_medium)
+    source = normalised_sum(planes, -k * slope_weights)
+    grid = SpectralGrid(planes.shape, planes.device)
     return _zero_mean(grid.inverse_laplacian(source, _alpha(regularization)))
 
 
@@ -38,28 +40,36 @@ def teague_phase(planes: torch.Tensor, dz_nm: Sequence[float], wavelength_nm: fl
                  between: Optional[Callable[[], None]] = None) -> torch.Tensor:
     """Phase (Y, X) from ``planes`` (P, Y, X) at defocus ``dz_nm``, Teague's two Poisson solves;
     ``between()`` (a cancel check) runs between them."""
-    in_focus, slope, grid = _prepared(planes, dz_nm)
-    source = -_wavenumber_px(wavelength_nm, pixel_size_nm, n_medium) * slope
+    value_weights, slope_weights = focus_fit_weights(dz_nm)
+    in_focus = normalised_sum(planes, value_weights)
+    source = normalised_sum(planes, -_wavenumber_px(wavelength_nm, pixel_size_nm, n_medium)
+                            * slope_weights)
+    grid = SpectralGrid(planes.shape, planes.device)
     gy, gx = grid.gradient_of_inverse_laplacian(source, _alpha(regularization))
-    floor = DARKEST_FRACTION * in_focus.mean()
-    intensity = torch.clamp(in_focus, min=float(floor))
+    intensity = in_focus.clamp_(min=DARKEST_FRACTION)  # the fit of normalised planes has mean 1
     if between is not None:
         between()
-    return _zero_mean(grid.divergence_inverse_laplacian(gy / intensity, gx / intensity))
+    return _zero_mean(grid.divergence_inverse_laplacian(gy.div_(intensity), gx.div_(intensity)))
+
+
+def normalised_sum(planes: torch.Tensor, weights) -> torch.Tensor:
+    """Σⱼ wⱼ·Iⱼ/⟨Iⱼ⟩ in one pass: each plane divided by its mean, because a lamp that drifts
+    between planes, or a colour camera's unequal channel gains, would otherwise read as an axial
+    intensity change."""
+    scaled = torch.as_tensor(weights, dtype=torch.float64, device=planes.device) / _means(planes)
+    return torch.tensordot(scaled.to(planes.dtype), planes, dims=1)
 
 
 def normalised_planes(planes: torch.Tensor) -> torch.Tensor:
-    """Each plane divided by its mean: a lamp that drifts between planes, or a colour camera's
-    unequal channel gains, would otherwise read as an axial intensity change."""
-    means = planes.mean(dim=(-2, -1), keepdim=True)
+    """Each plane divided by its mean (see :func:`normalised_sum`), plane by plane."""
+    return planes / _means(planes).to(planes.dtype)[:, None, None]
+
+
+def _means(planes: torch.Tensor) -> torch.Tensor:
+    means = planes.mean(dim=(-2, -1)).double()
     if bool((means <= 0).any()):
         raise ValueError("every plane needs a positive mean intensity (a brightfield image)")
-    return planes / means
-
-
-def _prepared(planes, dz_nm):
-    in_focus, slope = focus_intensity_and_slope(normalised_planes(planes), dz_nm)
-    return in_focus, slope, SpectralGrid(planes.shape, planes.device)
+    return means
 
 
 def _wavenumber_px(wavelength_nm, pixel_size_nm, n_medium) -> float:
@@ -73,4 +83,4 @@ def _alpha(regularization) -> float:
 
 
 def _zero_mean(phase: torch.Tensor) -> torch.Tensor:
-    return phase - phase.mean()
+    return phase.sub_(phase.mean())

@@ -37,14 +37,15 @@ def weak_object_transfer_radial(
     radius = (condenser_na or 0.0) / wavelength_nm
     steps = np.arange(-SOURCE_STEPS, SOURCE_STEPS + 1) * radius / SOURCE_STEPS if radius else [0.0]
     uy, ux = (a.ravel() for a in np.meshgrid(steps, steps, indexing="ij"))
-    inside = uy**2 + ux**2 <= radius**2 * (1 + 1e-9)
+    # f lies along x, so the points at ±uy see the same: keep uy ≥ 0, counting uy > 0 twice
+    inside = (uy**2 + ux**2 <= radius**2 * (1 + 1e-9)) & (uy >= 0)
     uy, ux = uy[inside], ux[inside]
     cut, k = na / wavelength_nm, n_medium / wavelength_nm
 
     def axial(vy, vx):
         return np.sqrt(np.clip(k**2 - vy**2 - vx**2, 0.0, None))
 
-    lit = (uy**2 + ux**2 <= cut**2).astype(np.float64)
+    lit = (uy**2 + ux**2 <= cut**2) * np.where(uy > 0, 2.0, 1.0)
     if lit.sum() == 0:
         raise ValueError("no condenser source point falls inside the objective's pupil")
     f = np.asarray(frequency_per_nm, dtype=np.float64)[:, None]
