@@ -112,10 +112,11 @@ def super_resolve(
                 x = torch.from_numpy(np.ascontiguousarray(block))[None, None].to(torch_device)
                 with torch.inference_mode(), checked_between_stages(reporter.check_cancel):
                     x = x.to(dtype)
-                    guidance = widefield_consistency(x, model_optics) if physics else None
-                    draws = sample(net, x, samples, steps, generator,
-                                   on_step=lambda: reporter.step(f"{samples} samples"),
-                                   guidance=guidance) + x.float()
+                    guidance = (widefield_consistency(x, model_optics, net.residual_scale)
+                                if physics else None)
+                    draws = net.image_from_target(x.float(), sample(
+                        net, x, samples, steps, generator,
+                        on_step=lambda: reporter.step(f"{samples} samples"), guidance=guidance))
                     gamma = schedule_map(net, x).float()
                 parts = [draws.mean(0), draws.std(0), gamma[0]]
                 if return_samples:

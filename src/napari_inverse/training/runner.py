@@ -22,7 +22,8 @@ from ..zoo.focus_inference import focus_probability
 from ..zoo.inference import apply_model
 from .fine_tuning import fresh_network, starting_network
 from .loop import fit
-from .objectives import OBJECTIVES
+from .objectives import OBJECTIVES, cvdm_physics_objective
+from .psf_patches import PSFPatchSampler, pool_psfs
 from .recipes import Recipe
 from .records import record_fit, save_trained
 from .samplers import PatchSampler
@@ -65,12 +66,19 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
         origin = "fresh"
         net = fresh_network(recipe.family, recipe.architecture, settings.seed)
     masks = recipe.task == "focus"
-    sampler = PatchSampler([train_in], [train_target], recipe.patch_shape, seed=settings.seed,
-                           mask_targets=masks)
-    validation = PatchSampler([val_in], [val_target], recipe.patch_shape,
-                              mask_targets=masks).fixed_batches(
-        recipe.validation_patches, min(settings.batch_size, 64))
-    result = fit(net, OBJECTIVES[recipe.family], sampler, validation, settings, device,
+    objective = OBJECTIVES[recipe.family]
+    if recipe.physics_weight:
+        objective = cvdm_physics_objective(recipe.physics_weight)
+        sampler = PSFPatchSampler(train_in, train_target, recipe.patch_shape, pool_psfs(
+            TRAINING_SEED_BASE, len(train_in), recipe.patch, recipe.ranges), seed=settings.seed)
+        checks = PSFPatchSampler(val_in, val_target, recipe.patch_shape, pool_psfs(
+            VALIDATION_SEED_BASE, len(val_in), recipe.patch, recipe.ranges))
+    else:
+        sampler = PatchSampler([train_in], [train_target], recipe.patch_shape,
+                               seed=settings.seed, mask_targets=masks)
+        checks = PatchSampler([val_in], [val_target], recipe.patch_shape, mask_targets=masks)
+    validation = checks.fixed_batches(recipe.validation_patches, min(settings.batch_size, 64))
+    result = fit(net, objective, sampler, validation, settings, device,
                  checkpoint=out_dir / "checkpoint.pt", progress=progress, cancel=cancel,
                  on_validation=lambda r: say(f"{recipe.name}: step {r['step']} train "
                                              f"{r['train_loss']:.4g} validation "
