@@ -6,6 +6,7 @@ that a short CPU budget says which change helps the CVDM mean: PSNR of the mean 
 (10 steps) on simulated pairs from the calibration seeds (never trained on, not the bench's).
 
     python scripts/cvdm_variants.py OUT_DIR --steps 400 --residual-scale 8 --pool-dir POOLS
+    python scripts/cvdm_variants.py cvdm-widefield-sr --score-only   # a trained model as it is
 """
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ from napari_inverse.training.runner import run_recipe  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
-    parser.add_argument("--steps", type=int, required=True)
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--score-only", action="store_true", help="score OUT as it is")
     parser.add_argument("--time-budget", type=float, default=3600)
     parser.add_argument("--residual-scale", type=float, default=1.0)
     parser.add_argument("--physics-weight", type=float, default=0.0)
@@ -39,21 +41,21 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=6)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    base = recipe("cvdm-widefield-sr").with_overrides(args.steps, args.time_budget)
-    variant = replace(base, architecture={**base.architecture,
-                                          "residual_scale": args.residual_scale},
-                      physics_weight=args.physics_weight)
-    card = run_recipe(variant, args.out, device="cpu", pool_dir=args.pool_dir)
+    report: dict = {"model": str(args.out)}
+    if not args.score_only:
+        base = recipe("cvdm-widefield-sr").with_overrides(args.steps, args.time_budget)
+        variant = replace(base, architecture={**base.architecture,
+                                              "residual_scale": args.residual_scale},
+                          physics_weight=args.physics_weight)
+        card = run_recipe(variant, args.out, device="cpu", pool_dir=args.pool_dir)
+        report.update(residual_scale=args.residual_scale, physics_weight=args.physics_weight,
+                      steps=card.steps, wall_time_s=card.wall_time_s,
+                      validation_psnr_db=card.metrics["validation_psnr_db"])
     pairs = super_resolution_set(CALIBRATION_SEED_BASE, args.pairs, (128, 128))
     means = [super_resolve(p.input, model=args.out, samples=8, steps=10, seed=k).image
              for k, p in enumerate(pairs)]
-    report = {"residual_scale": args.residual_scale, "physics_weight": args.physics_weight,
-              "steps": card.steps,
-              "wall_time_s": card.wall_time_s, "validation_psnr_db":
-              card.metrics["validation_psnr_db"], "held_out_psnr_db": float(np.mean(
-                  [psnr(p.target, m) for p, m in zip(pairs, means)]))}
+    report["held_out_psnr_db"] = float(np.mean([psnr(p.target, m) for p, m in zip(pairs, means)]))
     print(json.dumps(report))
-    (args.out / "variant.json").write_text(json.dumps(report, indent=1) + "\n")
     return 0
 
 
