@@ -41,6 +41,8 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     psnr = {line.split("|")[1].strip(): line.split("|")[2].strip()
             for line in resolution.splitlines() if line.startswith("| ") and " dB" not in line}
     assert {"widefield input", "CVDM mean", "Wiener", "SIM-like truth"} <= set(psnr)
+    care = next(value for name, value in psnr.items() if name.startswith("CARE-SR"))
+    assert float(care) > float(psnr["widefield input"])  # CARE trained on the same pairs
     assert float(psnr["Richardson–Lucy (auto iterations)"]) > float(psnr["widefield input"]) + 1
     coverage = [line for line in resolution.splitlines()
                 if line.startswith(("| held out", "| unseen optics"))]

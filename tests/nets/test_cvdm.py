@@ -109,3 +109,25 @@ def test_discretised_signal_fraction_decreases_along_the_grid():
     rate = net.schedule_rate(torch.rand(1, 1, 16, 16))
     gammas = discrete_signal_fractions(net, rate, [1, 50, 100, 199])
     assert torch.all(gammas[50] < gammas[1]) and torch.all(gammas[199] < gammas[100])
+
+
+def test_scaled_residual_target_maps_back_to_the_image():
+    net = CVDM(**SHIPPED, residual_scale=8.0)
+    condition, image = torch.rand(2, 1, 16, 16), torch.rand(2, 1, 16, 16)
+    target = net.residual_target(condition, image)
+    assert torch.allclose(target, (image - condition) * 8)
+    assert torch.allclose(net.image_from_target(condition, target), image, atol=1e-6)
+    with pytest.raises(ValueError, match="residual_scale"):
+        CVDM(**SHIPPED, residual_scale=0)
+
+
+def test_physics_term_adds_its_weight_times_gamma_weighted_misfit():
+    """A misfit of 1 everywhere adds weight·mean(γ) exactly; the same draws otherwise."""
+    net = CVDM(**SHIPPED)
+    condition, target = torch.rand(2, 1, 16, 16), torch.randn(2, 1, 16, 16) * 0.1
+    plain = diffusion_loss(net, condition, target, torch.Generator().manual_seed(3))
+    physics = diffusion_loss(net, condition, target, torch.Generator().manual_seed(3),
+                             physics=torch.ones_like, physics_weight=2.5)
+    t = torch.rand(2, generator=torch.Generator().manual_seed(3))
+    gamma = signal_fraction(net.schedule_rate(condition), net.integrated_time(t))
+    assert float(physics - plain) == pytest.approx(2.5 * float(gamma.mean()), rel=1e-4)

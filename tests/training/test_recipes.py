@@ -161,6 +161,15 @@ def test_a_continued_model_takes_the_recipes_network_and_scaling_with_the_starts
             if isinstance(m, torch.nn.BatchNorm2d)} == {0.01}
 
 
+def test_the_cpu_trained_care_sr_baseline_is_the_one_its_recipe_describes():
+    card = load_model("care-widefield-sr").card  # checks the sha256
+    recipe = RECIPES["care-widefield-sr"]
+    assert card.recipe == recipe.name and card.architecture == recipe.architecture
+    assert "CPU" in card.hardware and card.metrics["validation_psnr_db"] > 30
+    assert card.parameter_count == sum(p.numel() for p in build_network(
+        card.family, card.architecture).parameters())
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_models_load_and_their_cards_say_how_they_were_made(name):
     entry = next(e for e in list_models() if e.name == name and e.source == "shipped")

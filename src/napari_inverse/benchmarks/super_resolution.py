@@ -2,7 +2,8 @@
 
 Simulated widefield → SIM-like pairs with seeds no training set uses (the calibration set and
 the held-out set have their own ranges of seeds): PSNR against the SIM-like truth and
-decorrelation resolution for the CVDM mean, Richardson–Lucy, Wiener and the input; for CVDM's
+decorrelation resolution for the CVDM mean, CARE trained on the same pairs (CARE-SR),
+Richardson–Lucy, Wiener and the input; for CVDM's
 uncertainty the Spearman correlation of σ with |error|, ±2σ coverage and the reliability curve,
 on pairs like the training ones and on pairs from optics and photon levels it never saw.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..methods import deconvolve, super_resolve
+from ..methods.model_restoration import restore_with_model
 from ..metrics import (calibration_curve, calibration_factor, decorrelation_analysis,
                        interval_coverage, psnr, std_error_spearman)
 from ..optics import Optics
@@ -65,6 +67,14 @@ def sample_pairs(pairs: list[Pair], model="cvdm-widefield-sr", samples: int = 8,
     return out
 
 
+def restore_pairs(pairs: list[Pair], model: str, device: str = "auto") -> list[np.ndarray]:
+    """Every pair's input restored by a CARE model trained for super-resolution (one pass)."""
+    return [restore_with_model(p.input, "care", "super_resolution", model, axes=None,
+                               optics=Optics(**p.metadata["optics"]), resample=False,
+                               device=device, precision="auto", progress=None, cancel=None).image
+            for p in pairs]
+
+
 def fitted_calibration(pairs: list[Pair], sampled: Sampled, factor_in_use: float) -> float:
     """The factor that makes ±2σ cover 95.4 % of ``pairs``' pixels (σ as sampled with
     ``factor_in_use`` already applied, so the result replaces it)."""
@@ -81,10 +91,13 @@ def calibration_figures(pairs: list[Pair], sampled: Sampled) -> dict:
             "curve_expected": curve.expected.tolist()}
 
 
-def quality_table(pairs: list[Pair], sampled: dict[str, Sampled]) -> dict[str, dict]:
-    """Mean PSNR (dB, each truth's range) and median decorrelation resolution (nm) per method."""
+def quality_table(pairs: list[Pair], sampled: dict[str, Sampled],
+                  restored: dict[str, list] | None = None) -> dict[str, dict]:
+    """Mean PSNR (dB, each truth's range) and median decorrelation resolution (nm) per method:
+    the CVDM means ``sampled``, the single-pass restorations ``restored``, classical ones."""
     estimates: dict[str, list] = {"widefield input": [p.input for p in pairs]}
     estimates.update({name: s.means for name, s in sampled.items()})
+    estimates.update(restored or {})
     for method in ("richardson_lucy", "wiener"):
         estimates[method] = [deconvolve(p.input, method, optics=Optics(**p.metadata["optics"])
                                         ).image for p in pairs]

@@ -10,10 +10,12 @@ from ..optics import Optics, psf_to_otf, widefield_psf
 PSF_EXTENT = 33  # pixels: the Airy core and first rings at the sampling a SIM-like grid has
 
 
-def widefield_consistency(condition: torch.Tensor, optics: Optics) -> Guidance:
-    """The gradient 2·h ⊛ (h ⊛ (ŷ₀ + x) − x) of the misfit for residual estimates ŷ₀ of a
-    (1, 1, H, W) normalised condition x, the PSF sampled at ``optics.pixel_size_nm`` (the grid
-    the model samples on). Convolutions are circular over the tile (its halo absorbs the wrap)."""
+def widefield_consistency(condition: torch.Tensor, optics: Optics,
+                          residual_scale: float = 1.0) -> Guidance:
+    """The gradient 2·h ⊛ (h ⊛ (ŷ₀/c + x) − x) of the misfit for residual estimates ŷ₀ (scaled
+    by c, the model's ``residual_scale``) of a (1, 1, H, W) normalised condition x, the PSF
+    sampled at ``optics.pixel_size_nm`` (the grid the model samples on). Convolutions are
+    circular over the tile (its halo absorbs the wrap); the sampler normalises the gradient."""
     height, width = condition.shape[-2:]
     extent = min(PSF_EXTENT, height - 1 + height % 2, width - 1 + width % 2)
     psf = widefield_psf(optics, (extent, extent))
@@ -24,6 +26,6 @@ def widefield_consistency(condition: torch.Tensor, optics: Optics) -> Guidance:
         return torch.fft.irfft2(torch.fft.rfft2(image) * otf, s=(height, width))
 
     def gradient(estimate: torch.Tensor) -> torch.Tensor:
-        return 2 * blur(blur(estimate + x) - x)  # the PSF is symmetric: hᵀ = h
+        return 2 * blur(blur(estimate / residual_scale + x) - x)  # the PSF is symmetric: hᵀ = h
 
     return gradient

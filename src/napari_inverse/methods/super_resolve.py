@@ -175,11 +175,11 @@ def sample_block(block: np.ndarray, net, card, settings: SamplingSettings,
         x = torch.from_numpy(np.ascontiguousarray(tile))[None, None].to(device)
         with torch.inference_mode(), checked_between_stages(reporter.check_cancel):
             x = x.to(settings.dtype)
-            guidance = (widefield_consistency(x, settings.physics_optics)
+            guidance = (widefield_consistency(x, settings.physics_optics, net.residual_scale)
                         if settings.physics_optics is not None else None)
-            draws = sample(net, x, samples, settings.steps, generator,
-                           on_step=lambda: reporter.step(f"{samples} samples"),
-                           guidance=guidance) + x.float()
+            draws = net.image_from_target(x.float(), sample(
+                net, x, samples, settings.steps, generator,
+                on_step=lambda: reporter.step(f"{samples} samples"), guidance=guidance))
             gamma = schedule_map(net, x).float()
         parts = [draws.mean(0), draws.std(0), gamma[0]]
         if settings.return_samples:

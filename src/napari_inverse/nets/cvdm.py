@@ -54,13 +54,17 @@ class CVDM(nn.Module):
     ``width``/``depth`` set the denoiser (the reference uses 64 and 4 levels; a CPU-trained model
     a fraction of that); ``schedule_width`` the schedule U-Net (reference 32). ``channels`` is
     the number of target channels, ``condition_channels`` that of the condition (None: as many).
-    It is a `nets.diffusion.ConditionalDiffusion`.
+    ``residual_scale`` multiplies the residual y − x the diffusion learns, bringing it nearer the
+    unit variance of the noise it is mixed with. It is a `nets.diffusion.ConditionalDiffusion`.
     """
 
     def __init__(self, width: int = 32, depth: int = 3, schedule_width: int = 16,
                  schedule_depth: int = 2, time_hidden: int = 1024, channels: int = 1,
-                 condition_channels: Optional[int] = None) -> None:
+                 condition_channels: Optional[int] = None, residual_scale: float = 1.0) -> None:
         super().__init__()
+        if residual_scale <= 0:
+            raise ValueError(f"residual_scale must be > 0, got {residual_scale}")
+        self.residual_scale = float(residual_scale)
         condition_channels = condition_channels or channels
         self.schedule_net = UNet(ndim=2, in_channels=condition_channels, out_channels=channels,
                                  depth=schedule_depth, first_filters=schedule_width,
@@ -68,6 +72,14 @@ class CVDM(nn.Module):
         self.integrated_time = MonotoneTime(time_hidden)
         self.beta_time = MonotoneTime(time_hidden)
         self.denoiser = NoiseLevelUNet(channels, condition_channels, width, depth)
+
+    def residual_target(self, condition: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        """What the diffusion learns for a super-resolved ``image``: the scaled residual."""
+        return (image - condition) * self.residual_scale
+
+    def image_from_target(self, condition: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The super-resolved image a drawn target stands for (inverse of `residual_target`)."""
+        return condition + target / self.residual_scale
 
     def schedule_rate(self, condition: torch.Tensor) -> torch.Tensor:
         """s(x) ≥ 0 per pixel (B, C, H, W): how fast each pixel's signal is destroyed."""

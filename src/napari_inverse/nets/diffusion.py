@@ -63,12 +63,16 @@ def _normal_kl(mean1, logvar1, mean2, logvar2) -> torch.Tensor:
 
 def diffusion_loss(model: ConditionalDiffusion, condition: torch.Tensor, target: torch.Tensor,
                    generator: Optional[torch.Generator] = None,
-                   first_sample_smoothness: bool = False) -> torch.Tensor:
+                   first_sample_smoothness: bool = False,
+                   physics: Optional[Callable[[torch.Tensor], torch.Tensor]] = None,
+                   physics_weight: float = 0.0) -> torch.Tensor:
     """CVDM's loss: noise MSE + 2·(dγ/dt + βγ)² with γ's boundary terms + 2·prior KL
     + 2·α(d²γ/dt²)², each averaged over every sample and pixel of the batch.
 
     ``first_sample_smoothness`` reproduces the reference's quirk of penalising the curvature
     of the first sample only. Times are drawn per sample from U(0, 1) with ``generator``.
+    ``physics`` (PI-DDPM) maps the estimate ŷ₀ to a per-pixel misfit, added × ``physics_weight``
+    and × γ, which holds its 1/γ growth at high noise (ŷ₀'s error is √((1−γ)/γ)·(ε̂ − ε)).
     """
     batch, device = target.shape[0], target.device
     with torch.enable_grad():  # dT/dt and d²T/dt² are needed in validation (no_grad) too
@@ -82,7 +86,8 @@ def diffusion_loss(model: ConditionalDiffusion, condition: torch.Tensor, target:
     beta = rate * _per_sample(model.beta_time(t), rate)
     noise = torch.randn(target.shape, generator=generator).to(device)
     noisy = gamma.sqrt() * target + (1 - gamma).sqrt() * noise
-    noise_term = (model.predict_noise(noisy, condition, gamma).float() - noise) ** 2
+    predicted = model.predict_noise(noisy, condition, gamma).float()
+    noise_term = (predicted - noise) ** 2
 
     slope, curvature = _per_sample(slope, rate), _per_sample(curvature, rate)
     d_gamma = -rate * slope * gamma
@@ -96,7 +101,11 @@ def diffusion_loss(model: ConditionalDiffusion, condition: torch.Tensor, target:
     curvature_term = SMOOTHNESS_WEIGHT * (d2_gamma[:1] if first_sample_smoothness
                                           else d2_gamma) ** 2
     terms = (noise_term, beta_term, prior_term, curvature_term)
-    return sum(w * term.mean() for w, term in zip(TERM_WEIGHTS, terms))
+    loss = sum(w * term.mean() for w, term in zip(TERM_WEIGHTS, terms))
+    if physics is not None:
+        estimate = (noisy - (1 - gamma).sqrt() * predicted) / gamma.sqrt()
+        loss = loss + physics_weight * (gamma * physics(estimate)).mean()
+    return loss
 
 
 def sampling_indices(steps: int, generation_steps: int = GENERATION_STEPS) -> list[int]:

@@ -177,8 +177,22 @@ def focus_pair(seed: int, shape: Sequence[int] = (128, 128), optics: Optional[Op
                                               **stack.metadata})
 
 
+def super_resolution_optics(seed: int, ranges: MicroscopeRanges = MicroscopeRanges()) -> Optics:
+    """The microscope ``super_resolution_pair(seed, ranges=ranges)`` images through, without
+    rendering anything: what a physics term in training needs to know of a pooled pair."""
+    return _drawn(seed, None, None, None, ranges, SR_PIXEL_SCALE)[1]
+
+
 def _scene(seed, shape, structure, optics, photons, ranges, pixel_scale: float = 1.0):
     """Fill in what the caller left open (structure, microscope, photons); render the specimen."""
+    structure, optics, photons, background = _drawn(seed, structure, optics, photons, ranges,
+                                                    pixel_scale)
+    specimen = render_specimen(structure, shape, optics.pixel_size_nm, optics.z_step_nm, seed=seed)
+    return structure, optics, photons, background, specimen
+
+
+def _drawn(seed, structure, optics, photons, ranges, pixel_scale):
+    """(structure, optics, photons, background) of a scene: the caller's, else drawn from seed."""
     rng = np.random.default_rng(seed)
     if structure is None:
         structure = FLUORESCENCE_STRUCTURES[rng.integers(len(FLUORESCENCE_STRUCTURES))]
@@ -190,8 +204,7 @@ def _scene(seed, shape, structure, optics, photons, ranges, pixel_scale: float =
                         pixel_size_nm=drawn.pixel_size_nm * pixel_scale,
                         refractive_index=drawn.refractive_index)
     photons = photons if photons is not None else drawn_photons
-    specimen = render_specimen(structure, shape, optics.pixel_size_nm, optics.z_step_nm, seed=seed)
-    return structure, optics, photons, background, specimen
+    return structure, optics, photons, background
 
 
 def _binned_and_interpolated(image: np.ndarray, binning: int) -> np.ndarray:

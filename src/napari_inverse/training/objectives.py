@@ -57,8 +57,28 @@ def focus_objective(net, x, y, generator):
 
 
 def cvdm_objective(net, x, y, generator):
-    """CVDM's diffusion loss on the residual y − x, conditioned on the input x."""
-    return diffusion_loss(net, x, (y - x).float(), generator)
+    """CVDM's diffusion loss on the (scaled) residual y − x, conditioned on the input x."""
+    return diffusion_loss(net, x, net.residual_target(x, y).float(), generator)
+
+
+def cvdm_physics_objective(weight: float) -> Objective:
+    """CVDM's loss plus PI-DDPM's consistency ``weight``·‖h ⊛ (x̂ − y)‖²: the super-resolved
+    estimate and the target seen through the widefield PSF h, which ``y[:, :, 1]`` carries
+    beside the target (`training.psf_patches`). The pool keeps no noise-free widefield image,
+    so h ⊛ y, the target's own widefield image, stands for it."""
+
+    def objective(net, x, y, generator):
+        target, psf = y[:, :, 0].float(), y[:, :, 1].float()
+        otf = torch.fft.rfft2(torch.fft.ifftshift(psf, dim=(-2, -1)))
+
+        def misfit(estimate: torch.Tensor) -> torch.Tensor:
+            error = net.image_from_target(x.float(), estimate) - target
+            return torch.fft.irfft2(torch.fft.rfft2(error) * otf, s=error.shape[-2:]) ** 2
+
+        return diffusion_loss(net, x, net.residual_target(x, target).float(), generator,
+                              physics=misfit, physics_weight=weight)
+
+    return objective
 
 
 OBJECTIVES: dict[str, Objective] = {

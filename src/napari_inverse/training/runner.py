@@ -24,8 +24,9 @@ from ..zoo.focus_inference import focus_probability
 from ..zoo.inference import apply_model
 from .fine_tuning import fresh_network, starting_network
 from .loop import fit
-from .objectives import OBJECTIVES
+from .objectives import OBJECTIVES, cvdm_physics_objective
 from .phase_sampler import PhasePatchSampler
+from .psf_patches import PSFPatchSampler, pool_psfs
 from .recipes import Recipe
 from .records import record_fit, save_trained
 from .samplers import Normalisation, PatchSampler
@@ -75,10 +76,18 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
         origin = "fresh"
         net = fresh_network(recipe.family, recipe.architecture, settings.seed)
     masks, phase = recipe.task == "focus", recipe.task == "phase"
-    sampler = recipe_sampler(recipe, train_in, train_target, seed=settings.seed)
-    validation = recipe_sampler(recipe, val_in, val_target).fixed_batches(
-        recipe.validation_patches, min(settings.batch_size, 64))
-    result = fit(net, OBJECTIVES[recipe.family], sampler, validation, settings, device,
+    objective = OBJECTIVES[recipe.family]
+    if recipe.physics_weight:
+        objective = cvdm_physics_objective(recipe.physics_weight)
+        sampler = PSFPatchSampler(train_in, train_target, recipe.patch_shape, pool_psfs(
+            TRAINING_SEED_BASE, len(train_in), recipe.patch, recipe.ranges), seed=settings.seed)
+        checks = PSFPatchSampler(val_in, val_target, recipe.patch_shape, pool_psfs(
+            VALIDATION_SEED_BASE, len(val_in), recipe.patch, recipe.ranges))
+    else:
+        sampler = recipe_sampler(recipe, train_in, train_target, seed=settings.seed)
+        checks = recipe_sampler(recipe, val_in, val_target)
+    validation = checks.fixed_batches(recipe.validation_patches, min(settings.batch_size, 64))
+    result = fit(net, objective, sampler, validation, settings, device,
                  checkpoint=out_dir / "checkpoint.pt", progress=progress, cancel=cancel,
                  on_validation=lambda r: say(f"{recipe.name}: step {r['step']} train "
                                              f"{r['train_loss']:.4g} validation "

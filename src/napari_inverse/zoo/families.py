@@ -58,7 +58,7 @@ def diffusion_predictor(net: nn.Module) -> Predictor:
 
     def predict(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         generator = torch.Generator().manual_seed(0)
-        draws = [sample(net, x[i:i + 1], 4, 10, generator) + x[i:i + 1]
+        draws = [net.image_from_target(x[i:i + 1], sample(net, x[i:i + 1], 4, 10, generator))
                  for i in range(x.shape[0])]
         return (torch.stack([d.mean(0) for d in draws]),
                 torch.stack([d.std(0) for d in draws]))
