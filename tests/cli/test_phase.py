@@ -70,3 +70,18 @@ def test_an_ome_zarr_output_is_written_stack_by_stack_as_in_memory(stack_file, t
                                                                            "Y": PIXEL})
     np.testing.assert_allclose(chunked.data, read_tiff(tmp_path / "phase.ome.tif").data,
                                rtol=0, atol=1e-6)
+
+
+def test_zmd_runs_the_learned_model_on_two_planes(stack_file, tmp_path):
+    path, truth = stack_file
+    planes = tifffile.imread(path)[[0, 2]]  # ∓1 µm: 2 µm apart
+    two = tmp_path / "two.tif"
+    um = PIXEL / 1000
+    tifffile.imwrite(two, planes, imagej=True, resolution=(1 / um, 1 / um),
+                     metadata={"unit": "um", "axes": "ZYX", "spacing": 2.0})
+    out = tmp_path / "phase.ome.tif"
+    assert main(["phase", str(two), "-o", str(out), "--wavelength", "550", "--na", "0.4",
+                 "--method", "zmd", "--samples", "2", "--device", "cpu"]) == 0
+    result = read_tiff(out)
+    assert result.data.shape == (64, 64)
+    assert phase_rmse(truth, result.data) < 0.5 * truth.std()

@@ -11,7 +11,8 @@ from ._restore_file import restore_file
 def add_parser(commands) -> None:
     command = commands.add_parser(
         "phase",
-        help="phase in radians from brightfield planes (TIE, Teague, WOTF) or one RGB image",
+        help="phase in radians from brightfield planes (TIE, Teague, WOTF, ZMD) or one RGB "
+        "image",
         description="Retrieve the phase of a brightfield Z stack (planes --dz apart, focus in "
         "the middle) or of one RGB exposure whose colours the objective focuses apart "
         "(--focal-shifts). Pixel size and z step come from the file when it states them; "
@@ -22,9 +23,14 @@ def add_parser(commands) -> None:
     command.add_argument("-o", "--output",
                          help="output OME-TIFF (default: INPUT_<method>.ome.tif beside the "
                          "input), or OME-Zarr (.zarr) written one time point at a time")
-    command.add_argument("--method", default="tie", choices=["tie", "teague", "wotf"],
-                         help="tie (uniform intensity), teague (absorbing specimens) or wotf "
-                         "(partially coherent, open condenser); default tie")
+    command.add_argument("--method", default="tie", choices=["tie", "teague", "wotf", "zmd"],
+                         help="tie (uniform intensity), teague (absorbing specimens), wotf "
+                         "(partially coherent, open condenser) or zmd (learned: two planes at "
+                         "∓dz, or one RGB exposure); default tie")
+    command.add_argument("--model", help="zmd: a zoo model name or folder (default: the shipped "
+                         "one for two planes or RGB)")
+    command.add_argument("--samples", type=int, default=8,
+                         help="zmd: diffusion samples whose mean is the phase (default 8)")
     command.add_argument("--wavelength", type=float, metavar="NM", required=True,
                          help="illumination wavelength in nm; the phase is stated at it")
     command.add_argument("--na", type=float, required=True, help="objective numerical aperture")
@@ -62,6 +68,8 @@ def run(args: argparse.Namespace, cancel) -> int:
 
     options = dict(method=args.method, condenser_na=args.condenser_na, chromatic=chromatic,
                    regularization=args.regularization, device=args.device)
+    if args.method == "zmd":
+        options.update(model=args.model, samples=args.samples)
 
     def retrieve_phase_of_file(data, *, axes, optics, progress, cancel):
         if chromatic is None and axes.endswith(("S", "YXC")):
