@@ -94,7 +94,8 @@ def test_the_focus_dock_on_a_large_layer_equals_the_verb_in_memory(tmp_path, mon
     viewer, dock = open_dock(widget="Focus")
     source, = viewer.open(path, plugin="napari-inverse")
     dock.image.value = source
-    dock.z_step_nm.value = 1000
+    dock.z_step_nm.value, dock.na.value, dock.wavelength_nm.value = 1000, 0.5, 520
+    dock.refractive_index.value, dock.rule.value = 1.0, "depth_of_field"
     run_and_wait(qtbot, dock, timeout=120_000)
     in_memory = segment_focus(stacks, axes="TZYX", optics=optics, device="cpu")
     labels = viewer.layers["stacks · in focus"]
