@@ -51,6 +51,7 @@ def test_upsampling_doubles_the_grid_and_halves_the_pixel(pair):
     result = super_resolve(coarse, optics=optics, upsample=2, **FAST)
     assert result.image.shape == result.extras["uncertainty"].shape == (96, 96)
     assert result.metadata["pixel_size_nm"] == pytest.approx(45)
+    assert result.metadata["optics"]["pixel_size_nm"] == pytest.approx(45)  # the output's
     assert result.metadata["pixel_size_check"] == "ok"
 
 

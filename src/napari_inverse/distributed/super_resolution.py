@@ -62,7 +62,9 @@ def prepare_super_resolve(shape: tuple[int, ...], axes: str,
         outputs={"image": grid, spread: grid, "schedule": grid},
         metadata={"method": options["method"], "model": card.name, "model_sha256": card.sha256,
                   "upsample": upsample,
-                  "optics": optics.to_dict() if optics is not None else None,
+                  "optics": (dataclasses.replace(optics, pixel_size_nm=optics.pixel_size_nm
+                                                 / upsample).to_dict()
+                             if optics is not None else None),  # the output's grid
                   "uncertainty_calibration": card.calibration or
                   "none: the spread is not calibrated",
                   "parameters": {k: settings[k] for k in ("samples", "steps", "seed",

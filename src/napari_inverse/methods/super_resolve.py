@@ -133,7 +133,7 @@ def super_resolve(
         "axes": loop.axes, "spatial_axes": loop.spatial_axes,
         "parameters": {"model": card.name, "samples": samples, "steps": steps, "seed": seed,
                        "upsample": upsample, "resample": resample, "physics": physics},
-        "optics": optics.to_dict() if optics is not None else None,
+        "optics": model_optics.to_dict() if model_optics else None,  # the output's grid
         "pixel_size_nm": model_optics.pixel_size_nm if model_optics else None,
         "upsample": upsample,
         "resampled_pixel_size_nm": grid_optics.pixel_size_nm if zoom != 1.0 else None,
