@@ -5,9 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..nets.diffusion import Guidance
-from ..optics import Optics, psf_to_otf, widefield_psf
-
-PSF_EXTENT = 33  # pixels: the Airy core and first rings at the sampling a SIM-like grid has
+from ..optics import Optics, consistency_psf, psf_to_otf
 
 
 def widefield_consistency(condition: torch.Tensor, optics: Optics,
@@ -17,8 +15,7 @@ def widefield_consistency(condition: torch.Tensor, optics: Optics,
     sampled at ``optics.pixel_size_nm`` (the grid the model samples on). Convolutions are
     circular over the tile (its halo absorbs the wrap); the sampler normalises the gradient."""
     height, width = condition.shape[-2:]
-    extent = min(PSF_EXTENT, height - 1 + height % 2, width - 1 + width % 2)
-    psf = widefield_psf(optics, (extent, extent))
+    psf = consistency_psf(optics, (height, width))
     otf = psf_to_otf(psf, (height, width), condition.device)
     x = condition.float()
 

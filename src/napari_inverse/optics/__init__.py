@@ -7,7 +7,8 @@ from .depth_of_field import depth_of_field_nm
 from .microscope import Optics
 from .propagation import propagate, propagate_array, transfer_function
 from .psf import (
-    PSF_MODELS, gaussian_psf, psf_for_image, psf_shape, widefield_psf, widefield_radial_profile,
+    PSF_MODELS, consistency_psf, gaussian_psf, psf_for_image, psf_shape, widefield_psf,
+    widefield_radial_profile,
 )
 from .sim_target import sim_target_psf
 
@@ -16,6 +17,7 @@ __all__ = [
     "Optics",
     "PSF_MODELS",
     "confocal_psf",
+    "consistency_psf",
     "depth_of_field_nm",
     "fft_convolve",
     "gaussian_psf",

@@ -22,6 +22,7 @@ from scipy.special import j0, j1
 from .microscope import Optics
 
 PSF_MODELS = ("richards_wolf", "born_wolf", "gaussian")
+CONSISTENCY_PSF_EXTENT = 33
 _QUADRATURE_NODES = 256
 _LATERAL_OVERSAMPLING = 5
 # How far the computed PSF reaches, in units of λ/NA laterally and of 2nλ/NA² axially.
@@ -151,6 +152,13 @@ def psf_for_image(
     if model not in PSF_MODELS:
         raise ValueError(f"unknown PSF model {model!r}; choose one of {', '.join(PSF_MODELS)}")
     return widefield_psf(optics, shape, ndim, model, between)
+
+
+def consistency_psf(optics: Optics, within: Sequence[int]) -> np.ndarray:
+    """The 2-D widefield PSF of a PI-DDPM consistency term: 33 pixels (the Airy core and first
+    rings at a SIM-like grid's sampling), or the largest odd size that fits in ``within``."""
+    extent = min(CONSISTENCY_PSF_EXTENT, *(s if s % 2 else s - 1 for s in within))
+    return widefield_psf(optics, (extent, extent))
 
 
 def psf_shape(

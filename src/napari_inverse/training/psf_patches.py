@@ -11,23 +11,19 @@ from typing import Sequence
 
 import numpy as np
 
-from ..optics import widefield_psf
+from ..optics import consistency_psf
 from ..simulate.pairs import MicroscopeRanges, super_resolution_optics
 from .samplers import PatchSampler
-
-PSF_EXTENT = 33  # pixels: the Airy core and first rings on a SIM-like grid
 
 
 def pool_psfs(first_seed: int, count: int, patch: int, ranges: MicroscopeRanges) -> np.ndarray:
     """(count, patch, patch): the widefield PSF of each pooled super-resolution pair, centred
     at ``patch // 2`` (as `numpy.fft.ifftshift` expects) and summing to 1."""
-    extent = min(PSF_EXTENT, patch - 1 + patch % 2)
-    start = patch // 2 - extent // 2
     psfs = np.zeros((count, patch, patch), np.float32)
     for k in range(count):
-        optics = super_resolution_optics(first_seed + k, ranges)
-        psfs[k, start:start + extent, start:start + extent] = widefield_psf(optics,
-                                                                           (extent, extent))
+        psf = consistency_psf(super_resolution_optics(first_seed + k, ranges), (patch, patch))
+        start = patch // 2 - psf.shape[0] // 2
+        psfs[k, start:start + psf.shape[0], start:start + psf.shape[1]] = psf
     return psfs
 
 
