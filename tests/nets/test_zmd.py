@@ -38,7 +38,7 @@ def test_loss_ignores_the_piston_and_trains_every_part():
         assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in part.parameters())
 
 
-def test_samples_scatter_about_the_mean_by_the_residual_scale():
+def test_samples_scatter_about_the_mean_by_the_residual_sigma():
     torch.manual_seed(2)
     net = ZMD(condition_channels=4).eval()
     calls = []

@@ -29,15 +29,16 @@ class ZMD(nn.Module):
     """Mean network and conditional diffusion of ZMD for a (B, C, H, W) condition → (B, 1, H, W).
 
     ``condition_channels`` counts the condition's channels, the last being the TIE phase (rad);
-    ``residual_scale`` is σ (rad; the reference's 0.5 of its [−1, 1] range).
+    ``residual_sigma_rad`` is σ, the residual's normalising scale (rad; the reference's 0.5 of its
+    [−1, 1] range).
     ``forward`` is the mean: the fast deterministic output.
     """
 
     def __init__(self, condition_channels: int = 3, mean_width: int = 16, mean_depth: int = 3,
                  width: int = 16, depth: int = 3, schedule_width: int = 8,
-                 time_hidden: int = 1024, residual_scale: float = 0.25) -> None:
+                 time_hidden: int = 1024, residual_sigma_rad: float = 0.25) -> None:
         super().__init__()
-        self.residual_scale = residual_scale
+        self.residual_sigma_rad = residual_sigma_rad
         self.mean_net = UNet(ndim=2, in_channels=condition_channels, out_channels=1,
                              depth=mean_depth, first_filters=mean_width, kernel_size=3,
                              residual=False)
@@ -57,7 +58,7 @@ def zmd_loss(model: ZMD, condition: torch.Tensor, target: torch.Tensor,
     """2·mean((y − μ)²) + CVDM's loss on r = (y − stopgrad(μ))/σ, both without piston."""
     mean = model(condition).float()
     error = _without_piston(target.float() - mean)
-    residual = error.detach() / model.residual_scale
+    residual = error.detach() / model.residual_sigma_rad
     return (MEAN_WEIGHT * (error**2).mean()
             + diffusion_loss(model.diffusion, model.diffusion_condition(condition, mean),
                              residual, generator))
@@ -71,4 +72,4 @@ def zmd_sample(model: ZMD, condition: torch.Tensor, samples: int, steps: int,
     mean = model(condition)
     residuals = sample(model.diffusion, model.diffusion_condition(condition, mean), samples,
                        steps, generator, on_step=on_step)
-    return mean.float(), mean.float() + model.residual_scale * residuals
+    return mean.float(), mean.float() + model.residual_sigma_rad * residuals

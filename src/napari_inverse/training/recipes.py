@@ -102,7 +102,7 @@ _CARE_SR_FIT = replace(_CVDM_FIT, learning_rate=4e-4)
 _ZMD_FIT = FitConfig(steps=20000, batch_size=8, learning_rate=5e-4, schedule="plateau",
                      plateau_patience=5, validate_every=100, seed=1, time_budget_s=960)
 _ZMD_ARCHITECTURE = {"mean_width": 16, "mean_depth": 3, "width": 16, "depth": 3,
-                     "schedule_width": 8, "residual_scale": 0.25}
+                     "schedule_width": 8, "residual_sigma_rad": 0.25}
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("mrbcr-widefield", "mrbcr", "deconvolution",
