@@ -138,3 +138,33 @@ def test_arrays_in_memory_stay_on_the_local_threads_and_unknown_verbs_are_refuse
     with pytest.raises(InvalidInput, match="constant regularization"):
         run_chunked("deconvolve", np.zeros((32, 32)), tmp_path / "w.ome.zarr", method="wiener",
                     psf=np.ones((3, 3)))
+
+
+def test_only_a_few_chunks_per_worker_are_in_flight_and_retries_rejoin_the_queue():
+    """Thousands of chunks are not submitted at once (waiting on all of them stalled the
+    client's event loop until it lost the scheduler on a 20 GB stack); every item, and one
+    appended on the way as a retry is, still comes back."""
+    from collections import deque
+
+    from napari_inverse.distributed.pools import ThreadPool
+    from napari_inverse.distributed.run import IN_FLIGHT_PER_WORKER, _as_finished
+
+    pool, in_flight, most = ThreadPool(2), set(), 0
+
+    def submit(item):
+        nonlocal most
+        in_flight.add(item)
+        most = max(most, len(in_flight))
+        return pool.submit(lambda: item, key=str(item))
+
+    queue, seen = deque(range(60)), []
+    try:
+        for item, future in _as_finished(pool, queue, submit, cancel=None):
+            in_flight.discard(item)
+            seen.append(future.result())
+            if item == 5:
+                queue.append(100)
+    finally:
+        pool.close()
+    assert sorted(seen) == [*range(60), 100]
+    assert most <= IN_FLIGHT_PER_WORKER * 2

@@ -11,10 +11,10 @@ import hashlib
 import json
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from .registry import CHUNKED_VERBS
 from .sources import open_source
 
 _POLL_S = 0.25  # how often the job looks at the cancel token while chunks run
+IN_FLIGHT_PER_WORKER = 4  # chunks submitted ahead per worker: enough to keep each one busy
 
 
 class ChunkFailed(RuntimeError):
@@ -144,19 +145,40 @@ def _statistics(pool, shared, todo: list[Chunk], axes, method, progress, cancel)
     if not blocks:
         return {}
     run_id = time.time_ns()
-    pending = {pool.submit(block_statistic, shared,
-                           block_region(block, axes, method.spatial_axes),
-                           key=f"statistic-{i}-{run_id}"): block
-               for i, block in enumerate(sorted(blocks))}
+
+    def submit(numbered):
+        return pool.submit(block_statistic, shared,
+                           block_region(numbered[1], axes, method.spatial_axes),
+                           key=f"statistic-{numbered[0]}-{run_id}")
+
     values = {}
-    while pending:
-        _check_cancel(pool, pending, cancel)
-        done, _ = pool.wait_first(pending, _POLL_S)
-        for future in done:
-            values[pending.pop(future)] = future.result()
-            if progress is not None:
-                progress(len(values), len(blocks), "measuring each plane")
+    queue = deque(enumerate(sorted(blocks)))
+    for (_, block), future in _as_finished(pool, queue, submit, cancel):
+        values[block] = future.result()
+        if progress is not None:
+            progress(len(values), len(blocks), "measuring each plane")
     return values
+
+
+def _as_finished(pool, queue: deque, submit, cancel) -> Iterator:
+    """(item, its finished future) for every item of ``queue``, items appended meanwhile too,
+    with at most `IN_FLIGHT_PER_WORKER` futures per worker submitted at a time: waiting on
+    thousands of futures at once (a 20 GB stack's chunks) stalls the client's event loop until
+    it loses the scheduler. Futures still in flight are cancelled if the caller stops early."""
+    window = IN_FLIGHT_PER_WORKER * max(pool.workers, 1)
+    pending: dict = {}
+    try:
+        while queue or pending:
+            while queue and len(pending) < window:
+                item = queue.popleft()
+                pending[submit(item)] = item
+            _check_cancel(pool, pending, cancel)
+            done, _ = pool.wait_first(pending, _POLL_S)
+            for future in done:
+                yield pending.pop(future), future
+    finally:
+        if pending:
+            pool.cancel(pending)
 
 
 def _run_chunks(pool, shared, todo, statistics, axes, method, retries, progress, cancel,
@@ -171,29 +193,24 @@ def _run_chunks(pool, shared, todo, statistics, axes, method, retries, progress,
         key = f"chunk-{chunk.key}-{run_id}-{attempts[chunk.key]}"
         return pool.submit(process_chunk, shared, chunk, statistic, local_cancel, key=key)
 
-    pending = {submit(chunk): chunk for chunk in todo}
+    queue = deque(todo)
     done_count, retried = total - len(todo), 0
-    while pending:
-        _check_cancel(pool, pending, cancel)
-        done, _ = pool.wait_first(pending, _POLL_S)
-        for future in done:
-            chunk = pending.pop(future)
-            error = future.exception()
-            if error is None:
-                done_count += 1
-                if progress is not None:
-                    progress(done_count, total, f"chunk {chunk.key} written")
-                continue
-            if isinstance(error, (InvalidInput, Cancelled)) or attempts[chunk.key] >= retries:
-                pool.cancel(pending)
-                if isinstance(error, (InvalidInput, Cancelled)):
-                    raise error
-                raise ChunkFailed(f"chunk {chunk.key} failed {retries + 1} times; the chunks "
-                                  f"written are kept, run again to resume. Last error: "
-                                  f"{error}") from error
-            attempts[chunk.key] += 1
-            retried += 1
-            pending[submit(chunk)] = chunk
+    for chunk, future in _as_finished(pool, queue, submit, cancel):
+        error = future.exception()
+        if error is None:
+            done_count += 1
+            if progress is not None:
+                progress(done_count, total, f"chunk {chunk.key} written")
+            continue
+        if isinstance(error, (InvalidInput, Cancelled)):
+            raise error
+        if attempts[chunk.key] >= retries:
+            raise ChunkFailed(f"chunk {chunk.key} failed {retries + 1} times; the chunks "
+                              f"written are kept, run again to resume. Last error: "
+                              f"{error}") from error
+        attempts[chunk.key] += 1
+        retried += 1
+        queue.append(chunk)
     return retried
 
 
