@@ -124,7 +124,7 @@ def quality_table(rows) -> str:
              + " | ZMD RMSE / r | ZMD σ: ρ / ±2σ |",
              "|---|---|---|" + "---|" * (len(METHODS) + 2)]
     for row in rows:
-        cells = [f"{row[m][0]:.3f} / {row[m][1]:.3f} ({row[m][2]:g})" for m in METHODS]
+        cells = [f"{row[m][0]:.3f} / {row[m][1]:.3f} ({row[m][2]:.2g})" for m in METHODS]
         zmd = row.get("zmd")
         cells += ([f"{zmd['rmse']:.3f} / {zmd['r']:.3f}",
                    f"{zmd['spearman']:.2f} / {100 * zmd['coverage_2sigma']:.1f} %"]
