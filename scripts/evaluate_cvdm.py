@@ -1,4 +1,5 @@
-"""Calibrate a trained CVDM model's uncertainty, then measure it beside classical deconvolution.
+"""Calibrate a trained CVDM or ZMD super-resolution model's uncertainty, then measure it beside
+classical deconvolution and CARE-SR.
 
 1. Sample the calibration set (seeds from 30 000 000) with the verb's defaults and store the
    factor that makes ±2σ cover 95.4 % in the model card (``card.calibration``).
@@ -41,7 +42,7 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(1)
     shape = (args.size, args.size)
-    card_path = next(args.model.glob("*.json"))
+    card_path = next(args.model.glob("*.safetensors")).with_suffix(".json")
     card = ModelCard.load(card_path)
     report: dict = {"model": card.name, "pairs": args.pairs, "shape": list(shape)}
 
@@ -49,7 +50,7 @@ def main() -> int:
     card.save(card_path)
     forget_shared_models()
     calibration_set = super_resolution_set(CALIBRATION_SEED_BASE, args.pairs, shape)
-    sampled = sample_pairs(calibration_set, args.model)
+    sampled = sample_pairs(calibration_set, args.model, method=card.family)
     factor = fitted_calibration(calibration_set, sampled, 1.0)
     card.calibration = {
         "factor": factor, "samples": 8, "steps": DEFAULT_STEPS,
@@ -68,7 +69,7 @@ def main() -> int:
     settings = Settings(pairs=args.pairs, size=args.size,
                         sweep=() if "steps" in args.skip else Settings.sweep,
                         timing_sizes=() if "timing" in args.skip else Settings.timing_sizes)
-    report.update(evaluate(args.model, settings))
+    report.update(evaluate({card.family: args.model}, settings))
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     if args.figure:
         reliability_figure(report, args.figure)

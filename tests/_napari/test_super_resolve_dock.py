@@ -49,6 +49,18 @@ def test_mean_and_uncertainty_overlay_sit_on_the_source(open_dock, qtbot, pair):
     np.testing.assert_array_equal(source.data, pair.input)
 
 
+def test_the_zmd_method_offers_its_models_and_makes_both_layers(open_dock, qtbot, pair):
+    viewer, dock, source = open_super_resolve(open_dock, pair)
+    dock.method.value = "zmd"
+    assert dock.models.model.value == "zmd-widefield-sr"
+    run_and_wait(qtbot, dock, timeout=120_000)
+    mean = viewer.layers["widefield · zmd-widefield-sr"]
+    overlay = viewer.layers["widefield · zmd-widefield-sr · uncertainty (1σ)"]
+    for layer in (mean, overlay):
+        assert layer.data.shape == pair.input.shape
+        np.testing.assert_allclose(layer.scale, source.scale)
+
+
 def test_upsampled_layers_have_half_the_pixel_on_the_same_field(open_dock, qtbot, pair):
     """Also: the pixel-size check judges the up-sampled grid (a coarse layer is fine at 2×)."""
     viewer, dock, source = open_super_resolve(open_dock, pair)

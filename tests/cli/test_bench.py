@@ -40,17 +40,17 @@ def test_quick_benchmark_writes_a_markdown_table(tmp_path, capsys):
     assert "## Super-resolution: CVDM and its uncertainty (quick smoke test" in resolution
     psnr = {line.split("|")[1].strip(): line.split("|")[2].strip()
             for line in resolution.splitlines() if line.startswith("| ") and " dB" not in line}
-    assert {"widefield input", "CVDM mean", "Wiener", "SIM-like truth"} <= set(psnr)
+    assert {"widefield input", "CVDM mean", "ZMD mean", "Wiener", "SIM-like truth"} <= set(psnr)
     care = next(value for name, value in psnr.items() if name.startswith("CARE-SR"))
     assert float(care) > float(psnr["widefield input"])  # CARE trained on the same pairs
     assert float(psnr["Richardson–Lucy (auto iterations)"]) > float(psnr["widefield input"]) + 1
     coverage = [line for line in resolution.splitlines()
-                if line.startswith(("| held out", "| unseen optics"))]
-    assert len(coverage) == 3  # plain, PI-DDPM guided, unseen optics
+                if line.startswith(("| CVDM, ", "| ZMD, "))]
+    assert len(coverage) == 6  # per model: plain, PI-DDPM guided, unseen optics
     for line in coverage:  # coverage of ±kσ grows with k, as percentages
         curve = [float(v) for v in line.split("|")[4].strip(" %").split(" / ")]
         assert curve == sorted(curve) and 0 <= curve[0] and curve[-1] <= 100
-    assert re.search(r"one batch: \d+\.\d\d s at 256²", resolution)
+    assert len(re.findall(r"one batch: \d+\.\d\d s at 256²", resolution)) == 2
 
 
 @pytest.mark.slow

@@ -255,3 +255,13 @@ def test_train_command_bad_input_exits_2_with_one_line(argv, match, tmp_path, ca
     assert main(["train", *argv, "--input", str(path), "--out", str(tmp_path / "m")]) == 2
     err = capsys.readouterr().err.strip()
     assert match in err and len(err.splitlines()) == 1
+
+
+def test_a_phase_zmd_model_is_not_fine_tuned_on_image_pairs(tmp_path):
+    """Family zmd fine-tunes super-resolution on pairs; a phase model needs its recipe's stacks."""
+    from napari_inverse.engine import InvalidInput
+
+    image = np.random.default_rng(0).random((128, 128)).astype(np.float32)
+    with pytest.raises(InvalidInput, match="phase model.*--recipe zmd-phase-2plane"):
+        fine_tune(image, image, family="zmd", start="zmd-phase-2plane", steps=1,
+                  out=tmp_path / "m", name="m")

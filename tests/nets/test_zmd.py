@@ -13,6 +13,7 @@ from napari_inverse.zoo.families import parameter_count
 def test_parameter_counts_are_pinned():
     assert parameter_count(ZMD(**RECIPES["zmd-phase-2plane"].architecture)) == 863_717
     assert parameter_count(ZMD(**RECIPES["zmd-phase-rgb"].architecture)) == 864_077
+    assert parameter_count(ZMD(**RECIPES["zmd-widefield-sr"].architecture)) == 862_997
 
 
 def test_the_mean_is_the_tie_channel_plus_the_networks_correction():
@@ -36,6 +37,17 @@ def test_loss_ignores_the_piston_and_trains_every_part():
     for part in (net.mean_net, net.diffusion.schedule_net, net.diffusion.denoiser,
                  net.diffusion.integrated_time):
         assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in part.parameters())
+
+
+def test_super_resolution_residuals_keep_their_level():
+    """Intensity has an absolute level: without ``ignore_piston`` an offset is an error."""
+    torch.manual_seed(0)
+    net = ZMD(condition_channels=1, residual_sigma=0.04, ignore_piston=False)
+    condition = torch.rand(2, 1, 32, 32)
+    generator = torch.Generator()
+    loss = zmd_loss(net, condition, condition, generator.manual_seed(1))
+    shifted = zmd_loss(net, condition, condition + 0.5, generator.manual_seed(1))
+    assert shifted > loss + 2 * 0.5**2 * 0.9  # at least the mean term's 2·offset²
 
 
 def test_samples_scatter_about_the_mean_by_the_residual_sigma():

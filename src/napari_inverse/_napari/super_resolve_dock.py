@@ -1,7 +1,9 @@
-"""The Super-resolve dock: CVDM's mean as a layer, its calibrated uncertainty as an overlay on it.
+"""The Super-resolve dock: the mean of diffusion samples as a layer, their calibrated uncertainty
+as an overlay on it.
 
-Samples, steps, seed, up-sampling and PI-DDPM guidance are the verb's arguments; progress counts
-samples × steps (all samples advance together). The uncertainty layer sits on the mean with a
+The method is ZMD (a mean network plus CVDM on its residual) or plain CVDM. Samples, steps,
+seed, up-sampling and PI-DDPM guidance are the verb's arguments; progress counts samples × steps
+(all samples advance together). The uncertainty layer sits on the mean with a
 perceptual colormap and additive blending, its contrast from its own percentiles; a check box
 shows or hides it. Up-sampled results get half the source's pixel size on the same field. The
 pixel-size check's "resample" box has the verb sample at the model's pixel size and bring the
@@ -14,22 +16,30 @@ from dataclasses import replace
 from magicgui.widgets import CheckBox, ComboBox, SpinBox
 
 from ..methods import super_resolve
-from ..methods.super_resolve import DEFAULT_STEPS
+from ..methods.super_resolve import DEFAULT_STEPS, METHODS
 from ..optics import Optics
+from ..zoo.families import FAMILIES
 from .model_choice import ModelChoice
 from .result_layers import result_name, show_uncertainty, toggle_uncertainty
 from .verb_dock import VerbDock
+
+
+CHOICES = [(FAMILIES[method].title, method) for method in METHODS]
 
 
 class SuperResolveDock(VerbDock):
     """Dock widget for super-resolution; napari passes the viewer as ``napari_viewer``."""
 
     settings_name = "super_resolve"
-    persisted = ("samples", "steps", "upsample", "physics", "na", "wavelength_nm",
+    persisted = ("method", "samples", "steps", "upsample", "physics", "na", "wavelength_nm",
                  "refractive_index", "device", "models.precision")
     previews = False  # a preview would sample as long as a small image does
 
     def _parameters(self) -> list:
+        self.method = ComboBox(label="method", choices=CHOICES, value=next(iter(METHODS)),
+                               tooltip="ZMD: a mean network plus CVDM on its residual; CVDM: "
+                                       "diffusion on the residual from the widefield image")
+        self.method.changed.connect(self._update_visibility)
         self.upsample = ComboBox(label="upsample", choices=[("1× (same grid)", 1),
                                                             ("2× (half pixel)", 2)], value=1)
         self.models = ModelChoice("super_resolution", self._model_grid_optics,
@@ -41,7 +51,8 @@ class SuperResolveDock(VerbDock):
         self.show_uncertainty = CheckBox(text="show uncertainty", value=True)
         self.show_uncertainty.changed.connect(
             lambda visible: toggle_uncertainty(self._viewer, visible))
-        return [self.models, self.samples, self.steps, self.upsample, self.pixel_size_nm,
+        return [self.method, self.models, self.samples, self.steps, self.upsample,
+                self.pixel_size_nm,
                 self.show_uncertainty]
 
     def _advanced(self) -> list:
@@ -58,10 +69,10 @@ class SuperResolveDock(VerbDock):
         return replace(optics, pixel_size_nm=optics.pixel_size_nm / self.upsample.value)
 
     def _update_visibility(self) -> None:
-        self.models.show_family("cvdm")
+        self.models.show_family(self.method.value)
 
     def _job(self, data, layer):
-        return self._verb_job(super_resolve, data, layer, "cvdm", optics=self._optics(),
+        return self._verb_job(super_resolve, data, layer, self.method.value, optics=self._optics(),
                               model=self.models.model.value,
                               precision=self.models.precision.value, samples=self.samples.value,
                               steps=self.steps.value, seed=self.seed.value,

@@ -1,9 +1,10 @@
-"""CVDM super-resolution beside classical deconvolution, and how well its uncertainty is calibrated.
+"""Diffusion super-resolution beside classical deconvolution, and how well its uncertainty is
+calibrated.
 
 Simulated widefield → SIM-like pairs with seeds no training set uses (the calibration set and
 the held-out set have their own ranges of seeds): PSNR against the SIM-like truth and
-decorrelation resolution for the CVDM mean, CARE trained on the same pairs (CARE-SR),
-Richardson–Lucy, Wiener and the input; for CVDM's
+decorrelation resolution for the mean of CVDM's (or ZMD's) samples, CARE trained on the same
+pairs (CARE-SR), Richardson–Lucy, Wiener and the input; for the samples'
 uncertainty the Spearman correlation of σ with |error|, ±2σ coverage and the reliability curve,
 on pairs like the training ones and on pairs from optics and photon levels it never saw.
 """
@@ -53,14 +54,15 @@ class Sampled:
 
 def sample_pairs(pairs: list[Pair], model="cvdm-widefield-sr", samples: int = 8,
                  steps: int | None = None, physics: bool = False, seed: int = 0,
-                 device: str = "auto") -> Sampled:
-    """Super-resolve every pair's input with its own optics; pair ``k`` draws with ``seed + k``."""
+                 device: str = "auto", method: str = "cvdm") -> Sampled:
+    """Super-resolve every pair's input with its own optics; pair ``k`` draws with ``seed + k``;
+    ``method`` is the model's family (cvdm or zmd)."""
     out = Sampled()
     started = time.perf_counter()
     for k, pair in enumerate(pairs):
-        result = super_resolve(pair.input, model=model, optics=Optics(**pair.metadata["optics"]),
-                               samples=samples, steps=steps, seed=seed + k, physics=physics,
-                               device=device)
+        result = super_resolve(pair.input, method, model=model,
+                               optics=Optics(**pair.metadata["optics"]), samples=samples,
+                               steps=steps, seed=seed + k, physics=physics, device=device)
         out.means.append(result.image)
         out.sigmas.append(result.extras.get("uncertainty", result.extras.get("sample_spread")))
     out.seconds = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""``napari-inverse super-resolve``: CVDM on a TIFF, writing the mean and its uncertainty."""
+"""``napari-inverse super-resolve``: CVDM or ZMD on a TIFF, writing the mean and its uncertainty."""
 from __future__ import annotations
 
 import argparse
@@ -9,12 +9,16 @@ from ._restore_file import add_image_arguments, restore_file
 
 def add_parser(commands) -> None:
     command = commands.add_parser(
-        "super-resolve", help="super-resolve a widefield TIFF with CVDM, with its uncertainty",
-        description="Draw CVDM samples of a SIM-like image from a widefield TIFF and write an "
-        "OME-TIFF with two channels: their mean and the calibrated per-pixel uncertainty (one "
-        "standard deviation, same units); an OME-Zarr output holds the mean, the uncertainty "
+        "super-resolve", help="super-resolve a widefield TIFF by diffusion, with its uncertainty",
+        description="Draw diffusion samples (CVDM, or ZMD: CVDM around a mean network) of a "
+        "SIM-like image from a widefield TIFF and write an OME-TIFF with two channels: their "
+        "mean and the calibrated per-pixel uncertainty (one standard deviation, same units); "
+        "an OME-Zarr output holds the mean, the uncertainty "
         "in its 'uncertainty' image. The pixel size is kept, halved with --upsample 2.")
     add_image_arguments(command, "super-resolve")
+    command.add_argument("--method", choices=["cvdm", "zmd"], default="cvdm",
+                         help="zmd: a mean network plus CVDM on its residual; cvdm: diffusion "
+                              "on the residual from the widefield image")
     command.add_argument("--samples", type=int, default=8, help="samples drawn (default 8)")
     command.add_argument("--steps", type=int,
                          help="network evaluations per sample (default 25; 199: the reference)")
@@ -25,15 +29,16 @@ def add_parser(commands) -> None:
                          help="PI-DDPM guidance with the widefield PSF (needs --na, --wavelength)")
     command.add_argument("--na", type=float, help="numerical aperture")
     command.add_argument("--wavelength", type=float, metavar="NM", help="emission wavelength, nm")
-    command.set_defaults(run=run, method="cvdm")
+    command.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, cancel) -> int:
     from ..methods import super_resolve
 
-    options = dict(model=args.model, samples=args.samples, steps=args.steps, seed=args.seed,
-                   upsample=args.upsample, resample=args.resample, physics=args.physics,
-                   device=args.device, precision=args.precision)
+    options = dict(method=args.method, model=args.model, samples=args.samples,
+                   steps=args.steps, seed=args.seed, upsample=args.upsample,
+                   resample=args.resample, physics=args.physics, device=args.device,
+                   precision=args.precision)
 
     def super_resolve_channels(data, *, axes, optics, progress, cancel):
         result = super_resolve(data, axes=axes, optics=optics, progress=progress, cancel=cancel,

@@ -146,6 +146,11 @@ def fine_tune(
             split.held_out = list(zip(*_stacks_with_weak_labels(
                 [image for image, _ in split.held_out], axes, planes, optics, progress, cancel)))
     net, card = starting_network(family, start, task, seed)
+    if card.task == "phase":
+        raise InvalidInput(f"{start} is a phase model, conditioned on defocus planes and their "
+                           "TIE phase rather than one image; continue it on simulated stacks "
+                           "with napari-inverse train --recipe zmd-phase-2plane (or "
+                           f"zmd-phase-rgb) --init-from {start}")
     patch_shape = (planes, patch, patch) if planes else (patch, patch)
     scaling = Normalisation(card.normalisation)
     sampler = PatchSampler(split.inputs, split.targets, patch_shape, scaling, seed=seed,

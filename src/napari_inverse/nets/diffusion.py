@@ -141,13 +141,16 @@ def discrete_signal_fractions(model: ConditionalDiffusion, rate: torch.Tensor, i
 def sample(model: ConditionalDiffusion, condition: torch.Tensor, samples: int, steps: int,
            generator: Optional[torch.Generator] = None,
            on_step: Optional[Callable[[], None]] = None, guidance: Optional[Guidance] = None,
-           guidance_strength: float = 1.0) -> torch.Tensor:
+           guidance_strength: float = 1.0, limit: Optional[float] = None) -> torch.Tensor:
     """``samples`` draws of the target for one condition (1, C, H, W), as one batch (N, C, H, W).
 
     Each step predicts ε̂, estimates the target ŷ₀ and re-noises it to the next visited index
     with the DDPM posterior variance (the reference's DDIM-form update). ``on_step`` is called
     after every network evaluation (progress, cancel). ``guidance`` (PI-DDPM) nudges each
     re-noised sample down the physics gradient, scaled by σ·√γ/‖g‖ as the reference does.
+    ``limit`` clips each estimate to ±limit and re-derives ε̂ from it (Ho et al.'s clipped
+    sampler): at high noise ε̂'s error reaches the estimate × √((1−γ)/γ), which otherwise throws
+    samples far outside the range the targets span.
     """
     rate = model.schedule_rate(condition).float()
     indices = sampling_indices(steps)
@@ -160,6 +163,9 @@ def sample(model: ConditionalDiffusion, condition: torch.Tensor, samples: int, s
         noise = model.predict_noise(noisy.to(condition.dtype), batch_condition,
                                     gamma.expand(shape).to(condition.dtype)).float()
         estimate = (noisy - (1 - gamma).sqrt() * noise) / gamma.sqrt()
+        if limit is not None:
+            estimate = estimate.clamp(-limit, limit)
+            noise = (noisy - gamma.sqrt() * estimate) / (1 - gamma).sqrt()
         if on_step is not None:
             on_step()
         if n + 1 == len(indices):

@@ -1,11 +1,11 @@
 """Zero-Mean Diffusion (della Maggiora et al., AAAI 2025): a mean network plus CVDM on the
-normalised residual, for phase retrieval (references.md §4.1).
+normalised residual (references.md §4.1; the CVDM reference's ``zmd`` option).
 
 μ = MeanNet(x) is trained with 2·(y − μ)²; the diffusion (`nets.cvdm.CVDM`, its learned schedule
-kept) runs on r = (y − stopgrad(μ))/σ conditioned on [x, μ], and a sample is μ + σ·r̂. Here the
-condition's last channel is a classical TIE estimate in radians and the mean network learns the
-correction to it, so the physical scale (wavelength, defocus, pixel size) reaches the network.
-Phase has no absolute level: residuals are compared with their piston (spatial mean) removed.
+kept) runs on r = (y − stopgrad(μ))/σ conditioned on [x, μ], and a sample is μ + σ·r̂. The
+condition's last channel is the classical estimate the mean network corrects: for phase a TIE
+phase in radians (so the physical scale reaches the network), for super-resolution the widefield
+image itself. Phase has no absolute level: its residuals are compared without their piston.
 """
 from __future__ import annotations
 
@@ -28,17 +28,22 @@ def _without_piston(image: torch.Tensor) -> torch.Tensor:
 class ZMD(nn.Module):
     """Mean network and conditional diffusion of ZMD for a (B, C, H, W) condition → (B, 1, H, W).
 
-    ``condition_channels`` counts the condition's channels, the last being the TIE phase (rad);
-    ``residual_sigma_rad`` is σ, the residual's normalising scale (rad; the reference's 0.5 of its
-    [−1, 1] range).
-    ``forward`` is the mean: the fast deterministic output.
+    ``condition_channels`` counts the condition's channels, the last being the estimate μ
+    corrects; ``residual_sigma`` is σ, the residual's normalising scale in the target's units
+    (rad for phase; the reference's 0.5 of its [−1, 1] range); ``ignore_piston`` compares
+    residuals without their spatial mean (phase); ``residual_limit`` (None: none) clips the
+    sampler's estimates of r to ±limit, the range training residuals span. ``forward`` is the
+    mean: the fast deterministic output.
     """
 
     def __init__(self, condition_channels: int = 3, mean_width: int = 16, mean_depth: int = 3,
                  width: int = 16, depth: int = 3, schedule_width: int = 8,
-                 time_hidden: int = 1024, residual_sigma_rad: float = 0.25) -> None:
+                 time_hidden: int = 1024, residual_sigma: float = 0.25,
+                 ignore_piston: bool = True, residual_limit: Optional[float] = None) -> None:
         super().__init__()
-        self.residual_sigma_rad = residual_sigma_rad
+        self.residual_limit = residual_limit
+        self.residual_sigma = residual_sigma
+        self.ignore_piston = ignore_piston
         self.mean_net = UNet(ndim=2, in_channels=condition_channels, out_channels=1,
                              depth=mean_depth, first_filters=mean_width, kernel_size=3,
                              residual=False)
@@ -46,7 +51,7 @@ class ZMD(nn.Module):
                               condition_channels=condition_channels + 1)
 
     def forward(self, condition: torch.Tensor) -> torch.Tensor:
-        """μ: the TIE channel corrected by the mean network."""
+        """μ: the condition's last channel corrected by the mean network."""
         return condition[:, -1:] + self.mean_net(condition)
 
     def diffusion_condition(self, condition: torch.Tensor, mean: torch.Tensor) -> torch.Tensor:
@@ -55,10 +60,12 @@ class ZMD(nn.Module):
 
 def zmd_loss(model: ZMD, condition: torch.Tensor, target: torch.Tensor,
              generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """2·mean((y − μ)²) + CVDM's loss on r = (y − stopgrad(μ))/σ, both without piston."""
+    """2·mean((y − μ)²) + CVDM's loss on r = (y − stopgrad(μ))/σ (without piston for phase)."""
     mean = model(condition).float()
-    error = _without_piston(target.float() - mean)
-    residual = error.detach() / model.residual_sigma_rad
+    error = target.float() - mean
+    if model.ignore_piston:
+        error = _without_piston(error)
+    residual = error.detach() / model.residual_sigma
     return (MEAN_WEIGHT * (error**2).mean()
             + diffusion_loss(model.diffusion, model.diffusion_condition(condition, mean),
                              residual, generator))
@@ -71,5 +78,5 @@ def zmd_sample(model: ZMD, condition: torch.Tensor, samples: int, steps: int,
     the mean network runs once, the diffusion ``steps`` times (``on_step`` after each)."""
     mean = model(condition)
     residuals = sample(model.diffusion, model.diffusion_condition(condition, mean), samples,
-                       steps, generator, on_step=on_step)
-    return mean.float(), mean.float() + model.residual_sigma_rad * residuals
+                       steps, generator, on_step=on_step, limit=model.residual_limit)
+    return mean.float(), mean.float() + model.residual_sigma * residuals

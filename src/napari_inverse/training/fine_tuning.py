@@ -39,8 +39,9 @@ DEFAULT_START = "default"  # ``start`` value: the family's usual start (see reso
 # at CAREamics' time budget (docs/benchmarks.md, Noise2Void against CAREamics).
 FRESH_BY_DEFAULT = ("n2v",)
 STARTS = {"n2v": "n2v-fluorescence", "care": "care-denoise", "mrbcr": "mrbcr-widefield",
-          "srbcr": "srbcr-widefield", "focus": "focus-widefield", "cvdm": "cvdm-widefield-sr"}
-PAIRED = ("care", "mrbcr", "srbcr", "cvdm")  # families that learn from (input, target) pairs
+          "srbcr": "srbcr-widefield", "focus": "focus-widefield", "cvdm": "cvdm-widefield-sr",
+          "zmd": "zmd-widefield-sr"}  # ZMD on image pairs: super-resolution (phase: its recipes)
+PAIRED = ("care", "mrbcr", "srbcr", "cvdm", "zmd")  # families learning from (input, target) pairs
 CPU_BATCH = 16
 SCRATCH_LEARNING_RATE = {"n2v": 2e-3}
 # (architecture changes, normalisation) of a network trained from scratch

@@ -101,8 +101,16 @@ _CARE_SR_FIT = replace(_CVDM_FIT, learning_rate=4e-4)
 # 64² patches; the two recipes together fit ~35 min of one thread.
 _ZMD_FIT = FitConfig(steps=20000, batch_size=8, learning_rate=5e-4, schedule="plateau",
                      plateau_patience=5, validate_every=100, seed=1, time_budget_s=960)
+# Super-resolution pools: widefield → SIM-like pairs from 0.5× to 1.2× the SIM Nyquist pixel.
+_SR_POOLS = dict(pool_images=300, pool_shape=(256, 256), validation_images=12,
+                 validation_patches=64, ranges=MicroscopeRanges(nyquist_fraction=(0.5, 1.2)))
+# ZMD for super-resolution: the mean U-Net has care-widefield-sr's size; σ = 0.04 of the scaled
+# intensity is the error std of that regression on validation patches (the widefield's: 0.084),
+# so the residual the diffusion learns has about unit variance; the sampler clips its estimates
+# to ±7.5, the 99.9th percentile of |r| over 512 training patches of the trained model.
+_ZMD_SR_FIT = replace(_ZMD_FIT, learning_rate=4e-4, validate_every=250, time_budget_s=2700)
 _ZMD_ARCHITECTURE = {"mean_width": 16, "mean_depth": 3, "width": 16, "depth": 3,
-                     "schedule_width": 8, "residual_sigma_rad": 0.25}
+                     "schedule_width": 8, "residual_sigma": 0.25}
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("mrbcr-widefield", "mrbcr", "deconvolution",
@@ -138,14 +146,18 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            "inputs recorded at 2× the pixel size and interpolated (upsample=2)",
            _CVDM_FIT, 64, {"width": 16, "depth": 3, "schedule_width": 8},
            continuation=_CVDM_CONTINUATION,
-           pool_images=300, pool_shape=(256, 256), validation_images=12, validation_patches=64,
-           ranges=MicroscopeRanges(nyquist_fraction=(0.5, 1.2))),
+           **_SR_POOLS),
     Recipe("care-widefield-sr", "care", "super_resolution",
            "CARE U-Net widefield → SIM-like super-resolution, same data, patches, batch and "
            "U-Net size as cvdm-widefield-sr (its regression baseline)",
            _CARE_SR_FIT, 64, {"ndim": 2, "depth": 3, "first_filters": 16, "kernel_size": 3},
-           pool_images=300, pool_shape=(256, 256), validation_images=12, validation_patches=64,
-           ranges=MicroscopeRanges(nyquist_fraction=(0.5, 1.2))),
+           **_SR_POOLS),
+    Recipe("zmd-widefield-sr", "zmd", "super_resolution",
+           "ZMD widefield → SIM-like super-resolution: a mean U-Net plus CVDM on its normalised "
+           "residual, whose samples give a calibrated per-pixel uncertainty; same data as "
+           "cvdm-widefield-sr", _ZMD_SR_FIT, 64,
+           {**_ZMD_ARCHITECTURE, "condition_channels": 1, "residual_sigma": 0.04,
+            "ignore_piston": False, "residual_limit": 7.5}, **_SR_POOLS),
     Recipe("zmd-phase-2plane", "zmd", "phase",
            "ZMD quantitative phase from two brightfield planes at ∓dz (a mean network correcting "
            "the TIE, plus CVDM on the residual for a calibrated uncertainty), trained on "
