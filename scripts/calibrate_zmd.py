@@ -32,7 +32,7 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=128)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    card_path = next(args.model.glob("*.json"))
+    card_path = next(args.model.glob("*.safetensors")).with_suffix(".json")
     card = ModelCard.load(card_path)
     card.calibration = {"factor": 1.0}
     card.save(card_path)
