@@ -11,7 +11,7 @@ from napari_inverse.zoo import load_model
 from .test_deconvolve_dock import event_loop_gaps, run_and_wait
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("single_thread")]
-MEAN = "widefield · cvdm-widefield-sr"
+MEAN = "widefield · zmd-widefield-sr"
 OVERLAY = MEAN + " · uncertainty (1σ)"
 
 
@@ -33,7 +33,7 @@ def open_super_resolve(open_dock, pair, metadata=None, **fields):
 
 def test_mean_and_uncertainty_overlay_sit_on_the_source(open_dock, qtbot, pair):
     viewer, dock, source = open_super_resolve(open_dock, pair)
-    assert dock.models.model.value == "cvdm-widefield-sr"
+    assert dock.models.model.value == "zmd-widefield-sr"
     run_and_wait(qtbot, dock, timeout=120_000)
     mean, overlay = viewer.layers[MEAN], viewer.layers[OVERLAY]
     for layer in (mean, overlay):
@@ -49,13 +49,13 @@ def test_mean_and_uncertainty_overlay_sit_on_the_source(open_dock, qtbot, pair):
     np.testing.assert_array_equal(source.data, pair.input)
 
 
-def test_the_zmd_method_offers_its_models_and_makes_both_layers(open_dock, qtbot, pair):
+def test_the_cvdm_method_offers_its_models_and_makes_both_layers(open_dock, qtbot, pair):
     viewer, dock, source = open_super_resolve(open_dock, pair)
-    dock.method.value = "zmd"
-    assert dock.models.model.value == "zmd-widefield-sr"
+    dock.method.value = "cvdm"
+    assert dock.models.model.value == "cvdm-widefield-sr"
     run_and_wait(qtbot, dock, timeout=120_000)
-    mean = viewer.layers["widefield · zmd-widefield-sr"]
-    overlay = viewer.layers["widefield · zmd-widefield-sr · uncertainty (1σ)"]
+    mean = viewer.layers["widefield · cvdm-widefield-sr"]
+    overlay = viewer.layers["widefield · cvdm-widefield-sr · uncertainty (1σ)"]
     for layer in (mean, overlay):
         assert layer.data.shape == pair.input.shape
         np.testing.assert_allclose(layer.scale, source.scale)
@@ -89,7 +89,7 @@ def test_resample_box_samples_at_the_models_pixel_and_returns_to_the_layers_grid
     assert not check.warning.native.isHidden() and not check.resample.native.isHidden()
     assert "resample" in check.details.value and "grid you chose" in check.details.value
     check.resample.value = True
-    expected = load_model("cvdm-widefield-sr").card.expected_pixel_size_nm(
+    expected = load_model("zmd-widefield-sr").card.expected_pixel_size_nm(
         dock.na.value, dock.wavelength_nm.value)  # the microscope the dock's fields describe
     run_and_wait(qtbot, dock, timeout=120_000)
     for layer in (viewer.layers[MEAN], viewer.layers[OVERLAY]):

@@ -15,7 +15,7 @@ def test_super_resolve_writes_mean_and_uncertainty(upsample, tmp_path, capsys, i
     assert main(["super-resolve", path, "-o", str(output), "--samples", "3", "--steps", "4",
                  "--seed", "1", "--upsample", str(upsample), "--na", na,
                  "--wavelength", wavelength]) == 0
-    assert "cvdm-widefield-sr" in capsys.readouterr().out
+    assert "zmd-widefield-sr" in capsys.readouterr().out
     result = read_tiff(output)
     assert result.axes == "CYX"
     assert result.data.shape == (2, 48 * upsample, 48 * upsample)

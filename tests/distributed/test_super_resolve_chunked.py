@@ -16,8 +16,8 @@ from napari_inverse.distributed import run_chunked
 from napari_inverse.io import read_ome_zarr
 from napari_inverse.simulate import filaments, simulate_widefield
 
-OPTIONS = {"samples": 4, "steps": 3, "seed": 1, "upsample": 2, "precision": "float32",
-           "device": "cpu"}
+OPTIONS = {"method": "cvdm", "samples": 4, "steps": 3, "seed": 1, "upsample": 2,
+           "precision": "float32", "device": "cpu"}
 
 
 @pytest.fixture(scope="module")

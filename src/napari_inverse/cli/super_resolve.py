@@ -16,7 +16,7 @@ def add_parser(commands) -> None:
         "an OME-Zarr output holds the mean, the uncertainty "
         "in its 'uncertainty' image. The pixel size is kept, halved with --upsample 2.")
     add_image_arguments(command, "super-resolve")
-    command.add_argument("--method", choices=["cvdm", "zmd"], default="cvdm",
+    command.add_argument("--method", choices=["zmd", "cvdm"], default="zmd",
                          help="zmd: a mean network plus CVDM on its residual; cvdm: diffusion "
                               "on the residual from the widefield image")
     command.add_argument("--samples", type=int, default=8, help="samples drawn (default 8)")

@@ -35,7 +35,7 @@ TASK = "super_resolution"
 def prepare_super_resolve(shape: tuple[int, ...], axes: str,
                           options: dict[str, Any]) -> ChunkedMethod:
     """``super_resolve`` (``options`` as the verb takes them) for chunked work."""
-    options = check_arguments(ARGUMENTS, {"method": "cvdm", "upsample": 1, "samples": 8,
+    options = check_arguments(ARGUMENTS, {"method": "zmd", "upsample": 1, "samples": 8,
                                           **options})
     if options.get("return_samples"):
         raise InvalidInput("return_samples=True is not available chunk by chunk: the mean and "

@@ -35,7 +35,8 @@ from .sampling import (PixelSizeWarning, model_zoom, pixel_size_mismatch, to_ima
                        to_model_grid, zoomed_shape)
 from .verb_arguments import COMMON_ARGUMENTS, LEARNED_ARGUMENTS
 
-METHODS = {"cvdm": "cvdm-widefield-sr", "zmd": "zmd-widefield-sr"}  # method → default zoo model
+# method → default zoo model; the first is the default (ZMD: docs/benchmarks.md, super-resolution)
+METHODS = {"zmd": "zmd-widefield-sr", "cvdm": "cvdm-widefield-sr"}
 DEFAULT_STEPS = 25  # network evaluations per sample; 199 is the reference sampler
 SAMPLING_TILE = (512, 512)  # N samples of a tile run as one batch: its activations × N
 ARGUMENTS = {
@@ -57,7 +58,7 @@ ARGUMENTS = {
 @declare_arguments(ARGUMENTS)
 def super_resolve(
     image,
-    method: str = "cvdm",
+    method: str = "zmd",
     *,
     model: Optional[str | Path] = None,
     optics: Optional[Optics] = None,
