@@ -75,3 +75,26 @@ def test_a_3d_network_runs_channels_last_on_a_cpu_with_the_same_numbers(tmp_path
     x = torch.rand(1, 1, 12, 40, 36)
     with torch.inference_mode():
         torch.testing.assert_close(loaded.predict(x)[0], net(x))
+
+
+def test_gpu_models_are_kept_only_while_a_chunked_job_asks(monkeypatch):
+    """On a GPU each call loads afresh (memory goes back after a job), except inside
+    `keeping_device_models`, where a chunked job's chunks share one load until forgotten."""
+    from napari_inverse.zoo import registry
+
+    loads = []
+    monkeypatch.setattr(registry, "load_model",
+                        lambda name, device: loads.append((name, str(device))) or object())
+    device = torch.device("cuda:0")  # never touched: load_model is replaced
+    registry.load_model_for_inference("m", device)
+    registry.load_model_for_inference("m", device)
+    assert len(loads) == 2
+    with registry.keeping_device_models():
+        kept = registry.load_model_for_inference("m", device)
+        assert registry.load_model_for_inference("m", device) is kept
+    assert len(loads) == 3
+    assert registry.load_model_for_inference("m", device) is not kept  # outside: a fresh load
+    registry.forget_shared_models()
+    with registry.keeping_device_models():
+        assert registry.load_model_for_inference("m", device) is not kept
+    registry.forget_shared_models()

@@ -36,11 +36,14 @@ def process_chunk(task: ChunkTask, chunk: Chunk, statistic, cancel=None) -> floa
     seconds it took. ``cancel`` reaches the verb on the local threads only."""
     import zarr
 
+    from ..zoo.registry import keeping_device_models
+
     started = time.perf_counter()
     block = _spatial(task.source.read(chunk.read), task.axes, task.method.spatial_axes)
     check_finite(block)
-    produced = task.method.restore(block, task.method, statistic,
-                                   worker_device(task.device), cancel, chunk.key)
+    with keeping_device_models():  # verbs run whole per chunk load their network once
+        produced = task.method.restore(block, task.method, statistic,
+                                       worker_device(task.device), cancel, chunk.key)
     spatial_axes = task.method.spatial_axes
     crop = tuple(c for a, c in zip(task.axes, chunk.crop) if a in spatial_axes)
     for name, path in task.outputs.items():

@@ -67,8 +67,11 @@ def worker_model(model: str, method: str, task: str, device: str):
 def forget_models() -> None:
     """Drop every kept model and give a GPU's memory back: the local threads' job is over (the
     napari process goes on), or a worker changes jobs."""
+    from ..zoo.registry import forget_shared_models
+
     with _models_lock:
         _models.clear()
+    forget_shared_models()  # and the GPU networks verbs run whole per chunk kept
     import sys
 
     torch = sys.modules.get("torch")

@@ -8,6 +8,7 @@ every model picker.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import json
@@ -17,7 +18,7 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import torch
 from torch import nn
@@ -165,6 +166,8 @@ def _checked_network(entry: ZooEntry) -> nn.Module:
 _SHARED_CPU_MODELS: "OrderedDict[str, tuple[tuple, LoadedModel]]" = OrderedDict()
 _SHARED_CPU_MODELS_LIMIT = 8  # a few MB each; the least recently used goes beyond this
 _shared_lock = threading.Lock()
+_DEVICE_MODELS: dict[tuple[str, str], LoadedModel] = {}  # kept while keeping_device_models runs
+_keep_device_models = 0  # how many keeping_device_models blocks are open
 
 
 def load_model_for_inference(name_or_path: str | Path,
@@ -176,11 +179,18 @@ def load_model_for_inference(name_or_path: str | Path,
     never trained (`fine_tune` calls `load_model` for its own copy) and only read by inference,
     so concurrent jobs can share it; each call gets its own copy of the card. A file saved
     again (size, mtime or card changed) replaces it, loaded and checked afresh. On a GPU nothing
-    is kept: device memory is released after each job.
+    is kept (device memory is released after each job) unless :func:`keeping_device_models`
+    is active: then a chunked job's worker loads each model once, not once per chunk.
     """
     device = torch.device(device)
     if device.type != "cpu":
-        return load_model(name_or_path, device)
+        if not _keep_device_models:
+            return load_model(name_or_path, device)
+        with _shared_lock:
+            key = (str(name_or_path), str(device))
+            if key not in _DEVICE_MODELS:
+                _DEVICE_MODELS[key] = load_model(name_or_path, device)
+            return _DEVICE_MODELS[key]
     entry = _fetched_entry(name_or_path)
     weights = require_weight_file(entry.weights).resolve()
     stat = weights.stat()
@@ -198,10 +208,26 @@ def load_model_for_inference(name_or_path: str | Path,
     return mine
 
 
+@contextlib.contextmanager
+def keeping_device_models() -> Iterator[None]:
+    """Within it (and in any thread meanwhile), `load_model_for_inference` keeps GPU models for
+    later calls: what a chunked job's worker wants for verbs it runs whole per chunk. They stay
+    until `forget_shared_models`, which the job's end calls."""
+    global _keep_device_models
+    with _shared_lock:
+        _keep_device_models += 1
+    try:
+        yield
+    finally:
+        with _shared_lock:
+            _keep_device_models -= 1
+
+
 def forget_shared_models() -> None:
     """Drop the networks `load_model_for_inference` keeps (the next call builds afresh)."""
     with _shared_lock:
         _SHARED_CPU_MODELS.clear()
+        _DEVICE_MODELS.clear()
 
 
 def save_model(net: nn.Module, card: ModelCard, folder: Optional[Path] = None) -> ZooEntry:
