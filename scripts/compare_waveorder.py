@@ -101,9 +101,11 @@ def main() -> None:
         wave_seconds = [float(theirs[f"seconds:{key}"].sum()) for key in keys]
         ours_scores = np.array([scores(t.specimen.phase, e) for t, e in zip(testing, estimates)])
         wave_scores = np.array([scores(t.specimen.phase, w) for t, w in zip(testing, wave)])
-        rows.append((absorption, plane_set, f"{TITLES[method]} (α {alpha:g})", ours_scores.mean(0),
-                     np.mean(seconds), f"strength {setting}", wave_scores.mean(0),
-                     np.mean(wave_seconds)))
+        invert, strength = setting.split("|")
+        rows.append((absorption, plane_set, f"{TITLES[method]} (α {alpha:.2g})",
+                     ours_scores.mean(0), np.mean(seconds),
+                     f"strength {float(strength):.2g}{', z inverted' if invert == '1' else ''}",
+                     wave_scores.mean(0), np.mean(wave_seconds)))
         if absorption == "strong" and plane_set == "3 planes":
             shown = (testing[-1], estimates[-1], wave[-1])
     speed = speed_rows(theirs, big)

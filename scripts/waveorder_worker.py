@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from waveorder.models import isotropic_thin_3d
 
-STRENGTHS = (1e-4, 1e-3, 1e-2, 1e-1)
+STRENGTHS = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 
 
 def main(stacks_path: str, result_path: str) -> None:
