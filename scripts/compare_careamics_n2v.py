@@ -189,12 +189,19 @@ def table(rows: list[dict], rates: dict, steps: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
+def peer_parser(description: str) -> argparse.ArgumentParser:
+    """The arguments every CAREamics comparison takes: stardist's 2-D image, the peer's Python
+    and the output folder."""
+    parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("img2d", type=Path)
     parser.add_argument("peer_python")
     parser.add_argument("out", type=Path)
+    return parser
+
+
+def main() -> None:
+    parser = peer_parser(__doc__)
     parser.add_argument("--careamics-steps", type=int, default=50)
     parser.add_argument("--calibration-steps", type=int, default=10)
     parser.add_argument("--calibration-rounds", type=int, default=2)

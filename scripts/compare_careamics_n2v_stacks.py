@@ -19,7 +19,6 @@ Writes ``OUT_DIR/careamics_n2v_stacks.json`` and ``.md``.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -30,7 +29,8 @@ from pathlib import Path
 import numpy as np
 import tifffile
 import torch
-from compare_careamics_n2v import PEER, affine_scores, photon_image, unit_specimen
+from compare_careamics_n2v import (PEER, affine_scores, peer_parser, photon_image,
+                                   unit_specimen)
 
 from napari_inverse import denoise, fine_tune
 from napari_inverse.simulate import nuclei
@@ -107,11 +107,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("img2d", type=Path)
-    parser.add_argument("peer_python")
-    parser.add_argument("out", type=Path)
+    parser = peer_parser(__doc__)
     parser.add_argument("--seconds", type=float, default=150)
     parser.add_argument("--cases", default="zyx,tyx")
     parser.add_argument("--score-only", action="store_true",
