@@ -55,16 +55,26 @@ SIMULATED = ("actin", "ccp")
 SIMULATED_PHOTONS = 20
 
 
+def unit_specimen(real: np.ndarray) -> np.ndarray:
+    """A recorded image as a specimen: 0 at its 1st percentile, 1 at its 99.9th, not clipped
+    above."""
+    real = np.asarray(real, dtype=np.float32)
+    low, high = np.percentile(real, [1, 99.9])
+    return np.clip((real - low) / (high - low), 0, None)
+
+
+def photon_image(specimen: np.ndarray, photons: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(noisy, clean) photo-electrons of ``specimen`` (any shape) scaled to ``photons`` at 1 over
+    the background, recorded with Poisson and read noise."""
+    clean = (photons * specimen + BACKGROUND_E).astype(np.float32)
+    return _electron_counting_camera().record(clean, np.random.default_rng(seed)), clean
+
+
 def make_images(img2d: Path, folder: Path) -> list[str]:
     """Write ``NAME.noisy.npy`` and ``NAME.clean.npy`` (photo-electrons) for every test image."""
-    real = np.asarray(tifffile.imread(img2d), dtype=np.float32)
-    low, high = np.percentile(real, [1, 99.9])
-    specimen = np.clip((real - low) / (high - low), 0, None)
-    images = {}
-    for photons in NUCLEI_PHOTONS:
-        clean = (photons * specimen + BACKGROUND_E).astype(np.float32)
-        noisy = _electron_counting_camera().record(clean, np.random.default_rng(photons))
-        images[f"nuclei{photons}"] = (noisy, clean)
+    specimen = unit_specimen(tifffile.imread(img2d))
+    images = {f"nuclei{photons}": photon_image(specimen, photons, photons)
+              for photons in NUCLEI_PHOTONS}
     for k, structure in enumerate(SIMULATED):
         pair = denoising_pair(100 + k, SHAPE, structure, photons=SIMULATED_PHOTONS)
         images[f"{structure}{SIMULATED_PHOTONS}"] = (pair.input, pair.target)
@@ -179,12 +189,19 @@ def table(rows: list[dict], rates: dict, steps: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
+def peer_parser(description: str) -> argparse.ArgumentParser:
+    """The arguments every CAREamics comparison takes: stardist's 2-D image, the peer's Python
+    and the output folder."""
+    parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("img2d", type=Path)
     parser.add_argument("peer_python")
     parser.add_argument("out", type=Path)
+    return parser
+
+
+def main() -> None:
+    parser = peer_parser(__doc__)
     parser.add_argument("--careamics-steps", type=int, default=50)
     parser.add_argument("--calibration-steps", type=int, default=10)
     parser.add_argument("--calibration-rounds", type=int, default=2)
