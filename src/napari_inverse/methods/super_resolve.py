@@ -24,6 +24,7 @@ from ..engine.tiling import predict_tiled
 from ..engine.validation import InvalidInput, check_image
 from ..nets import ZMD
 from ..nets.diffusion import sample, schedule_map
+from ..nets.zmd import residual_sampling
 from ..nets.stage_check import checked_between_stages
 from ..optics import Optics
 from ..zoo.families import family
@@ -202,12 +203,8 @@ def draw_images(net, x: torch.Tensor, settings: SamplingSettings, generator: tor
     μ + σ·r̂ and its estimate is μ, the mean network's output: the regression to the expected
     image, which the mean of a few samples can only approach (8 samples: 0.5 dB short at best)."""
     if isinstance(net, ZMD):
-        mean = net(x).float()
-        diffusion, condition = net.diffusion, net.diffusion_condition(x, mean.to(x.dtype))
-        limit = net.residual_limit
-
-        def to_image(target):
-            return mean + net.residual_sigma * target
+        mean, condition, to_image = residual_sampling(net, x)
+        diffusion, limit = net.diffusion, net.residual_limit
     else:
         diffusion, condition, limit, mean = net, x, None, None
 

@@ -71,12 +71,25 @@ def zmd_loss(model: ZMD, condition: torch.Tensor, target: torch.Tensor,
                              residual, generator))
 
 
+ToImage = Callable[[torch.Tensor], torch.Tensor]
+
+
+def residual_sampling(model: ZMD,
+                      condition: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, ToImage]:
+    """(μ as float, the diffusion's condition [x, μ], the map r̂ ↦ μ + σ·r̂): what sampling a
+    ZMD model needs, for the phase verb and super-resolution alike."""
+    mean = model(condition)
+    scale = model.residual_sigma
+    return mean.float(), model.diffusion_condition(condition, mean), (
+        lambda residual: mean.float() + scale * residual)
+
+
 def zmd_sample(model: ZMD, condition: torch.Tensor, samples: int, steps: int,
                generator: Optional[torch.Generator] = None,
                on_step: Optional[Callable[[], None]] = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(μ (1, 1, H, W), ``samples`` draws μ + σ·r̂ (N, 1, H, W)) for one condition (1, C, H, W);
     the mean network runs once, the diffusion ``steps`` times (``on_step`` after each)."""
-    mean = model(condition)
-    residuals = sample(model.diffusion, model.diffusion_condition(condition, mean), samples,
-                       steps, generator, on_step=on_step, limit=model.residual_limit)
-    return mean.float(), mean.float() + model.residual_sigma * residuals
+    mean, diffusion_condition, to_image = residual_sampling(model, condition)
+    residuals = sample(model.diffusion, diffusion_condition, samples, steps, generator,
+                       on_step=on_step, limit=model.residual_limit)
+    return mean, to_image(residuals)
