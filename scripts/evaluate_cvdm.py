@@ -21,11 +21,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from napari_inverse.benchmarks.super_resolution import (  # noqa: E402
-    CALIBRATION_SEED_BASE, calibration_figures, fitted_calibration, sample_pairs,
+    CALIBRATION_SEED_BASE, TRAINED_RANGES, calibration_figures, fitted_calibration, sample_pairs,
     super_resolution_set)
 from napari_inverse.benchmarks.super_resolution_suite import (  # noqa: E402
     Settings, evaluate, reliability_figure)
 from napari_inverse.methods.super_resolve import DEFAULT_STEPS  # noqa: E402
+from napari_inverse.training.recipes import RECIPES  # noqa: E402
 from napari_inverse.zoo import ModelCard  # noqa: E402
 from napari_inverse.zoo.registry import forget_shared_models  # noqa: E402
 
@@ -49,13 +50,16 @@ def main() -> int:
     card.calibration = {"factor": 1.0}
     card.save(card_path)
     forget_shared_models()
-    calibration_set = super_resolution_set(CALIBRATION_SEED_BASE, args.pairs, shape)
+    # the microscopes and photon levels its recipe trained on
+    ranges = RECIPES[card.recipe].ranges if card.recipe in RECIPES else TRAINED_RANGES
+    calibration_set = super_resolution_set(CALIBRATION_SEED_BASE, args.pairs, shape, ranges)
     sampled = sample_pairs(calibration_set, args.model, method=card.family)
     factor = fitted_calibration(calibration_set, sampled, 1.0)
     card.calibration = {
         "factor": factor, "samples": 8, "steps": DEFAULT_STEPS,
-        "fitted_on": f"{args.pairs} simulated widefield → SIM-like pairs of {shape[0]}², seeds "
-                     f"from {CALIBRATION_SEED_BASE} (never trained on)",
+        "fitted_on": f"{args.pairs} simulated widefield → SIM-like pairs of {shape[0]}², "
+                     f"{ranges.photons[0]:g}–{ranges.photons[1]:g} photons, seeds from "
+                     f"{CALIBRATION_SEED_BASE} (never trained on)",
         "target": "±2σ covers 95.4 % of pixels"}
     card.save(card_path)
     forget_shared_models()

@@ -25,7 +25,8 @@ from ..simulate.pairs import MicroscopeRanges, Pair, super_resolution_pair
 CALIBRATION_SEED_BASE = 30_000_000
 HELD_OUT_SEED_BASE = 40_000_000
 TRAINED_RANGES = MicroscopeRanges(nyquist_fraction=(0.5, 1.2))
-# Outside what the model was trained on: lower NA, redder light, fewer photons.
+# Optics no model trained on (lower NA, redder light) at 50–100 photons: below the photons of
+# cvdm- and care-widefield-sr, the dark end of zmd-widefield-sr's 30–1000.
 UNSEEN_RANGES = MicroscopeRanges(na=(0.7, 0.8), wavelength_nm=(650.0, 700.0),
                                  nyquist_fraction=(0.5, 1.2), photons=(50.0, 100.0))
 
