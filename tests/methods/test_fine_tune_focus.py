@@ -23,21 +23,26 @@ def stack():
 
 def test_focus_fine_tunes_from_stacks_alone_and_segments(stack):
     result = fine_tune(stack, family="focus", start=None, name="my-focus", axes="ZYX", patch=32,
-                       batch_size=2, steps=2, device="cpu")
+                       batch_size=2, steps=2, device="cpu", optics=OPTICS)
     assert result.card.family == "focus" and result.card.task == "focus"
-    assert result.card.architecture["in_channels"] == 3
-    segmented = segment_focus(stack, "cnn", model=str(result.entry.weights))
+    assert result.card.architecture["in_channels"] == 8  # 7 slices and the depth of field
+    segmented = segment_focus(stack, "cnn", optics=OPTICS, model=str(result.entry.weights))
     assert segmented.image.shape == stack.shape and segmented.image.dtype == bool
     probability = segmented.extras["probability"]
     assert probability.shape == stack.shape and 0 <= probability.min() <= probability.max() <= 1
 
 
-def test_focus_refuses_targets_and_too_few_planes(stack):
+def test_focus_refuses_targets_too_few_planes_and_unknown_optics(stack):
     with pytest.raises(InvalidInput, match="weak labels"):
         fine_tune(stack, stack > 0.5, family="focus", start=None, steps=1, device="cpu")
     with pytest.raises(InvalidInput, match="at least 3 planes"):
         fine_tune(stack[:2], family="focus", start=None, axes="ZYX", patch=32, steps=1,
-                  device="cpu")
+                  device="cpu", optics=OPTICS)
+    flat = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0)
+    for optics in (None, flat):  # the network's depth-of-field channel needs the z step
+        with pytest.raises(InvalidInput, match=r"z_step_nm=…"):
+            fine_tune(stack, family="focus", start=None, axes="ZYX", patch=32, steps=1,
+                      device="cpu", optics=optics)
 
 
 class _Labelled(Exception):

@@ -53,6 +53,24 @@ def test_the_depth_of_field_rule_without_the_microscope_is_refused(sheet):
         segment_focus(sheet.stack, "cnn", rule="ratio")
 
 
+def test_the_shipped_network_segments_objects_at_several_depths():
+    """It reads 7 slices and the depth of field in planes (here 2.73): measured IoU 0.79, the
+    3-slice network before it 0.69, the weak labels 0.79."""
+    scene = focal_stack((64, 64), OPTICS, n_planes=6, scene="objects", photons=500,
+                        psf_model="born_wolf", seed=3)
+    result = segment_focus(scene.stack, "cnn", optics=OPTICS)
+    assert iou(scene.in_focus, result.image) > 0.74
+    probability = result.extras["probability"]
+    np.testing.assert_array_equal(result.image, probability > 0.5)
+
+def test_the_network_without_the_plane_spacing_is_refused(sheet):
+    """Its last input channel is the depth of field in planes, DOF / Δz."""
+    flat = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0)
+    for optics in (None, flat):
+        with pytest.raises(InvalidInput, match="method='weak'"):
+            segment_focus(sheet.stack, "cnn", optics=optics)
+
+
 def test_time_points_are_segmented_each_on_their_own(sheet):
     series = np.stack([sheet.stack, sheet.stack[::-1]])
     result = segment_focus(series, axes="TZYX", optics=OPTICS)

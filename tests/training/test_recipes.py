@@ -22,8 +22,11 @@ SHIPPED = ("mrbcr-widefield", "srbcr-widefield", "care-widefield", "care-denoise
 def test_each_recipe_has_a_trainable_network(name):
     recipe = RECIPES[name]
     net = build_network(recipe.family, recipe.architecture)
-    x = torch.rand(2, 1, *dataclasses.replace(recipe, patch=32).patch_shape)  # stacks: 3 planes
-    target = (x > 0.5).float() if recipe.task == "focus" else x.clone()  # masks, or images
+    x = torch.rand(2, 1, *dataclasses.replace(recipe, patch=32).patch_shape)
+    target = x.clone()
+    if recipe.task == "focus":  # slices and depth of field → the middle slice's mask
+        x = torch.rand(2, 1, recipe.architecture["in_channels"], 32, 32)
+        target = (torch.rand(2, 1, 1, 32, 32) > 0.5).float()
     if recipe.task == "phase":  # a condition of planes and TIE phase → one phase
         x = torch.rand(2, recipe.architecture["condition_channels"], 32, 32)
         target = x[:, -1:].clone()

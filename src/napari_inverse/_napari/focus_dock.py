@@ -5,8 +5,9 @@ a Labels layer of the in-focus pixels of every slice, the depth map (colormap, z
 metadata) and the all-in-focus image. The weak labels follow the depth-of-field rule (the
 threshold is then the fraction of the depth of field, DOF from NA, λ, n and the z step, around
 each pixel's depth) or the ratio rule (the fraction of a pixel's best focus) when the optics
-are unknown. After a run the threshold slider previews live on the slice the viewer shows,
-re-thresholding what the run kept (`focus_preview`).
+are unknown; the network reads the same depth of field as its last input channel. After a
+run the threshold slider previews live on the slice the viewer shows, re-thresholding what the
+run kept (`focus_preview`).
 """
 from __future__ import annotations
 
@@ -45,7 +46,9 @@ class FocusDock(VerbDock):
     previews = False  # the threshold slider previews on the current slice instead
 
     def _parameters(self) -> list:
-        self.method = ComboBox(label="method", choices=METHODS)
+        self.method = ComboBox(label="method", choices=METHODS,
+                               tooltip="the network reads the depth of field from NA, λ and n "
+                               "(advanced) and the z step")
         self.models = ModelChoice("focus", self._optics, self._microscope_fields())
         self.rule = ComboBox(label="in-focus rule", choices=RULES, value="ratio",
                              tooltip="depth of field: uses NA, λ and n (advanced) and the z "

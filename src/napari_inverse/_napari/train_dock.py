@@ -223,7 +223,8 @@ class TrainDock(VerbDock):
 
     def _focal_optics(self, layers) -> Optional[Optics]:
         """For the focus family, the first stack's microscope when it states its NA and z step:
-        its weak labels then follow the depth-of-field rule (else the ratio rule)."""
+        it labels the stacks by the depth-of-field rule and gives the network its depth of field
+        (without it the in-focus network neither trains nor predicts, and says so)."""
         fields = optics_from_layer(layers[0]) if layers else {}
         if self.family.value != "focus" or not {"na", "z_step_nm"} <= fields.keys():
             return None
@@ -244,7 +245,8 @@ class TrainDock(VerbDock):
         card = self._trained.card
         if card.task == "focus":  # the in-focus mask, 0/1, on the stack's grid
             segment = self._verb_job(segment_focus, data, layer, "cnn",
-                                     model=str(self._trained.weights))
+                                     model=str(self._trained.weights),
+                                     optics=self._focal_optics([layer]))
 
             def job(progress, cancel):
                 result = segment(progress, cancel)

@@ -60,7 +60,7 @@ def score_stacks(focus_set: FocusSet, n: int, model: str, device: str,
         microscope = Optics(**pair.metadata["optics"])
         weak = segment_focus(pair.input, "weak", optics=microscope)
         ratio = segment_focus(pair.input, "weak", optics=microscope, rule="ratio")
-        cnn = segment_focus(pair.input, "cnn", model=model, device=device)
+        cnn = segment_focus(pair.input, "cnn", optics=microscope, model=model, device=device)
         scores["ratio_iou"].append(iou(pair.target, ratio.image))
         scores["weak_iou"].append(iou(pair.target, weak.image))
         scores["weak_dice"].append(dice(pair.target, weak.image))
@@ -98,7 +98,7 @@ def measure_speeds(model: str, runs: int = 5) -> dict:
     from scipy import ndimage
 
     from ..zoo import load_model_for_inference
-    from ..zoo.focus_inference import focus_probability
+    from ..zoo.focus_inference import focus_probability, input_planes
 
     image = np.random.default_rng(0).random((512, 512)).astype(np.float32)
     megapixels = image.size / 1e6
@@ -119,10 +119,11 @@ def measure_speeds(model: str, runs: int = 5) -> dict:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # thread CPU time counts one thread's work
     try:
-        seconds = fastest(lambda: focus_probability(network, stack)) / 3
+        seconds = fastest(lambda: focus_probability(network, stack, 2.0)) / 3
     finally:
         torch.set_num_threads(threads)
-    return {"reference_mp_s": reference, "measures_mp_s": rates, "cnn_s_per_slice": seconds}
+    return {"reference_mp_s": reference, "measures_mp_s": rates, "cnn_s_per_slice": seconds,
+            "planes": input_planes(network.card.architecture)}
 
 
 def run_focus_suite(quick: bool, device: str, command: str, say: Callable[[str], None],
@@ -165,8 +166,8 @@ def run_focus_suite(quick: bool, device: str, command: str, say: Callable[[str],
     rates = ", ".join(f"{name} {rate:.0f}" for name, rate in speed["measures_mp_s"].items())
     lines += ["", f"Speed per 512² slice, one thread's CPU time (fastest of 5): {rates} MP/s; "
               f"a 9² box filter timed alike: {speed['reference_mp_s']:.0f} MP/s. Network, one "
-              f"thread: {speed['cnn_s_per_slice']:.3f} CPU s per 512² slice (3 planes in, 1 "
-              "probability out)."]
+              f"thread: {speed['cnn_s_per_slice']:.3f} CPU s per 512² slice ({speed['planes']} "
+              "planes and the depth of field in, 1 probability out)."]
     planes, side = (8, 512) if quick else (64, 2048)
     memory = run_worker("napari_inverse.benchmarks.focus_memory",
                         {"planes": planes, "side": side}, "focus memory")

@@ -19,7 +19,8 @@ def add_parser(commands) -> None:
         "and holds the depth map (in planes) and the all-in-focus image as its own images.")
     add_image_arguments(command, "segment")
     command.add_argument("--method", default="weak", choices=["weak", "cnn"],
-                         help="weak (default: a classical focus measure) or cnn")
+                         help="weak (default: a classical focus measure) or cnn (needs "
+                         "--na, --wavelength and the z step: it reads the depth of field)")
     command.add_argument("--na", type=float, help="numerical aperture; with --wavelength and the "
                          "z step, the weak labels follow the depth-of-field rule")
     command.add_argument("--wavelength", type=float, metavar="NM", help="emission wavelength (nm)")

@@ -34,12 +34,15 @@ from ..training.fine_tuning import (DEFAULT_START, MIN_PATCH, PAIRED, family_rec
 from ..training.loop import fit
 from ..training.objectives import OBJECTIVES
 from ..training.records import record_fit, save_trained
+from ..training.focal_sampler import FocalPatchSampler
 from ..training.samplers import Normalisation, PatchSampler
 from ..training.user_data import (as_image_list, check_training_images, hold_out,
                                   validation_batches)
 from ..zoo import FAMILIES, LoadedModel, ModelCard, ZooEntry
 from ..zoo.card import check_model_name
 from ..zoo.families import family as family_info
+from ..zoo.focus_inference import input_planes
+from .segment_focus import MIN_PLANES, network_depth_of_field
 from .verb_arguments import COMMON_ARGUMENTS
 
 ARGUMENTS = {
@@ -116,18 +119,20 @@ def fine_tune(
     training loss). ``patch``, ``batch_size``, ``steps`` and ``learning_rate`` default to the
     family's recipe (a smaller batch on a CPU).
     ``out``: the model folder (default: the user's models folder). ``pixel_size_nm``: the data's
-    sampling, recorded on the card so pickers can check it. ``optics`` (family ``focus``): the
-    focal stacks' microscope with ``z_step_nm``; their weak labels then follow the
-    depth-of-field rule (`classical.focus`), else the ratio rule. ``progress(step, total, message)``
+    sampling, recorded on the card so pickers can check it. ``optics`` (family ``focus``,
+    required): the focal stacks' microscope with ``z_step_nm``; it labels them by the
+    depth-of-field rule (`classical.focus`) and gives the network its depth-of-field channel.
+    ``progress(step, total, message)``
     and ``on_validation(record)`` report as training goes; ``cancel`` and ``time_budget_s`` stop
     it early, keeping the best weights.
     """
     _check_family_data(family, targets)
     start = resolve_start(family, start)
-    planes = family_recipe(family).planes
-    if optics is not None and not planes:
+    focal = bool(family_recipe(family).planes)
+    if optics is not None and not focal:
         raise InvalidInput("optics= labels focal stacks (family='focus'); for the other families "
                            "give the data's pixel_size_nm")
+    depth_of_field = network_depth_of_field(optics) if focal else 0.0
     check_model_name(name)  # before training: a name that cannot be saved must not cost a run
     device = select_device(device)
     patch, config = fine_tune_settings(family, start is not None, device, patch, batch_size,
@@ -135,28 +140,31 @@ def fine_tune(
     inputs = as_image_list(inputs, "training images")
     targets = as_image_list(targets, "targets") if targets is not None else None
     check_training_images(inputs, targets, axes)
-    if planes:
-        inputs, targets = _stacks_with_weak_labels(inputs, axes, planes, optics, progress,
-                                                   cancel)
+    if focal:
+        inputs, targets = _stacks_with_weak_labels(inputs, axes, optics, progress, cancel)
     split = hold_out(inputs, targets, 0.0 if validation is not None else validation_fraction,
-                     patch, stacks=bool(planes))
+                     patch, stacks=focal)
     if validation is not None:
         split.held_out = _validation_pieces(family, validation, validation_targets, axes)
-        if planes:
+        if focal:
             split.held_out = list(zip(*_stacks_with_weak_labels(
-                [image for image, _ in split.held_out], axes, planes, optics, progress, cancel)))
+                [image for image, _ in split.held_out], axes, optics, progress, cancel)))
     net, card = starting_network(family, start, task, seed)
     if card.task == "phase":
         raise InvalidInput(f"{start} is a phase model, conditioned on defocus planes and their "
                            "TIE phase rather than one image; continue it on simulated stacks "
                            "with napari-inverse train --recipe zmd-phase-2plane (or "
                            f"zmd-phase-rgb) --init-from {start}")
-    patch_shape = (planes, patch, patch) if planes else (patch, patch)
     scaling = Normalisation(card.normalisation)
-    sampler = PatchSampler(split.inputs, split.targets, patch_shape, scaling, seed=seed,
-                           mask_targets=bool(planes))
+    planes = input_planes(card.architecture) if focal else 0
+    if focal:
+        sampler = FocalPatchSampler(split.inputs, split.targets, planes, patch, depth_of_field,
+                                    scaling, seed=seed)
+    else:
+        sampler = PatchSampler(split.inputs, split.targets, (patch, patch), scaling, seed=seed)
     checks = validation_batches(split.held_out, patch, min(config.batch_size, 32),
-                                planes=planes, normalisation=scaling)
+                                planes=planes, normalisation=scaling,
+                                depth_of_field_planes=depth_of_field)
     result = fit(net, OBJECTIVES[family], sampler, checks, config, device, progress=progress,
                  cancel=cancel, on_validation=on_validation, keep_start_if_best=start is not None)
     if result.steps == 0:
@@ -172,18 +180,17 @@ def fine_tune(
                           result.history, result.stop_reason)
 
 
-def _stacks_with_weak_labels(stacks: list, axes, planes: int, optics: Optional[Optics],
-                             progress, cancel) -> tuple[list, list]:
+def _stacks_with_weak_labels(stacks: list, axes, optics: Optics, progress, cancel
+                             ) -> tuple[list, list]:
     """The focal stacks (Z last before YX) and their weak labels (`classical.focus`, by the
-    depth-of-field rule where ``optics`` has the plane spacing), computed here from the stacks
-    themselves: the in-focus network fine-tunes without annotation."""
-    if optics is not None and optics.z_step_nm is None:
-        optics = None  # no plane spacing: the ratio rule
+    depth-of-field rule of ``optics``), computed here from the stacks themselves: the in-focus
+    network fine-tunes without annotation."""
     loops = [SpatialLoop(stack, axes, 3) for stack in stacks]
     for k, loop in enumerate(loops):
-        if loop.spatial_shape[0] < planes:
+        if loop.spatial_shape[0] < MIN_PLANES:
             raise InvalidInput(f"stack {k} has {loop.spatial_shape[0]} planes; the in-focus "
-                               f"network needs focal stacks of at least {planes} planes along Z")
+                               f"network needs focal stacks of at least {MIN_PLANES} planes "
+                               "along Z")
     reporter = ProgressReporter(sum(loop.n_blocks for loop in loops), progress, cancel)
     labels = []
     for loop in loops:

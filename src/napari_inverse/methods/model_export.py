@@ -72,6 +72,11 @@ def export_model(model: str | Path, output: str | Path, *, test_image: Optional[
     if fam.packaged is None:
         raise InvalidInput(f"{fam.title} models cannot be exported yet: the family names no "
                            "network for a package. Share the model's folder (weights + card)")
+    if is_focal(card):
+        raise InvalidInput(
+            f"{card.name!r} reads the depth of field in planes as a constant input channel, "
+            "which a package's one percentile-scaled input cannot carry unscaled; it cannot be "
+            "exported yet. Share the model's folder (weights + card) instead")
     microscope = reference_microscope(card)
     pixel = pixel_size_nm or card.expected_pixel_size_nm(microscope.na, microscope.wavelength_nm)
     microscope = replace(microscope, pixel_size_nm=pixel or microscope.pixel_size_nm)

@@ -15,7 +15,8 @@ from typing import Optional
 import numpy as np
 
 from ..classical.focus import (DEFAULT_DEPTH_FRACTION, DEFAULT_MEASURE, DEFAULT_RATIO,
-                               FocusPeak, focus_peak, focused_pixels, weak_labels)
+                               FocusPeak, depth_of_field_planes, focus_peak, focused_pixels,
+                               weak_labels)
 from ..classical.focus_measures import MEASURES
 from ..engine.arguments import Choice, Number, Text, declare_arguments
 from ..engine.axes import SpatialLoop
@@ -72,7 +73,8 @@ def segment_focus(
     when |k − depth| ≤ threshold · DOF / Δz, DOF from ``optics`` — or ``"ratio"``; default the
     former when ``optics.z_step_nm`` is given. ``threshold``: see the argument's hint;
     ``measure``: the classical focus measure (`classical.focus_measures.MEASURES`); ``model``:
-    the network (default the shipped ``focus-widefield``).
+    the network (default the shipped ``focus-widefield``), which needs ``optics.z_step_nm``
+    (it reads the depth of field in planes).
     """
     started = time.perf_counter()
     if method == "weak" and model is not None:
@@ -81,6 +83,7 @@ def segment_focus(
         raise InvalidInput("rule= belongs to method='weak'; the network's threshold is a "
                            "probability")
     parameters = focus_parameters(method, measure, rule, threshold, optics)
+    depth_of_field = network_depth_of_field(optics) if method == "cnn" else None
     rule, cut = parameters["rule"], parameters["threshold"]
     loop = _focal_loop(stack, axes)
     planes = loop.spatial_shape[0]
@@ -106,7 +109,7 @@ def segment_focus(
                             out=mask[selection], optics=label_optics, depth_fraction=cut)
                 focused = focused_pixels(peak)
             else:
-                chance = focus_probability(network, block, reporter)
+                chance = focus_probability(network, block, depth_of_field, reporter)
                 probability[selection] = chance
                 mask[selection] = chance > cut
                 focused = mask[selection].any(axis=0)
@@ -136,6 +139,16 @@ def focus_parameters(method: str, measure: str, rule: Optional[str], threshold: 
         "depth_of_field": DEFAULT_DEPTH_FRACTION, "ratio": DEFAULT_RATIO, None:
         DEFAULT_PROBABILITY}[rule]
     return {"threshold": cut, "measure": measure, "rule": rule}
+
+
+def network_depth_of_field(optics: Optional[Optics]) -> float:
+    """DOF / Δz, the in-focus network's last input channel: it needs the plane spacing."""
+    if optics is None or optics.z_step_nm is None:
+        raise InvalidInput("the in-focus network needs the microscope, since it reads the depth "
+                           "of field in planes: give optics=Optics(na=…, wavelength_nm=…, "
+                           "pixel_size_nm=…, refractive_index=…, z_step_nm=…), or segment with "
+                           "method='weak' (its ratio rule needs no optics)")
+    return depth_of_field_planes(optics)
 
 
 def _label_rule(method: str, rule: Optional[str], optics: Optional[Optics]) -> Optional[str]:

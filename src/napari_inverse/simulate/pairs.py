@@ -167,7 +167,7 @@ def focus_pair(seed: int, shape: Sequence[int] = (128, 128), optics: Optional[Op
     ``z_step_nm``) and ``photons`` fix theirs. Born–Wolf PSFs: scalar, adequate for dry lenses.
     """
     rng = np.random.default_rng(seed)
-    drawn, drawn_photons, background, scene = ranges.draw(rng)
+    drawn, drawn_photons, background, scene = ranges.draw(rng)  # as focus_optics draws it
     optics = optics or drawn
     photons = photons if photons is not None else drawn_photons
     stack = focal_stack(shape, optics, n_planes=n_planes, scene=scene, photons=photons,
@@ -175,6 +175,12 @@ def focus_pair(seed: int, shape: Sequence[int] = (128, 128), optics: Optional[Op
                         psf_model="born_wolf" if optics.na <= 1.0 else "richards_wolf")
     return Pair(stack.stack, stack.in_focus, {"task": "focus", "depth_nm": stack.depth_nm,
                                               **stack.metadata})
+
+
+def focus_optics(seed: int, ranges: FocusRanges = FocusRanges()) -> Optics:
+    """The microscope ``focus_pair(seed, ranges=ranges)`` images through, without rendering:
+    what the in-focus network's depth-of-field channel needs to know of a pooled stack."""
+    return ranges.draw(np.random.default_rng(seed))[0]
 
 
 def super_resolution_optics(seed: int, ranges: MicroscopeRanges = MicroscopeRanges()) -> Optics:

@@ -49,11 +49,10 @@ def n2v_objective(net, x, y, generator):
 
 
 def focus_objective(net, x, y, generator):
-    """Dice + focal + 0.005·BCE of the middle plane's in-focus mask; ``x`` is a (batch, 1,
-    planes, Y, X) patch of neighbouring slices, which the network sees as channels."""
-    planes = x.shape[2]
-    logits = _float(net(x[:, 0]))
-    return focus_loss(logits, y[:, :, planes // 2].float())
+    """Dice + focal + 0.005·BCE of the middle slice's in-focus mask ``y`` (batch, 1, 1, Y, X);
+    ``x`` (batch, 1, planes + 1, Y, X): neighbouring slices and the depth of field, which the
+    network sees as channels (`training.focal_sampler`)."""
+    return focus_loss(_float(net(x[:, 0])), y[:, :, 0].float())
 
 
 def cvdm_objective(net, x, y, generator):

@@ -36,7 +36,7 @@ class Recipe:
     continuation: Optional[FitConfig] = None  # a run that starts from this recipe's trained model
     # its pools' microscopes (or specimens and microscopes)
     ranges: MicroscopeRanges | FocusRanges | PhaseRanges = MicroscopeRanges()
-    planes: int = 0  # neighbouring slices a focal-stack network sees (0: plain 2-D images)
+    planes: int = 0  # slices a focal-stack network sees, its channels but DOF (0: 2-D images)
     normalisation: dict = field(default_factory=lambda: dict(PERCENTILE))  # the card's scaling
     physics_weight: float = 0.0  # CVDM: weight of PI-DDPM's widefield consistency in training
 
@@ -46,9 +46,9 @@ class Recipe:
                              f"recipe {self.name!r} is {self.family} {self.task}")
 
     @property
-    def patch_shape(self) -> tuple[int, ...]:
-        """A training patch: (planes, patch, patch) from focal stacks, else (patch, patch)."""
-        return (self.planes, self.patch, self.patch) if self.planes else (self.patch, self.patch)
+    def patch_shape(self) -> tuple[int, int]:
+        """A training patch's (Y, X); a focal stack's patch adds its channels (`focal_sampler`)."""
+        return (self.patch, self.patch)
 
     def settings(self, continuing: bool) -> FitConfig:
         """The fit a run uses: the continuation's when it starts from trained weights and the
@@ -139,12 +139,12 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            64, {"ndim": 2, "kernel_size": 3, "batch_norm": True, "residual": False}),
     Recipe("focus-widefield", "focus", "focus",
            "In-focus segmentation of widefield focal stacks (Li et al. 2023), learned from weak "
-           "labels only (classical focus measures, no annotation); sees each slice with its two "
-           "neighbours", _FOCUS_FIT, 64,
-           {"ndim": 2, "in_channels": 3, "out_channels": 1, "depth": 3, "first_filters": 16,
+           "labels only (classical focus measures, no annotation); sees each slice with its "
+           "three neighbours on either side and the depth of field in planes", _FOCUS_FIT, 64,
+           {"ndim": 2, "in_channels": 8, "out_channels": 1, "depth": 3, "first_filters": 16,
             "kernel_size": 3, "residual": False},
            pool_images=240, pool_shape=(128, 128), validation_images=32, validation_patches=128,
-           ranges=FocusRanges(), planes=3),
+           ranges=FocusRanges(), planes=7),
     Recipe("cvdm-widefield-sr", "cvdm", "super_resolution",
            "CVDM widefield → SIM-like super-resolution with per-pixel uncertainty, trained across "
            "microscopes on simulated microtubules, actin, CCPs, ER, nuclei and beads; half the "

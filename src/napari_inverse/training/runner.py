@@ -15,14 +15,15 @@ import torch
 from ..engine.device import select_device
 from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike
-from ..classical.focus import weak_labels
+from ..classical.focus import depth_of_field_planes, weak_labels
 from ..metrics import iou, phase_rmse, psnr
 from ..optics import Optics
 from ..simulate.pairs import SR_PIXEL_SCALE, focus_pair
 from ..zoo import LoadedModel, ModelCard
-from ..zoo.focus_inference import focus_probability
+from ..zoo.focus_inference import DEPTH_OF_FIELD_SCALE, focus_probability
 from ..zoo.inference import apply_model
 from .fine_tuning import fresh_network, starting_network
+from .focal_sampler import FocalPatchSampler, pool_depths_of_field
 from .loop import fit
 from .objectives import OBJECTIVES, cvdm_physics_objective
 from .phase_sampler import PhasePatchSampler
@@ -85,7 +86,7 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
             VALIDATION_SEED_BASE, len(val_in), recipe.patch, recipe.ranges))
     else:
         sampler = recipe_sampler(recipe, train_in, train_target, seed=settings.seed)
-        checks = recipe_sampler(recipe, val_in, val_target)
+        checks = recipe_sampler(recipe, val_in, val_target, first_seed=VALIDATION_SEED_BASE)
     validation = checks.fixed_batches(recipe.validation_patches, min(settings.batch_size, 64))
     result = fit(net, objective, sampler, validation, settings, device,
                  checkpoint=out_dir / "checkpoint.pt", progress=progress, cancel=cancel,
@@ -113,15 +114,20 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
     return card
 
 
-def recipe_sampler(recipe: Recipe, inputs, targets, seed: int = 0, patch: Optional[int] = None):
-    """The patch sampler of a recipe's pool: (condition, phase) patches for the phase models,
-    normalised (or mask) patches of same-shaped pairs for the others."""
+def recipe_sampler(recipe: Recipe, inputs, targets, seed: int = 0, patch: Optional[int] = None,
+                   first_seed: int = TRAINING_SEED_BASE):
+    """The patch sampler of a recipe's pool (simulated from ``first_seed`` on): (condition,
+    phase) patches for the phase models, slices with their neighbours and depth of field for
+    the in-focus network, normalised patches of same-shaped pairs for the others."""
     patch = patch or recipe.patch
     if recipe.task == "phase":
         return PhasePatchSampler(inputs, targets, patch, seed=seed)
+    if recipe.task == "focus":
+        return FocalPatchSampler([inputs], [targets], recipe.planes, patch, pool_depths_of_field(
+            first_seed, len(inputs), recipe.ranges), Normalisation(recipe.normalisation),
+            seed=seed)
     return PatchSampler([inputs], [targets], replace(recipe, patch=patch).patch_shape,
-                        Normalisation(recipe.normalisation), seed=seed,
-                        mask_targets=recipe.task == "focus")
+                        Normalisation(recipe.normalisation), seed=seed)
 
 
 def validation_psnr(net, card: ModelCard, inputs, targets, device) -> float:
@@ -142,8 +148,9 @@ def validation_iou(net, card: ModelCard, recipe: Recipe, device) -> dict:
     network, weak = [], []
     for seed in range(VALIDATION_SEED_BASE, VALIDATION_SEED_BASE + recipe.validation_images):
         pair = focus_pair(seed, recipe.pool_shape, ranges=recipe.ranges)
-        network.append(iou(pair.target, focus_probability(model, pair.input) > 0.5))
         optics = Optics(**pair.metadata["optics"])
+        chance = focus_probability(model, pair.input, depth_of_field_planes(optics))
+        network.append(iou(pair.target, chance > 0.5))
         weak.append(iou(pair.target, weak_labels(pair.input, optics=optics)[0]))
     net.to("cpu")
     return {"validation_iou": float(np.mean(network)), "weak_label_iou": float(np.mean(weak))}
@@ -185,7 +192,9 @@ def _card(recipe: Recipe) -> ModelCard:
                     "photons": list(ranges.photons), "background": list(ranges.background),
                     "z_step_fraction_of_depth_of_field": list(ranges.z_step_fraction),
                     "scenes": list(ranges.scenes), "psf": "widefield, scalar (Born–Wolf)",
-                    "input": f"{recipe.planes} neighbouring slices (2.5-D)"},
+                    "input": f"{recipe.planes} neighbouring slices (2.5-D) and the depth of "
+                             f"field in planes (DOF / Δz × {DEPTH_OF_FIELD_SCALE}) as a constant "
+                             "last channel; needs the optics with the plane spacing"},
             recipe=recipe.name)
     return ModelCard(
         name=recipe.name, family=recipe.family, task=recipe.task,

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..engine.axes import SpatialLoop
 from ..engine.validation import InvalidInput, check_finite, check_image
+from .focal_sampler import FocalPatchSampler
 from .samplers import Normalisation, PatchSampler
 
 MIN_STRIPE_ROWS = 16  # a held-out stripe thinner than this scores mostly its borders
@@ -86,19 +87,25 @@ def hold_out(inputs: list, targets: Optional[list], fraction: float, patch: int,
 
 def validation_batches(pieces: Sequence[tuple], patch: int, batch_size: int,
                        n_patches: int = VALIDATION_PATCHES, planes: int = 0,
-                       normalisation: Normalisation = Normalisation()) -> list:
+                       normalisation: Normalisation = Normalisation(),
+                       depth_of_field_planes: float = 0.0) -> list:
     """Fixed, un-augmented batches drawn evenly from every validation piece.
 
     Each piece is cut into patches of ``patch`` pixels or its own size if that is smaller (a
     held-out stripe), so a thin stripe still validates. ``planes`` > 0: focal stacks with
-    in-focus masks as targets, cut into (planes, patch, patch) patches.
+    in-focus masks as targets, read as the in-focus network reads them (`focal_sampler`), with
+    the stacks' ``depth_of_field_planes``.
     """
     batches = []
     per_piece = math.ceil(n_patches / max(len(pieces), 1))
     for image, target in pieces:
-        shape = ((planes,) if planes else ()) + tuple(min(patch, s) for s in image.shape[-2:])
-        sampler = PatchSampler([image], [target] if target is not None else None, shape,
-                               normalisation, augment=False, mask_targets=bool(planes))
+        shape = tuple(min(patch, s) for s in image.shape[-2:])
+        if planes:
+            sampler = FocalPatchSampler([image], [target], planes, min(shape),
+                                        depth_of_field_planes, normalisation, augment=False)
+        else:
+            sampler = PatchSampler([image], [target] if target is not None else None, shape,
+                                   normalisation, augment=False)
         batches += sampler.fixed_batches(per_piece, batch_size)
     return batches
 

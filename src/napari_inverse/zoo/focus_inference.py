@@ -1,8 +1,10 @@
 """Run an in-focus network over a focal stack: each slice with its neighbours, slice by slice.
 
-The network sees ``in_channels`` neighbouring slices (edge slices repeated at the stack's ends)
-scaled by the whole stack's percentiles, as its training patches were (`training.samplers`:
-one frame is one stack), and returns the middle slice's in-focus probability.
+The network sees ``in_channels − 1`` neighbouring slices (edge slices repeated at the stack's
+ends) scaled by the whole stack's percentiles, as its training patches were
+(`training.focal_sampler`: one frame is one stack), and a last, constant channel holding the
+depth of field in planes (DOF / Δz × :data:`DEPTH_OF_FIELD_SCALE`), which the weak labels it
+learned from used; it returns the middle slice's in-focus probability.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from .inference import HALO, OVERLAP, TILE_2D, balanced_tile
 from .registry import LoadedModel
 
 SUBSAMPLE = 1 << 18  # the patch sampler's default: the same bounds in training and here
+DEPTH_OF_FIELD_SCALE = 0.1  # DOF / Δz of 1.7–2.9 planes (the training range) → 0.17–0.29
 
 
 def stack_bounds(stack, card_normalisation: dict) -> tuple[float, float]:
@@ -35,10 +38,24 @@ def neighbouring_slices(stack, k: int, planes: int) -> np.ndarray:
     return np.stack([np.asarray(stack[int(i)], dtype=np.float32) for i in index])
 
 
-def focus_probability(model: LoadedModel, stack, reporter: Optional[ProgressReporter] = None,
+def input_planes(architecture: dict) -> int:
+    """The neighbouring slices an in-focus network reads: its channels but the depth of field."""
+    return int(architecture.get("in_channels", 2)) - 1
+
+
+def with_depth_of_field(slices: np.ndarray, depth_of_field_planes: float) -> np.ndarray:
+    """(planes + 1, Y, X): normalised ``slices`` and the constant depth-of-field channel."""
+    constant = np.full((1, *slices.shape[1:]), depth_of_field_planes * DEPTH_OF_FIELD_SCALE,
+                       dtype=np.float32)
+    return np.concatenate([np.asarray(slices, dtype=np.float32), constant])
+
+
+def focus_probability(model: LoadedModel, stack, depth_of_field_planes: float,
+                      reporter: Optional[ProgressReporter] = None,
                       dtype: torch.dtype = torch.float32) -> np.ndarray:
-    """(Z, Y, X) float32 in-focus probability of every slice; one reporter step per slice."""
-    planes = int(model.card.architecture.get("in_channels", 1))
+    """(Z, Y, X) float32 in-focus probability of every slice of a stack whose planes are
+    ``depth_of_field_planes`` = DOF / Δz apart; one reporter step per slice."""
+    planes = input_planes(model.card.architecture)
     bounds = stack_bounds(stack, model.card.normalisation)
     check = reporter.check_cancel if reporter is not None else (lambda: None)
 
@@ -50,10 +67,11 @@ def focus_probability(model: LoadedModel, stack, reporter: Optional[ProgressRepo
         return np.broadcast_to(probability, block.shape)  # one value per pixel, every plane
 
     spatial = tuple(stack.shape[1:])
-    tile = (planes, *balanced_tile(spatial, TILE_2D))
+    tile = (planes + 1, *balanced_tile(spatial, TILE_2D))
     output = np.empty(tuple(stack.shape), dtype=np.float32)
     for k in range(stack.shape[0]):
-        block = normalise(neighbouring_slices(stack, k, planes), bounds)
+        block = with_depth_of_field(normalise(neighbouring_slices(stack, k, planes), bounds),
+                                    depth_of_field_planes)
         output[k] = predict_tiled(block, process, tile, (0, OVERLAP, OVERLAP), (0, HALO, HALO),
                                   reporter, align=family(model.card.family).multiple)[0]
         if reporter is not None:
