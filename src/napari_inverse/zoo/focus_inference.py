@@ -16,6 +16,7 @@ import torch
 from ..engine.normalisation import (HIGH_PERCENTILE, LOW_PERCENTILE, normalise, percentile_bounds,
                                     strided_subsample)
 from ..engine.progress import ProgressReporter
+from ..engine.validation import InvalidInput
 from ..engine.tiling import predict_tiled
 from .families import family
 from .inference import HALO, OVERLAP, TILE_2D, balanced_tile
@@ -39,8 +40,16 @@ def neighbouring_slices(stack, k: int, planes: int) -> np.ndarray:
 
 
 def input_planes(architecture: dict) -> int:
-    """The neighbouring slices an in-focus network reads: its channels but the depth of field."""
-    return int(architecture.get("in_channels", 2)) - 1
+    """The neighbouring slices an in-focus network reads: its channels but the depth of field.
+    A window centred on the slice is odd, so an odd channel count is a network made before the
+    depth-of-field channel, which this code would misread: it is refused."""
+    planes = int(architecture.get("in_channels", 2)) - 1
+    if planes % 2 == 0:
+        raise InvalidInput(
+            f"this in-focus network reads {planes + 1} slices and no depth of field: it was made "
+            "before focus networks read the depth of field in planes. Fine-tune a new one from "
+            "focus-widefield (Train dock, family focus, or fine_tune(family='focus'))")
+    return planes
 
 
 def with_depth_of_field(slices: np.ndarray, depth_of_field_planes: float) -> np.ndarray:
