@@ -8,22 +8,25 @@ import sys
 import pytest
 import torch
 
+from napari_inverse.nets.focus_unet import DepthOfFieldUNet
 from napari_inverse.zoo import FAMILIES
 from napari_inverse.zoo.standalone_source import standalone_source
 
 PACKAGED = sorted({f.packaged for f in FAMILIES.values() if f.packaged},
                   key=lambda c: c.__name__)
+# arguments for a one-channel input; the in-focus network appends its depth-of-field channel
+ARGUMENTS = {DepthOfFieldUNet: {"depth_of_field_channel": 0.2, "in_channels": 2}}
 
 
 @pytest.mark.parametrize("network", PACKAGED, ids=lambda c: c.__name__)
 def test_the_standalone_network_equals_the_zoo_network(network):
     namespace = {"__name__": "packaged_network"}
     exec(compile(standalone_source(network), "packaged_network.py", "exec"), namespace)
-    ours = network()
+    ours = network(**ARGUMENTS.get(network, {}))
     with torch.no_grad():
         for parameter in ours.parameters():
             parameter.add_(0.05 * torch.randn_like(parameter))  # non-zero biases too
-    theirs = namespace[network.__name__]()
+    theirs = namespace[network.__name__](**ARGUMENTS.get(network, {}))
     theirs.load_state_dict(ours.state_dict())
     x = torch.rand(2, 1, 37, 46)  # odd sizes: the padding path
     with torch.no_grad():

@@ -17,7 +17,7 @@ import numpy as np
 from ..engine.normalisation import HIGH_PERCENTILE, LOW_PERCENTILE
 from ..optics import Optics
 from ..zoo.card import ModelCard
-from ..zoo.focus_inference import neighbouring_slices
+from ..zoo.focus_inference import DEPTH_OF_FIELD_SCALE, input_planes, neighbouring_slices
 
 TEST_STACK = (8, 96, 96)
 """Planes, Y, X of the simulated test stack."""
@@ -30,19 +30,34 @@ def is_focal(card: ModelCard) -> bool:
 
 
 def planes(card: ModelCard) -> int:
-    return int(card.architecture.get("in_channels", 1))
+    """The slices a package's batch entry holds (the depth of field is built into its network)."""
+    return input_planes(card.architecture)
 
 
-def focal_test_stack(card: ModelCard, microscope: Optics) -> np.ndarray:
-    """A simulated focal stack (seed 0) through ``microscope``, planes the middle of the card's
-    trained spacing (a fraction of the depth of field) apart."""
+def package_optics(card: ModelCard, microscope: Optics) -> Optics:
+    """``microscope`` with planes the middle of the card's trained spacing (a fraction of the
+    depth of field) apart: the stacks a package is made for."""
     from ..simulate.focal_stack import depth_of_field_nm
-    from ..simulate.pairs import FocusRanges, focus_pair
+    from ..simulate.pairs import FocusRanges
 
     low, high = card.optics.get("z_step_fraction_of_depth_of_field",
                                 FocusRanges().z_step_fraction)
-    optics = replace(microscope, z_step_nm=sqrt(low * high) * depth_of_field_nm(microscope))
-    return focus_pair(0, TEST_STACK[1:], optics, n_planes=TEST_STACK[0]).input.astype(np.float32)
+    return replace(microscope, z_step_nm=sqrt(low * high) * depth_of_field_nm(microscope))
+
+
+def depth_of_field_channel(card: ModelCard, microscope: Optics) -> float:
+    """The constant last channel the packaged network appends (`nets.focus_unet`)."""
+    from ..classical.focus import depth_of_field_planes
+
+    return depth_of_field_planes(package_optics(card, microscope)) * DEPTH_OF_FIELD_SCALE
+
+
+def focal_test_stack(card: ModelCard, microscope: Optics) -> np.ndarray:
+    """A simulated focal stack (seed 0) through :func:`package_optics`."""
+    from ..simulate.pairs import focus_pair
+
+    return focus_pair(0, TEST_STACK[1:], package_optics(card, microscope),
+                      n_planes=TEST_STACK[0]).input.astype(np.float32)
 
 
 def neighbour_batch(stack: np.ndarray, card: ModelCard) -> np.ndarray:
@@ -69,18 +84,17 @@ OUTPUT_DESCRIPTION = "the in-focus probability of slice k (0-1; 0.5 separates in
 
 def usage(card: ModelCard, microscope: Optics) -> str:
     """The README's lines on what goes in and comes out."""
-    from ..simulate.focal_stack import depth_of_field_nm
+    from ..classical.focus import depth_of_field_planes
 
     n, low = planes(card), card.normalisation.get("low", LOW_PERCENTILE)
     high = card.normalisation.get("high", HIGH_PERCENTILE)
-    spacing = card.optics.get("z_step_fraction_of_depth_of_field")
-    step = ""
-    if spacing:
-        dof = depth_of_field_nm(microscope) / 1000
-        medium = "dry" if microscope.refractive_index == 1.0 else f"n {microscope.refractive_index}"
-        step = (f" Its planes should be {spacing[0]:g}-{spacing[1]:g} of the depth of field "
-                f"apart, as in training ({spacing[0] * dof:.1f}-{spacing[1] * dof:.1f} µm for "
-                f"NA {microscope.na:g} at {microscope.wavelength_nm:.0f} nm, {medium}).")
+    optics = package_optics(card, microscope)
+    medium = "dry" if microscope.refractive_index == 1.0 else f"n {microscope.refractive_index}"
+    step = (f" It is made for planes {optics.z_step_nm / 1000:.2f} µm apart at NA "
+            f"{microscope.na:g}, {microscope.wavelength_nm:.0f} nm, {medium}: the network reads "
+            f"the depth of field in planes ({depth_of_field_planes(optics):.2f}"
+            ") and this package has that number built in. For another microscope or spacing use "
+            "napari-inverse, which takes it from the stack's optics.")
     repeats = (f"Every slice appears {n} time{'s' * (n > 1)} in it" if n <= 3 else
                f"Every slice appears about {n} times in it (the end slices a few more)")
     return f"""- **Input**: a focal stack (Z, Y, X) of one field, in any units.{step} Batch entry k

@@ -72,16 +72,11 @@ def export_model(model: str | Path, output: str | Path, *, test_image: Optional[
     if fam.packaged is None:
         raise InvalidInput(f"{fam.title} models cannot be exported yet: the family names no "
                            "network for a package. Share the model's folder (weights + card)")
-    if is_focal(card):
-        raise InvalidInput(
-            f"{card.name!r} reads the depth of field in planes as a constant input channel, "
-            "which a package's one percentile-scaled input cannot carry unscaled; it cannot be "
-            "exported yet. Share the model's folder (weights + card) instead")
     microscope = reference_microscope(card)
     pixel = pixel_size_nm or card.expected_pixel_size_nm(microscope.na, microscope.wavelength_nm)
     microscope = replace(microscope, pixel_size_nm=pixel or microscope.pixel_size_nm)
     ndim = int(card.architecture.get("ndim", 2))
-    net = fam.packaged(**card.architecture)
+    net = fam.packaged(**packaged_kwargs(card, microscope))
     net.load_state_dict(loaded.net.state_dict())
     if is_focal(card):  # a focal stack: one batch entry per slice, its neighbours as channels
         stack = (focus_package.focal_test_stack(card, microscope) if test_image is None
@@ -96,6 +91,15 @@ def export_model(model: str | Path, output: str | Path, *, test_image: Optional[
         descr = _description(Path(folder), card, net.eval(), tensor, pixel, author, microscope)
         _save_package(descr, output)
     return output
+
+
+def packaged_kwargs(card: ModelCard, microscope: Optics) -> dict:
+    """The packaged network's arguments: the card's architecture, and for an in-focus model
+    the depth-of-field channel of ``microscope`` at the package's plane spacing."""
+    if is_focal(card):
+        return {**card.architecture,
+                "depth_of_field_channel": focus_package.depth_of_field_channel(card, microscope)}
+    return dict(card.architecture)
 
 
 def reference_microscope(card: ModelCard) -> Optics:
@@ -271,7 +275,7 @@ def _description(folder: Path, card: ModelCard, net: torch.nn.Module, tensor: np
             source=weights, pytorch_version=spec.Version(torch.__version__.split("+")[0]),
             architecture=spec.ArchitectureFromFileDescr(
                 source=source, callable=spec.Identifier(fam.packaged.__name__),
-                kwargs=dict(card.architecture)))),
+                kwargs=packaged_kwargs(card, microscope)))),
         config={PACKAGE_CONFIG_KEY: {"card": asdict(card)}})
 
 

@@ -17,6 +17,7 @@ from torch import nn
 
 from ..nets import CVDM, MRBCR, MRBCRFullResolution, SRBCR, ZMD, UNet
 from ..nets.bcr_inference import ComposedMRBCR, ComposedSRBCR
+from ..nets.focus_unet import DepthOfFieldUNet
 
 Predictor = Callable[[torch.Tensor], tuple[torch.Tensor, Optional[torch.Tensor]]]
 """(restored, per-pixel scale or None) for a normalised (batch, 1, …) tensor."""
@@ -103,7 +104,7 @@ FAMILIES: dict[str, Family] = {
         "Krull, Buchholz, Jug, Noise2Void - learning denoising from single noisy images, "
         "CVPR 2019", "10.1109/CVPR.2019.00223")),
     "focus": Family("focus", "In-focus U-Net", lambda **kw: UNet(**kw), 8,
-                    predictor=probability_predictor, packaged=UNet, paper=(
+                    predictor=probability_predictor, packaged=DepthOfFieldUNet, paper=(
         "Li, Kudryashev, Yakimovich, A weak-labelling and deep learning approach for in-focus "
         "object segmentation in 3D widefield microscopy, Scientific Reports 13, 12275 (2023)",
         "10.1038/s41598-023-38490-2")),

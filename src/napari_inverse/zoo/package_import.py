@@ -125,8 +125,10 @@ def _own_card(rdf: dict, architecture: dict) -> ModelCard:
         raise ModelFileError(f"the package's model family {card.family!r} is not one this "
                              f"version knows ({', '.join(FAMILIES)}); update napari-inverse")
     packaged = family(card.family).packaged
+    declared = dict(architecture.get("kwargs") or {})
+    declared.pop("depth_of_field_channel", None)  # built into an in-focus package's network
     if packaged is None or architecture.get("callable") != packaged.__name__ or (
-            architecture.get("kwargs") or {}) != card.architecture:
+            declared != card.architecture):
         raise ModelFileError(
             f"the package's network {architecture.get('callable')!r} with "
             f"{architecture.get('kwargs')} is not the {card.family} network its card "
