@@ -119,6 +119,7 @@ def measure_speeds(model: str, runs: int = 5) -> dict:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # thread CPU time counts one thread's work
     try:
+        # planes half a depth of field apart, within the trained 1.7–2.9 planes per DOF
         seconds = fastest(lambda: focus_probability(network, stack, 2.0)) / 3
     finally:
         torch.set_num_threads(threads)
