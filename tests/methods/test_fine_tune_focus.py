@@ -69,3 +69,17 @@ def test_with_the_optics_the_stacks_are_labelled_by_the_depth_of_field_rule(stac
 def test_optics_for_another_family_are_refused(stack):
     with pytest.raises(InvalidInput, match="family='focus'"):
         fine_tune(stack[0], family="n2v", start=None, steps=1, device="cpu", optics=OPTICS)
+
+
+def test_a_trained_in_focus_network_fine_tunes_at_a_quarter_of_its_recipe_rate():
+    import torch
+
+    from napari_inverse.training.fine_tuning import family_recipe, fine_tune_settings
+
+    def default_rate(pretrained: bool) -> float:
+        return fine_tune_settings("focus", pretrained, torch.device("cpu"), None, None, None,
+                                  None, None, 0)[1].learning_rate
+
+    recipe_rate = family_recipe("focus").fit.learning_rate  # batch 16 on a CPU, as the recipe
+    assert default_rate(False) == pytest.approx(recipe_rate)
+    assert default_rate(True) == pytest.approx(recipe_rate / 4)
