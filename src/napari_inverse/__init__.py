@@ -21,6 +21,7 @@ _EXPORTS = {
     "super_resolve": "napari_inverse.methods",
     "FineTuneResult": "napari_inverse.methods",
     "PixelSizeWarning": "napari_inverse.methods",
+    "PlaneSpacingWarning": "napari_inverse.methods",
     "Result": "napari_inverse.methods",
     "SmallerTilesWarning": "napari_inverse.zoo.inference",
     "Optics": "napari_inverse.optics",

@@ -63,6 +63,23 @@ def test_the_shipped_network_segments_objects_at_several_depths():
     probability = result.extras["probability"]
     np.testing.assert_array_equal(result.image, probability > 0.5)
 
+def test_the_network_warns_when_the_planes_are_further_apart_than_it_learned(sheet):
+    """Planes 6 µm apart are 2.2 depths of field here, beyond every range the card may list;
+    1 µm (0.37) lies inside it."""
+    import warnings
+
+    from napari_inverse import PlaneSpacingWarning
+
+    sparse = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0,
+                    z_step_nm=6000)
+    with pytest.warns(PlaneSpacingWarning, match=r"6000 nm apart, 2\.20 of the depth of field"):
+        segment_focus(sheet.stack, "cnn", optics=sparse)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlaneSpacingWarning)
+        segment_focus(sheet.stack, "cnn", optics=OPTICS)
+        segment_focus(sheet.stack, "weak", optics=sparse)  # the rule reads any spacing
+
+
 def test_the_network_without_the_plane_spacing_is_refused(sheet):
     """Its last input channel is the depth of field in planes, DOF / Δz."""
     flat = Optics(na=0.5, wavelength_nm=520, pixel_size_nm=325, refractive_index=1.0)

@@ -9,6 +9,7 @@ between planes) and the all-in-focus image, from the classical measure, streamed
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -27,6 +28,7 @@ from ..engine.validation import InvalidInput, check_finite, check_image
 from ..optics import Optics
 from ..zoo import load_model_for_inference
 from ..zoo.focus_inference import focus_probability
+from .plane_spacing import PlaneSpacingWarning, plane_spacing_mismatch
 from .result import Result
 from .verb_arguments import COMMON_ARGUMENTS
 
@@ -90,6 +92,9 @@ def segment_focus(
     torch_device = select_device(device)
     network = (load_model_for_inference(model or DEFAULT_MODEL, torch_device)
                if method == "cnn" else None)
+    mismatch = plane_spacing_mismatch(network.card, optics) if network else None
+    if mismatch:
+        warnings.warn(mismatch, PlaneSpacingWarning, stacklevel=3)
     label_optics = optics if rule == "depth_of_field" else None
     reporter = ProgressReporter(loop.n_blocks * planes * 3, progress, cancel)
     flat_shape = tuple(s for a, s in zip(loop.axes, stack.shape) if a != "Z")
