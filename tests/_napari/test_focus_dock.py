@@ -78,6 +78,24 @@ def test_with_the_layer_s_optics_the_slider_is_a_fraction_of_the_depth_of_field(
     assert dock.threshold.label == "probability" and not dock.rule.visible
 
 
+def test_before_a_run_the_dock_says_when_the_network_learned_other_plane_spacings(open_dock,
+                                                                                   sheet):
+    """1 µm at NA 0.5 is 0.37 of the depth of field, inside the card's range; 6 µm is 2.2."""
+    viewer, dock = open_dock(widget="Focus")
+    dock.image.value = viewer.add_image(
+        sheet.stack.copy(), name="stack", scale=(1.0, 0.325, 0.325), metadata={
+            "axes": "ZYX", "optics": {"na": 0.5, "wavelength_nm": 520, "refractive_index": 1.0}})
+    dock.z_step_nm.value = 6000
+    warning = dock.spacing_warning
+    assert warning.native.isHidden()  # the weak labels read any spacing
+    dock.method.value = "cnn"
+    assert not warning.native.isHidden()
+    assert "planes 2.20 of the depth of field apart" in warning.value
+    assert "fine-tune" in warning.tooltip
+    dock.z_step_nm.value = 1000
+    assert warning.native.isHidden()
+
+
 def test_a_slider_move_re_thresholds_without_recomputing_the_gate_or_the_score(
         open_dock, qtbot, sheet, monkeypatch):
     """The ratio rule's preview: the foreground gate comes from the run, a slice's focus score

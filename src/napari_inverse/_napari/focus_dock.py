@@ -7,20 +7,24 @@ threshold is then the fraction of the depth of field, DOF from NA, λ, n and the
 each pixel's depth) or the ratio rule (the fraction of a pixel's best focus) when the optics
 are unknown; the network reads the same depth of field as its last input channel. After a
 run the threshold slider previews live on the slice the viewer shows, re-thresholding what the
-run kept (`focus_preview`).
+run kept (`focus_preview`). Before a run, a line under the z step says when the network learned
+from planes spaced otherwise (the verb's `PlaneSpacingWarning`, in full in its tooltip).
 """
 from __future__ import annotations
 
 import numpy as np
-from magicgui.widgets import ComboBox, FloatSlider, FloatSpinBox
+from magicgui.widgets import ComboBox, FloatSlider, FloatSpinBox, Label
 
 from ..classical.focus import DEFAULT_DEPTH_FRACTION, focus_peak
 from ..classical.focus_measures import MEASURES
 from ..methods import segment_focus
+from ..methods.plane_spacing import plane_spacing_mismatch, spacing_outside_training
 from ..methods.segment_focus import DEFAULT_PROBABILITY, DEFAULT_RATIO
+from .compact import wrap_text
 from .focus_preview import preview_of_run
 from .layer_optics import layer_axes, optics_from_layer
 from .model_choice import ModelChoice
+from .pixel_size_check import WARNING_STYLE
 from .verb_dock import VerbDock
 
 METHODS = [("weak labels (focus measure)", "weak"), ("network (trained on weak labels)", "cnn")]
@@ -59,6 +63,12 @@ class FocusDock(VerbDock):
                                       step=10)
         self.measure = ComboBox(label="focus measure", choices=list(MEASURES),
                                 value="tenengrad")
+        self.spacing_warning = wrap_text(Label(value=""))
+        self.spacing_warning.native.setStyleSheet(WARNING_STYLE)
+        self.spacing_warning.visible = False
+        for field in (self.method, self.models.model, self.z_step_nm,
+                      *self._microscope_fields()):
+            field.changed.connect(self._check_spacing)
         self.method.changed.connect(self._threshold_meaning_changed)
         self.rule.changed.connect(self._threshold_meaning_changed)
         self.threshold.changed.connect(self._preview_threshold)
@@ -66,7 +76,7 @@ class FocusDock(VerbDock):
         # after a run: (labels layer, block index, its Z axis, the block's FocusPreview)
         self._shown = None
         return [self.method, self.models, self.rule, self.threshold, self.pixel_size_nm,
-                self.z_step_nm]
+                self.z_step_nm, self.spacing_warning]
 
     def _advanced(self) -> list:
         return [self.measure, self.na, self.wavelength_nm, self.refractive_index, self.device]
@@ -95,6 +105,24 @@ class FocusDock(VerbDock):
     def _update_visibility(self) -> None:
         self.models.show_family("focus" if self.method.value == "cnn" else None)
         self.measure.visible = self.rule.visible = self.method.value == "weak"
+
+    def _check_spacing(self, *_) -> None:
+        """Say when the chosen network learned from planes spaced otherwise than these."""
+        card = self.models.card if self.method.value == "cnn" else None
+        advice = None
+        if card is not None:
+            try:
+                optics = self._optics(z_step_nm=self.z_step_nm.value)
+                outside = spacing_outside_training(card, optics)
+            except ValueError:  # fields that make no microscope yet
+                outside = None
+            if outside is not None:
+                fraction, (low, high) = outside
+                advice = (f"⚠ planes {fraction:.2f} of the depth of field apart; the model "
+                          f"learned {low:.2f}–{high:.2f}: compare with the weak labels",
+                          plane_spacing_mismatch(card, optics))
+        self.spacing_warning.value, self.spacing_warning.tooltip = advice or ("", None)
+        self.spacing_warning.visible = advice is not None
 
     def _job(self, data, layer):
         method, measure, rule = self.method.value, self.measure.value, self._rule()

@@ -109,9 +109,14 @@ class ModelChoice(Container):
         and the chosen model's card as the picker's tooltip."""
         if self.model.value != IMPORT:
             self._chosen = self.model.value
-        card = self._cards.get(self.model.value)
+        card = self.card
         self.pixel_check.check(card, self._optics)
         self.model.tooltip = self._summary(card) if card is not None else None
+
+    @property
+    def card(self) -> Optional[ModelCard]:
+        """The chosen model's card (None while "Import…" is chosen or nothing is listed)."""
+        return self._cards.get(self.model.value)
 
     def _summary(self, card: ModelCard) -> str:
         """The card's text, with its pixel range in nm for the microscope the fields describe."""

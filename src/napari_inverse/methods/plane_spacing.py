@@ -21,14 +21,25 @@ class PlaneSpacingWarning(UserWarning):
     """The stack's planes are further apart, or closer, than the in-focus network learned."""
 
 
-def plane_spacing_mismatch(card: ModelCard, optics: Optics) -> Optional[str]:
-    """The warning when Δz / DOF of ``optics`` lies outside ``card``'s trained range (± 20 %)."""
+def spacing_outside_training(card: ModelCard, optics: Optics
+                             ) -> Optional[tuple[float, tuple[float, float]]]:
+    """(Δz / DOF of ``optics``, the card's trained range) when the first lies outside the second
+    (± 20 %); None when it fits or the card states no range."""
     trained = card.optics.get("z_step_fraction_of_depth_of_field")
     if trained is None:
         return None
     fraction = 1.0 / depth_of_field_planes(optics)
     if trained[0] * (1 - TOLERANCE) <= fraction <= trained[1] * (1 + TOLERANCE):
         return None
+    return fraction, (trained[0], trained[1])
+
+
+def plane_spacing_mismatch(card: ModelCard, optics: Optics) -> Optional[str]:
+    """The warning when Δz / DOF of ``optics`` lies outside ``card``'s trained range (± 20 %)."""
+    outside = spacing_outside_training(card, optics)
+    if outside is None:
+        return None
+    fraction, trained = outside
     return (f"the planes are {optics.z_step_nm:.0f} nm apart, {fraction:.2f} of the depth of "
             f"field, but model '{card.name}' learned from planes {trained[0]:.2f}–"
             f"{trained[1]:.2f} of it apart, so its mask may be wrong: compare it with "
