@@ -35,6 +35,16 @@ def test_each_recipe_has_a_trainable_network(name):
     assert torch.isfinite(loss) and all(p.grad is not None for p in net.parameters())
 
 
+@pytest.mark.parametrize("name", ["zmd-phase-2plane", "zmd-phase-rgb"])
+def test_a_zmd_phase_model_continues_on_a_cosine_not_the_plateau(name):
+    """The plateau halved the rate at every noisy validation of the diffusion loss, to below
+    1e-6 within an hour; a continuation anneals on a cosine over its own steps instead."""
+    recipe = RECIPES[name]
+    first, continued = recipe.settings(continuing=False), recipe.settings(continuing=True)
+    assert first.schedule == "plateau" and continued.schedule == "cosine"
+    assert continued.learning_rate < first.learning_rate and continued.seed != first.seed
+
+
 def test_models_lists_each_recipe_and_how_it_continues(capsys):
     from napari_inverse.cli import main
 
