@@ -2,9 +2,8 @@
 
 The network reads the depth of field in planes and learned from stacks whose planes lay a
 fraction of a depth of field apart (the card's ``z_step_fraction_of_depth_of_field``). Outside
-that range it can fall below its own weak labels with no error anywhere (stage 5, trained on
-0.35–0.6: IoU 0.72 against the labels' 0.77 on planes 0.8–1.2 depths of field apart;
-docs/benchmarks.md, focus notes), so the verb warns and names what to do instead.
+that range it can fall below its own weak labels with no error anywhere (docs/benchmarks.md,
+focus notes), so the verb warns and names what to do instead.
 """
 from __future__ import annotations
 

@@ -11,10 +11,8 @@ fine-tuning on the user's images):
 - A trained start keeps its batch-norm statistics (the network it starts from is then exactly
   the shipped one) and learns at the recipe's rate scaled by batch / recipe batch; without both
   fine-tuning first undid the shipped model. The in-focus network learns at a quarter of its
-  recipe's rate: its weak labels are worse than the shipped network on stacks like its training
-  ones, and at the full rate it drifted towards them (IoU 0.888 → 0.838 on oil NA 1.21 stacks),
-  while a quarter held it (0.886) and still learned planes spaced a depth of field apart,
-  outside its training (0.725 → 0.775).
+  recipe's rate: on stacks like its training ones its weak labels are worse than it is, and at
+  the full rate it drifted towards them (the rate sweep is in docs/benchmarks.md, focus notes).
 - N2V from scratch learns at 2e-3 (faster than 1e-3, which beat the recipe's 4e-4), from inputs
   standardised by their mean and standard deviation, with PyTorch's initial weights and its
   batch-norm momentum (as CAREamics does): 20 steps then gain +6 to +7 dB where the recipe's
