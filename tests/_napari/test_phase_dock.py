@@ -91,8 +91,8 @@ def test_zmd_adds_its_uncertainty_as_an_overlay_that_a_box_hides(open_dock, qtbo
     dock.na.value, dock.samples.value = 0.5, 2
     run_and_wait(qtbot, dock.run_button, dock)
     phase = viewer.layers["two · zmd"]
-    # the shipped model's spread has the right width but does not point at the errors
-    sigma = viewer.layers["two · zmd · sample spread (not calibrated)"]
+    # the shipped model's spread over the eight views is calibrated and ranks the errors
+    sigma = viewer.layers["two · zmd · uncertainty (1σ)"]
     assert phase.data.shape == sigma.data.shape == (64, 64) and sigma.data.min() > 0
     np.testing.assert_allclose(sigma.scale, SCALE[1:])
     assert sigma.blending == "additive" and sigma.visible

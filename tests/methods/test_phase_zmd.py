@@ -1,5 +1,6 @@
-"""retrieve_phase(method="zmd"): the shipped ZMD models' mean phase and calibrated σ, progress
-and cancel between sampling steps, and stacks the models were not trained for refused."""
+"""retrieve_phase(method="zmd"): the shipped ZMD models' phase over the eight views and its
+calibrated σ, progress and cancel between sampling steps, and stacks the models were not
+trained for refused."""
 import numpy as np
 import pytest
 
@@ -27,7 +28,7 @@ def two_planes(phase, photons=5000.0, condenser_na=None):
                          condenser_na=condenser_na).intensity
 
 
-def test_two_planes_give_a_zero_mean_phase_in_radians_and_a_positive_spread():
+def test_two_planes_give_a_zero_mean_phase_in_radians_and_a_calibrated_uncertainty():
     phase = cells(1)
     stack = two_planes(phase)
     kept = stack.copy()
@@ -35,13 +36,12 @@ def test_two_planes_give_a_zero_mean_phase_in_radians_and_a_positive_spread():
                                            **FAST)
     assert result.image.shape == (48, 48) and result.image.dtype == np.float32
     assert abs(float(result.image.mean())) < 1e-5 and result.metadata["units"] == "rad"
-    # the shipped spread is as wide as the errors but does not rank them (Spearman 0.03 held
-    # out, the card says): it is returned, scaled, but not as a calibrated uncertainty
-    assert "uncertainty" not in result.extras
-    sigma = result.extras["sample_spread"]
-    assert sigma.shape == (48, 48) and sigma.min() > 0
+    # the views' spread ranks the errors (the card's held-out Spearman ≥ 0.4): the uncertainty;
+    # the diffusion's spread is returned beside it
+    for name in ("uncertainty", "sample_spread"):
+        assert result.extras[name].shape == (48, 48) and result.extras[name].min() > 0
     assert result.metadata["parameters"]["model"] == "zmd-phase-2plane"
-    assert result.metadata["parameters"]["uncertainty_calibration"]["factor"] > 0
+    assert result.metadata["parameters"]["uncertainty_calibration"]["spread"] == "views"
     assert phase_rmse(phase, result.image) < 0.5 * phase.std()
     np.testing.assert_array_equal(stack, kept)
     # the z step alone places two planes at ∓step/2
@@ -59,8 +59,34 @@ def test_one_rgb_exposure_uses_the_rgb_model():
     result = napari_inverse.retrieve_phase(rgb, "zmd", axes="YXC", optics=OPTICS,
                                            chromatic=SHIFTS, **FAST)
     assert result.metadata["parameters"]["model"] == "zmd-phase-rgb"
-    assert result.extras["sample_spread"].min() > 0
+    assert result.extras["uncertainty"].min() > 0
     assert phase_rmse(phase, result.image) < 0.5 * phase.std()
+
+
+def test_the_phase_of_a_turned_or_mirrored_stack_is_the_turned_or_mirrored_phase():
+    """Defocus through a round pupil commutes with the square grid's rotations and mirrors;
+    averaging the network over all eight makes its phase and σ commute with them too."""
+    stack = two_planes(cells(4, (48, 64)))
+    common = dict(optics=OPTICS, dz_nm=[-1000, 1000], **FAST)
+    result = napari_inverse.retrieve_phase(stack, "zmd", **common)
+    for turn in (lambda a: np.rot90(a, 1, axes=(-2, -1)), lambda a: a[..., ::-1]):
+        turned = napari_inverse.retrieve_phase(np.ascontiguousarray(turn(stack)), "zmd",
+                                               **common)
+        np.testing.assert_allclose(turned.image, turn(result.image), atol=1e-4)
+        np.testing.assert_allclose(turned.extras["uncertainty"],
+                                   turn(result.extras["uncertainty"]), atol=1e-4)
+
+
+def test_a_card_calibrated_on_its_samples_keeps_their_spread_as_the_uncertainty():
+    from napari_inverse.methods.phase import _zmd_spreads
+    from napari_inverse.zoo import ModelCard
+
+    card = ModelCard("old", "zmd", "phase", calibration={"factor": 2.0})
+    views, samples = np.full((4, 4), 0.1, np.float32), np.full((4, 4), 0.3, np.float32)
+    np.testing.assert_allclose(_zmd_spreads(card, views, samples)["uncertainty"], 0.6)
+    card.calibration = {"factor": 3.0, "spread": "views",
+                        "raw_spread": {"spearman_with_error": 0.1}}  # does not rank the errors
+    assert set(_zmd_spreads(card, views, samples)) == {"sample_spread"}
 
 
 def test_progress_counts_tiles_times_steps_and_cancel_stops(monkeypatch):
@@ -70,7 +96,7 @@ def test_progress_counts_tiles_times_steps_and_cancel_stops(monkeypatch):
     calls = []
     napari_inverse.retrieve_phase(stack, "zmd", progress=lambda d, t, m: calls.append((d, t)),
                                   **common)
-    assert calls[-1] == (2 * 3 * 3, 2 * 3 * 3)  # 2 × 3 tiles, 3 steps each
+    assert calls[-1] == (2 * 3 * 4, 2 * 3 * 4)  # 2 × 3 tiles: the views, then 3 steps each
     token = CancelToken()
 
     def cancel_after_two(done, total, message):

@@ -48,7 +48,7 @@ class PhaseDock(VerbDock):
                                      "through focus on a bead, e.g. 1000,0,-1000")
         self.optical_path = CheckBox(text="also optical path (nm)", value=False)
         self.samples = SpinBox(label="samples", value=8, min=2, max=64,
-                               tooltip="ZMD: their spread is the uncertainty")
+                               tooltip="ZMD: the paper's diffusion samples; 8 is typical")
         self.show_uncertainty = CheckBox(text="show uncertainty", value=True)
         self.show_uncertainty.changed.connect(
             lambda visible: toggle_uncertainty(self._viewer, visible))

@@ -97,7 +97,9 @@ def run_phase_suite(quick: bool, device: str, command: str, say=print) -> str:
         "RMSE in rad (piston removed) / mean Pearson r over the test fields, with the "
         "regularisation α chosen per method and row on other seeds (validation). ZMD: the "
         "shipped `zmd-phase-2plane` on the ∓1 µm planes and `zmd-phase-rgb` on the RGB "
-        "exposure, mean-network phase, 8 samples of 25 steps for σ; neither saw these "
+        "exposure, the mean network's phase averaged over the eight rotations and mirrors of "
+        "the planes; σ: their spread (2 planes), 8 diffusion samples of 25 steps (RGB, whose "
+        "card calibrated those); neither saw these "
         "specimens (the recipes draw other seeds and never the skimage cell). Its σ: Spearman "
         "ρ with |error| and the share of pixels within ±2σ (calibrated to 95.4 % on simulated "
         "stacks of the recipe's ranges), over all test pixels.",

@@ -30,7 +30,7 @@ def add_parser(commands) -> None:
     command.add_argument("--model", help="zmd: a zoo model name or folder (default: the shipped "
                          "one for two planes or RGB)")
     command.add_argument("--samples", type=int, default=8,
-                         help="zmd: diffusion samples whose mean is the phase (default 8)")
+                         help="zmd: diffusion samples, for their spread (default 8)")
     command.add_argument("--wavelength", type=float, metavar="NM", required=True,
                          help="illumination wavelength in nm; the phase is stated at it")
     command.add_argument("--na", type=float, required=True, help="objective numerical aperture")

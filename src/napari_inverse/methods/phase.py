@@ -48,7 +48,7 @@ ARGUMENTS = {
                                "focal_shifts_nm=(1000, 0, -1000))"),
     "model": Text(optional=True, path=True),
     "samples": Number(at_least=2, at_most=64, integer=True,
-                      hint="the uncertainty is the spread of at least 2 samples; 8 is typical"),
+                      hint="the sample spread needs at least 2 samples; 8 is typical"),
     "steps": Number(at_least=1, at_most=199, integer=True, optional=True,
                     hint=f"None gives {phase_zmd.DEFAULT_STEPS}; 199 is the reference sampler"),
     "seed": Number(at_least=0, integer=True, optional=True),
@@ -82,9 +82,11 @@ def retrieve_phase(
     apart with the focus in the middle, unless ``dz_nm`` lists each plane's defocus.
     ``optics`` gives the wavelength the phase is stated at, the pixel size, the objective's NA
     and the index of the medium the defocus is measured in; ``condenser_na`` is for ``wotf``.
-    ``zmd`` (``model``: a zoo name or path; None picks the 2-plane or RGB model) draws
-    ``samples`` diffusion samples of ``steps`` network evaluations each:
-    ``.extras["uncertainty"]`` is their calibrated per-pixel σ in rad (±2σ covers ~95 %).
+    ``zmd`` (``model``: a zoo name or path; None picks the 2-plane or RGB model): the phase is
+    the mean network's average over the eight rotations and mirrors of the planes,
+    ``.extras["uncertainty"]`` their calibrated spread in rad (σ; the card states its coverage)
+    and ``.extras["sample_spread"]`` that of ``samples`` diffusion samples of ``steps`` network
+    evaluations each.
     """
     started = time.perf_counter()
     if optics is None:
@@ -121,7 +123,8 @@ def retrieve_phase(
     units = phase_zmd.zmd_units(plane_shape, steps) if learned else 1
     reporter = ProgressReporter(math.prod(loop_shape) * units, progress, cancel)
     phase = np.empty((*loop_shape, *plane_shape), dtype=np.float32)
-    spread = np.empty_like(phase) if learned else None
+    view_spread = np.empty_like(phase) if learned else None
+    sample_spread = np.empty_like(phase) if learned else None
     seed = seed if seed is not None else int(torch.seed() % 2**31)
     generator = torch.Generator().manual_seed(seed)
     with device_job(torch_device):
@@ -132,7 +135,7 @@ def retrieve_phase(
             check_finite(block)
             planes = torch.as_tensor(block, device=torch_device)
             if learned:
-                phase[index], spread[index] = phase_zmd.zmd_phase(
+                phase[index], view_spread[index], sample_spread[index] = phase_zmd.zmd_phase(
                     loaded, planes, distances, optics, samples, steps, generator, reporter)
                 continue
             with torch.inference_mode():
@@ -145,8 +148,7 @@ def retrieve_phase(
     extras = {"optical_path_nm": phase * np.float32(optics.wavelength_nm / (2 * math.pi))}
     parameters = {"regularization": alpha, "condenser_na": condenser_na}
     if learned:
-        factor = float(card.calibration.get("factor", 1.0))
-        extras[card.spread_name] = spread * factor
+        extras.update(_zmd_spreads(card, view_spread, sample_spread))
         parameters = {"model": card.name, "model_sha256": card.sha256, "samples": samples,
                       "steps": steps, "seed": seed,
                       "uncertainty_calibration": card.calibration or "none: not calibrated"}
@@ -164,6 +166,16 @@ def retrieve_phase(
             "seconds": time.perf_counter() - started,
         },
     )
+
+
+def _zmd_spreads(card, view_spread: np.ndarray, sample_spread: np.ndarray) -> dict:
+    """The calibrated uncertainty (where the card has one) and the diffusion's spread: the
+    card's ``calibration["spread"]`` says which spread its factor was fitted to."""
+    factor = np.float32(card.calibration.get("factor", 1.0))
+    if card.calibration.get("spread") != "views":
+        return {card.spread_name: sample_spread * factor}
+    calibrated = {"uncertainty": view_spread * factor} if card.spread_name == "uncertainty" else {}
+    return {"sample_spread": sample_spread, **calibrated}
 
 
 def _zmd_model(model, plane_axis, distances, wavelengths, optics, device):

@@ -1,9 +1,13 @@
-"""The learned ZMD method of ``retrieve_phase``: the mean network's phase and the calibrated
-spread of diffusion samples around it (references.md §4.1), for planes the model was trained on.
+"""The learned ZMD method of ``retrieve_phase``: the mean network's phase, its spread over the
+eight symmetric views of the planes, and the spread of diffusion samples (references.md §4.1),
+for planes the model was trained on.
 
-``.image`` is μ, the mean network's output: ZMD trains it as the expected phase, so the samples
-(μ + σ·r̂) scatter around it and their standard deviation, times the card's calibration factor,
-is the per-pixel uncertainty.
+Defocus imaging through a round pupil and condenser on square pixels is unchanged by rotating
+the field by 90° or mirroring it, so the phase of a turned stack is the turned phase. The mean
+network (μ, trained as the expected phase) is run on all eight turns and mirrors: their average
+is the phase and their standard deviation, times the card's factor, the uncertainty where the
+card calibrated it so (``calibration["spread"] == "views"``). The diffusion's samples
+(μ + σ·r̂) give the paper's sample spread beside it.
 """
 from __future__ import annotations
 
@@ -72,15 +76,31 @@ def _within(value: float, low: float, high: float) -> bool:
 
 
 def zmd_units(plane_shape: tuple[int, int], steps: int) -> int:
-    """Progress steps of one plane set: one per diffusion step of every tile."""
-    return tile_count(plane_shape, SAMPLING_TILE) * steps
+    """Progress steps of one plane set: the views and each diffusion step, of every tile."""
+    return tile_count(plane_shape, SAMPLING_TILE) * (1 + steps)
+
+
+def mean_over_views(net, condition: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(average, standard deviation) of the mean network's phase (1, 1, H, W) over the eight
+    rotations and mirrors of ``condition`` (1, C, H, W), each turned back, piston removed."""
+    views = []
+    for turns in range(4):
+        for mirrored in (False, True):
+            view = torch.rot90(condition, turns, dims=(-2, -1))
+            view = view.flip(-1) if mirrored else view
+            phase = net(view)
+            phase = torch.rot90(phase.flip(-1) if mirrored else phase, -turns, dims=(-2, -1))
+            views.append(phase - phase.mean(dim=(-2, -1), keepdim=True))
+    views = torch.cat(views).float()
+    return views.mean(0, keepdim=True), views.std(0, keepdim=True)
 
 
 def zmd_phase(model: LoadedModel, planes: torch.Tensor, distances: Sequence[float],
               optics: Optics, samples: int, steps: int, generator: torch.Generator,
-              reporter: ProgressReporter) -> tuple[np.ndarray, np.ndarray]:
-    """(μ, sample standard deviation) in rad for planes (P, Y, X) in the model's order
-    (2 planes: −dz then +dz; RGB: R, G, B); tiled above 512² with a halo."""
+              reporter: ProgressReporter) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(phase, its spread over the views, the samples' standard deviation) in rad for planes
+    (P, Y, X) in the model's order (2 planes: −dz then +dz; RGB: R, G, B); the phase is the
+    views' average (:func:`mean_over_views`); tiled above 512² with a halo."""
     order = np.argsort(distances) if len(distances) == 2 else np.arange(len(distances))
     condition = zmd_condition(planes[torch.as_tensor(order, device=planes.device)],
                               [distances[i] for i in order], optics.wavelength_nm,
@@ -90,12 +110,14 @@ def zmd_phase(model: LoadedModel, planes: torch.Tensor, distances: Sequence[floa
     def sample_tile(block: np.ndarray) -> np.ndarray:
         x = torch.from_numpy(np.ascontiguousarray(block))[None].to(model.device)
         with torch.inference_mode(), checked_between_stages(reporter.check_cancel):
-            mean, draws = zmd_sample(net, x, samples, steps, generator,
-                                     on_step=lambda: reporter.step(f"{samples} samples"))
-        return torch.cat([mean[0], draws.std(0)]).cpu().numpy()
+            phase, view_spread = mean_over_views(net, x)
+            reporter.step("eight views")
+            _, draws = zmd_sample(net, x, samples, steps, generator,
+                                  on_step=lambda: reporter.step(f"{samples} samples"))
+        return torch.cat([phase[0], view_spread[0], draws.std(0)]).cpu().numpy()
 
     shape = condition.shape[1:]
     out = predict_tiled(condition, sample_tile, balanced_tile(shape, SAMPLING_TILE),
                         (OVERLAP,) * 2, (HALO,) * 2, reporter,
                         align=family(model.card.family).multiple, channel_axes=1)
-    return out[0] - out[0].mean(), out[1]
+    return out[0] - out[0].mean(), out[1], out[2]

@@ -171,7 +171,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            **{**_SR_POOLS, "ranges": _LOW_LIGHT_SR_RANGES}),
     Recipe("zmd-phase-2plane", "zmd", "phase",
            "ZMD quantitative phase from two brightfield planes at ∓dz (a mean network correcting "
-           "the TIE, plus CVDM on the residual for a calibrated uncertainty), trained on "
+           "the TIE, plus CVDM on the residual), trained on "
            "simulated cells and textures under Köhler illumination", _ZMD_FIT, 64,
            {**_ZMD_ARCHITECTURE, "condition_channels": 3}, pool_images=500,
            pool_shape=(128, 128), validation_images=24, validation_patches=64,

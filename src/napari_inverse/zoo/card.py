@@ -52,13 +52,14 @@ class ModelCard:
     # Every training run from fresh weights to this file, oldest first (training.records.lineage):
     # a model continued in a later session on other hardware says what each run did.
     stages: list = field(default_factory=list)
-    # How a sampled spread becomes a calibrated standard deviation (CVDM: {"factor": k, …}, fitted
-    # on held-out simulated pairs); empty for models whose uncertainty was never calibrated.
+    # How a spread becomes a calibrated standard deviation (CVDM: {"factor": k, …}, fitted on
+    # held-out simulated pairs; "spread": "views" where it is the spread of the mean network over
+    # the input's rotations and mirrors, else the samples'); empty where never calibrated.
     calibration: dict = field(default_factory=dict)
 
     @property
     def spread_name(self) -> str:
-        """"uncertainty" where the sample spread is calibrated, "sample_spread" where it is not.
+        """"uncertainty" where the card's spread is calibrated, "sample_spread" where it is not.
 
         Calibrated means a fitted factor and, where the card measured it on held-out data, a
         rank correlation with the error of at least :data:`MIN_ERROR_RANK_CORRELATION`: a spread
