@@ -78,6 +78,26 @@ def test_with_the_layer_s_optics_the_slider_is_a_fraction_of_the_depth_of_field(
     assert dock.threshold.label == "probability" and not dock.rule.visible
 
 
+def test_the_network_s_slider_previews_what_the_verb_gives_at_that_probability(open_dock,
+                                                                               qtbot, sheet):
+    viewer, dock = open_dock(widget="Focus")
+    dock.image.value = viewer.add_image(
+        sheet.stack.copy(), name="stack", scale=(1.0, 0.325, 0.325), metadata={
+            "axes": "ZYX", "optics": {"na": 0.5, "wavelength_nm": 520, "refractive_index": 1.0}})
+    dock.z_step_nm.value = 1000
+    dock.method.value = "cnn"
+    run_and_wait(qtbot, dock)
+    labels = viewer.layers["stack · in focus"]
+    viewer.dims.set_current_step(0, 2)
+    previews = []
+    for threshold in (0.2, 0.9):
+        dock.threshold.value = threshold
+        expected = segment_focus(sheet.stack, "cnn", optics=OPTICS, threshold=threshold).image
+        previews.append(labels.data[2].astype(bool))
+        np.testing.assert_array_equal(previews[-1], expected[2])
+    assert previews[0].sum() > previews[1].sum()
+
+
 def test_before_a_run_the_dock_says_when_the_network_learned_other_plane_spacings(open_dock,
                                                                                    sheet):
     """1 µm at NA 0.5 is 0.37 of the depth of field, inside the card's range; 6 µm is 2.2."""

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from napari_inverse import CancelToken, Cancelled, InvalidInput, Optics, segment_focus
+from napari_inverse.classical.focus import depth_of_field_planes
+from napari_inverse.classical.focus_from_probability import in_focus_from_probability
 from napari_inverse.metrics import iou
 from napari_inverse.simulate import focal_stack
 
@@ -60,8 +62,11 @@ def test_the_shipped_network_segments_objects_at_several_depths():
                         psf_model="born_wolf", seed=3)
     result = segment_focus(scene.stack, "cnn", optics=OPTICS)
     assert iou(scene.in_focus, result.image) > 0.74
-    probability = result.extras["probability"]
-    np.testing.assert_array_equal(result.image, probability > 0.5)
+    # the mask is the depth-of-field rule on the depth the probability gives
+    half_width = 0.5 * depth_of_field_planes(OPTICS)
+    mask, depth, focused = in_focus_from_probability(result.extras["probability"], half_width)
+    np.testing.assert_array_equal(result.image, mask)
+    np.testing.assert_allclose(result.extras["depth_nm"][focused], depth[focused] * 1000)
 
 def test_the_network_warns_when_the_planes_are_further_apart_than_it_learned(sheet):
     """Planes 6 µm apart are 2.2 depths of field here, beyond every range the card may list;

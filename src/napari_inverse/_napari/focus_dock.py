@@ -37,7 +37,9 @@ THRESHOLDS = {
                                  "its depth (0.5: ±DOF/2)"),
     ("weak", "ratio"): (DEFAULT_RATIO, "× best focus", "a pixel is in focus in slices where its "
                         "focus reaches this fraction of its best"),
-    ("cnn", None): (DEFAULT_PROBABILITY, "probability", "the network's in-focus probability"),
+    ("cnn", None): (DEFAULT_PROBABILITY, "probability",
+                    "the in-focus probability a pixel must reach in some slice; its slices are "
+                    "those within half the depth of field of the network's depth"),
 }
 DEPTH_COLORMAP = "turbo"
 

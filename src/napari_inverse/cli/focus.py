@@ -29,8 +29,8 @@ def add_parser(commands) -> None:
                          "the z step are known) or ratio")
     command.add_argument("--threshold", type=float,
                          help="weak, depth-of-field rule: fraction of the depth of field (0.5); "
-                         "ratio rule: fraction of a pixel's best focus (0.75); cnn: probability "
-                         "(0.5)")
+                         "ratio rule: fraction of a pixel's best focus (0.75); cnn: probability a "
+                         "pixel must reach in some slice (0.5)")
     command.add_argument("--z-step", type=float, metavar="NM",
                          help="distance between planes in nm; overrides the file's calibration")
     command.add_argument("--depth", metavar="TIF", help="write the depth map here")

@@ -3,8 +3,10 @@
 ``weak`` labels from a classical focus measure per pixel (`classical.focus`: no training, no
 annotation) — by the depth-of-field rule when the optics with the plane spacing are given, by
 the ratio rule otherwise; ``cnn`` runs the in-focus network trained on such weak labels (`zoo`
-family ``focus``). Both also give the depth map (the plane where each pixel is sharpest, refined
-between planes) and the all-in-focus image, from the classical measure, streamed slice by slice.
+family ``focus``) and applies the depth-of-field rule to the depth its probability gives
+(`classical.focus_from_probability`). Both also give the depth map (the plane where each pixel
+is sharpest, refined between planes: the measure's or the network's) and the all-in-focus image
+(from the classical measure), streamed slice by slice.
 """
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from typing import Optional
 import numpy as np
 
 from ..classical.focus import (DEFAULT_DEPTH_FRACTION, DEFAULT_MEASURE, DEFAULT_RATIO,
-                               FocusPeak, depth_of_field_planes, focus_peak, focused_pixels,
+                               depth_of_field_planes, focus_peak, focused_pixels,
                                weak_labels)
+from ..classical.focus_from_probability import in_focus_from_probability
 from ..classical.focus_measures import MEASURES
 from ..engine.arguments import Choice, Number, Text, declare_arguments
 from ..engine.axes import SpatialLoop
@@ -47,7 +50,8 @@ ARGUMENTS = {
                         hint=f"weak, depth-of-field rule: the fraction of the depth of field "
                              f"around each pixel's depth (default {DEFAULT_DEPTH_FRACTION}); "
                              f"ratio rule: the fraction of a pixel's best focus (default "
-                             f"{DEFAULT_RATIO}); cnn: the probability (default 0.5)"),
+                             f"{DEFAULT_RATIO}); cnn: the probability a pixel must reach in some "
+                             f"slice (default 0.5)"),
 }
 
 
@@ -73,7 +77,9 @@ def segment_focus(
     there; needs ``optics.z_step_nm``, else in planes under ``depth_planes``), ``all_in_focus``
     and, for ``cnn``, ``probability``. ``rule`` (weak labels): ``"depth_of_field"`` — slice k
     when |k − depth| ≤ threshold · DOF / Δz, DOF from ``optics`` — or ``"ratio"``; default the
-    former when ``optics.z_step_nm`` is given. ``threshold``: see the argument's hint;
+    former when ``optics.z_step_nm`` is given. ``cnn``: slice k when the probability reaches
+    ``threshold`` in some slice and |k − depth| ≤ DOF / 2Δz, the depth where the probability
+    crosses 0.5 either side of its peak. ``threshold``: see the argument's hint;
     ``measure``: the classical focus measure (`classical.focus_measures.MEASURES`); ``model``:
     the network (default the shipped ``focus-widefield``), which needs ``optics.z_step_nm``
     (it reads the depth of field in planes).
@@ -112,14 +118,18 @@ def segment_focus(
             if network is None:  # written into the mask in place: no second full-size copy
                 weak_labels(block, measure, ratio=cut, peak=peak, step=reporter.step,
                             out=mask[selection], optics=label_optics, depth_fraction=cut)
-                focused = focused_pixels(peak)
+                focused, sharpest, nearest = focused_pixels(peak), peak.depth, peak.index
             else:
                 chance = focus_probability(network, block, depth_of_field, reporter)
                 probability[selection] = chance
-                mask[selection] = chance > cut
-                focused = mask[selection].any(axis=0)
+                # the depth-of-field rule its labels were made by, on its own depth
+                mask[selection], sharpest, focused = in_focus_from_probability(
+                    chance, DEFAULT_DEPTH_FRACTION * depth_of_field, cut)
+                nearest = np.clip(np.rint(sharpest), 0, planes - 1)
             flat = tuple(s for a, s in zip(loop.axes, selection) if a != "Z")
-            _write_depth(peak, focused, depth_index, depth, all_in_focus, flat)
+            depth_index[flat] = np.where(focused, nearest, -1)
+            depth[flat] = np.where(focused, sharpest, np.nan)
+            all_in_focus[flat] = peak.all_in_focus
     reporter.finish()
     step_nm = optics.z_step_nm if optics is not None else None
     extras = {"depth_index": depth_index, "all_in_focus": all_in_focus}
@@ -192,8 +202,3 @@ def _check_slices(block, reporter: ProgressReporter) -> None:
         check_finite(np.asarray(block[k]), "stack")
         reporter.step(f"checked slice {k + 1}/{block.shape[0]}")
 
-
-def _write_depth(peak: FocusPeak, focused, depth_index, depth, all_in_focus, flat) -> None:
-    depth_index[flat] = np.where(focused, peak.index, -1)
-    depth[flat] = np.where(focused, peak.depth, np.nan)
-    all_in_focus[flat] = peak.all_in_focus

@@ -15,7 +15,8 @@ import torch
 from ..engine.device import select_device
 from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike
-from ..classical.focus import depth_of_field_planes, weak_labels
+from ..classical.focus import DEFAULT_DEPTH_FRACTION, depth_of_field_planes, weak_labels
+from ..classical.focus_from_probability import in_focus_from_probability
 from ..metrics import iou, phase_rmse, psnr
 from ..optics import Optics
 from ..simulate.pairs import SR_PIXEL_SCALE, focus_pair
@@ -143,14 +144,16 @@ def validation_psnr(net, card: ModelCard, inputs, targets, device) -> float:
 
 def validation_iou(net, card: ModelCard, recipe: Recipe, device) -> dict:
     """Mean IoU with the TRUE in-focus masks of the validation stacks (never trained on) of the
-    network at probability 0.5 and of the weak labels it learned from."""
+    network's masks as the verb makes them and of the weak labels."""
     model = LoadedModel(net.to(device).eval(), card, device)
     network, weak = [], []
     for seed in range(VALIDATION_SEED_BASE, VALIDATION_SEED_BASE + recipe.validation_images):
         pair = focus_pair(seed, recipe.pool_shape, ranges=recipe.ranges)
         optics = Optics(**pair.metadata["optics"])
-        chance = focus_probability(model, pair.input, depth_of_field_planes(optics))
-        network.append(iou(pair.target, chance > 0.5))
+        depth_of_field = depth_of_field_planes(optics)
+        chance = focus_probability(model, pair.input, depth_of_field)
+        network.append(iou(pair.target, in_focus_from_probability(
+            chance, DEFAULT_DEPTH_FRACTION * depth_of_field)[0]))
         weak.append(iou(pair.target, weak_labels(pair.input, optics=optics)[0]))
     net.to("cpu")
     return {"validation_iou": float(np.mean(network)), "weak_label_iou": float(np.mean(weak))}
