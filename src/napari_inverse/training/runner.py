@@ -32,6 +32,7 @@ from .psf_patches import PSFPatchSampler, pool_psfs
 from .recipes import Recipe
 from .records import record_fit, save_trained
 from .samplers import Normalisation, PatchSampler
+from .self_training import self_trained_targets
 from .simulated import TRAINING_SEED_BASE, VALIDATION_SEED_BASE, cached_pool
 
 Say = Callable[[str], None]
@@ -58,6 +59,12 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
                                          TRAINING_SEED_BASE, pool_dir, workers, recipe.ranges)
     val_in, val_target = cached_pool(recipe.task, recipe.validation_images, recipe.pool_shape,
                                      VALIDATION_SEED_BASE, pool_dir, workers, recipe.ranges)
+    if init_from and recipe.self_training:
+        say(f"{recipe.name}: self-training: the pools' targets are {init_from}'s own masks")
+        train_target, val_target = (
+            self_trained_targets(init_from, inputs, first_seed, recipe.ranges, pool_dir, device)
+            for inputs, first_seed in ((train_in, TRAINING_SEED_BASE),
+                                       (val_in, VALIDATION_SEED_BASE)))
     settings = recipe.settings(continuing=bool(init_from))
     card = _card(recipe)
     if init_from:
