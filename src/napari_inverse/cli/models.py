@@ -35,7 +35,8 @@ def run(args: argparse.Namespace, cancel) -> int:
         for r in RECIPES.values():
             print(f"{r.name:20s} {r.family:6s} {r.task:14s} {_plan(r.fit)}, {r.patch}² patches")
             if r.continuation:
-                print(f"{'':42s} continued (--init-from): {_plan(r.continuation)}")
+                kind = "self-training on its own masks" if r.self_training else "continued"
+                print(f"{'':42s} {kind} (--init-from): {_plan(r.continuation)}")
         return 0
     from ..zoo import list_models
 
