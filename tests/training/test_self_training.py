@@ -30,3 +30,22 @@ def test_only_a_continuing_in_focus_run_self_trains():
     focus = recipe("focus-widefield")
     assert focus.self_training and focus.settings(continuing=True).learning_rate == 2.5e-4
     assert not recipe("care-widefield").self_training
+
+
+def test_a_continuing_focus_run_learns_from_its_start_s_masks_and_says_so(tmp_path):
+    import dataclasses
+
+    from napari_inverse.training.runner import run_recipe
+    from napari_inverse.zoo import load_model
+
+    focus = recipe("focus-widefield")
+    fit = dict(steps=1, batch_size=2, validate_every=1)
+    tiny = dataclasses.replace(
+        focus, pool_images=2, validation_images=1, validation_patches=2, pool_shape=(48, 48),
+        patch=32, fit=dataclasses.replace(focus.fit, **fit),
+        continuation=dataclasses.replace(focus.continuation, **fit))
+    card = run_recipe(tiny, tmp_path / "model", "cpu", pool_dir=tmp_path / "pools",
+                      say=lambda line: None, init_from="focus-widefield")
+    start = load_model("focus-widefield").card
+    assert card.stages[-1]["targets"] == f"self-training: the masks of {start.sha256}"
+    assert len(list((tmp_path / "pools").glob("*-self-trained-*-target.npy"))) == 2

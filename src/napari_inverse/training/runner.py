@@ -115,6 +115,8 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
                                          f"{recipe.pool_shape[0]}² images, seeds from "
                                          f"{VALIDATION_SEED_BASE}")
     record_fit(card, result, settings, recipe.patch, device)
+    if init_from and recipe.self_training:
+        card.stages[-1]["targets"] = f"self-training: the masks of {origin}"
     save_trained(net, card, result.history, out_dir)
     figure = {key: round(value, 3) for key, value in card.metrics.items()
               if isinstance(value, float)}
