@@ -55,12 +55,14 @@ NEW_KIND_TRAINING_SEED = 5000
 def score_stacks(focus_set: FocusSet, n: int, model: str, device: str,
                  optics: Optional[Optics] = None) -> dict[str, float]:
     """Mean IoU/Dice of weak labels (the depth-of-field rule with each stack's optics; the
-    ratio rule's IoU too) and network, and the median depth error in planes. ``optics`` fixes
-    the microscope of every stack (else each seed draws its own from the set's ranges)."""
+    ratio rule's IoU too) and network, and the median depth error in planes of each one's depth
+    map. ``optics`` fixes the microscope of every stack (else each seed draws its own from the
+    set's ranges)."""
     from ..methods import segment_focus
 
     scores: dict[str, list] = {key: [] for key in ("ratio_iou", "weak_iou", "weak_dice",
-                                                   "cnn_iou", "cnn_dice", "depth_planes")}
+                                                   "cnn_iou", "cnn_dice", "depth_planes",
+                                                   "cnn_depth_planes")}
     for seed in range(focus_set.first_seed, focus_set.first_seed + n):
         pair = focus_pair(seed, SHAPE, optics=optics, ranges=focus_set.ranges)
         microscope = Optics(**pair.metadata["optics"])
@@ -73,10 +75,11 @@ def score_stacks(focus_set: FocusSet, n: int, model: str, device: str,
         scores["cnn_iou"].append(iou(pair.target, cnn.image))
         scores["cnn_dice"].append(dice(pair.target, cnn.image))
         truth = np.asarray(pair.metadata["depth_nm"]) / microscope.z_step_nm
-        found = weak.extras["depth_nm"] / microscope.z_step_nm
-        seen = np.isfinite(truth) & np.isfinite(found) & pair.target.any(axis=0)
-        scores["depth_planes"].append(float(np.median(np.abs(found - truth)[seen]))
-                                      if seen.any() else np.nan)
+        for key, result in (("depth_planes", weak), ("cnn_depth_planes", cnn)):
+            found = result.extras["depth_nm"] / microscope.z_step_nm
+            seen = np.isfinite(truth) & np.isfinite(found) & pair.target.any(axis=0)
+            scores[key].append(float(np.median(np.abs(found - truth)[seen]))
+                               if seen.any() else np.nan)
     return {key: float(np.nanmean(values)) for key, values in scores.items()}
 
 
@@ -149,13 +152,15 @@ def run_focus_suite(quick: bool, device: str, command: str, say: Callable[[str],
              "only score it. Weak labels: the depth-of-field rule with each stack's optics; "
              "the ratio rule (no optics) beside it.", "",
              "| stacks | n | ratio-rule IoU | weak IoU | weak Dice | network IoU | network Dice "
-             "| depth error (planes, median) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| depth error, weak / network (planes, median) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for focus_set in SETS:
         say(f"focus: scoring {focus_set.name}")
         s = score_stacks(focus_set, n, model, device)
         lines.append(f"| {focus_set.name} | {n} | {s['ratio_iou']:.3f} | {s['weak_iou']:.3f} | "
                      f"{s['weak_dice']:.3f} | "
-                     f"{s['cnn_iou']:.3f} | {s['cnn_dice']:.3f} | {s['depth_planes']:.2f} |")
+                     f"{s['cnn_iou']:.3f} | {s['cnn_dice']:.3f} | {s['depth_planes']:.2f} / "
+                     f"{s['cnn_depth_planes']:.2f} |")
     for kind in NEW_KINDS:
         say(f"focus: fine-tuning on {kind.name}")
         gain = fine_tuning_gain(kind, 2 if quick else 8, n if quick else 12, 2 if quick else
