@@ -3,8 +3,8 @@
 Runs held-out stacks of its recipe's ranges (seeds from 30 000 000) through
 ``retrieve_phase(method="zmd")`` and stores in the card the factor that makes ±2σ of the mean
 network's spread over the eight views cover 95.4 % of pixels (``card.calibration``), with the
-raw spread's rank correlation with the error, which the verb requires of an uncertainty. The phase bench then checks
-the factor on other specimens (`benchmarks/phase_zmd.py`).
+raw spread's rank correlation with the error, which the verb requires of an uncertainty. The
+phase bench then checks the factor on other specimens (`benchmarks/phase_zmd.py`).
 
     python scripts/calibrate_zmd.py MODEL_DIR [--stacks 8] [--size 128]
 """
