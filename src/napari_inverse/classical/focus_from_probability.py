@@ -20,7 +20,7 @@ def depth_from_probability(probability: np.ndarray, cut: float = 0.5) -> np.ndar
     cut that reaches an end of the stack ends half a plane beyond it. A pixel that never reaches
     the cut has its peak plane."""
     planes = probability.shape[0]
-    z = np.arange(planes)[:, None, None]
+    z = np.arange(planes, dtype=np.int16)[:, None, None]  # (Z, Y, X) temporaries of 2 bytes
     peak = probability.argmax(axis=0)[None]
     under = probability < cut
     below = np.where(under & (z < peak), z, -1).max(axis=0)  # −1: the run reaches plane 0
