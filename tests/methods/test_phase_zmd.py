@@ -59,7 +59,8 @@ def test_one_rgb_exposure_uses_the_rgb_model():
     result = napari_inverse.retrieve_phase(rgb, "zmd", axes="YXC", optics=OPTICS,
                                            chromatic=SHIFTS, **FAST)
     assert result.metadata["parameters"]["model"] == "zmd-phase-rgb"
-    assert result.extras["uncertainty"].min() > 0
+    # its card calibrated the diffusion's spread, which ranks the errors too weakly (ρ 0.24)
+    assert "uncertainty" not in result.extras and result.extras["sample_spread"].min() > 0
     assert phase_rmse(phase, result.image) < 0.5 * phase.std()
 
 
