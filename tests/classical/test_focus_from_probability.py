@@ -28,10 +28,11 @@ def test_a_run_reaching_the_stack_end_ends_half_a_plane_beyond_it():
 
 def test_the_mask_spans_the_depth_of_field_where_the_threshold_is_reached():
     probability = np.concatenate([profile(5.3, 1.4), 0.5 * profile(5.3, 1.4)], axis=2)
-    mask, depth, focused = in_focus_from_probability(probability, half_width=1.2)
+    mask, depth, focused = in_focus_from_probability(probability, depth_of_field_planes=2.4)
     assert focused.tolist() == [[True, False]]  # the second never reaches 0.5
     np.testing.assert_array_equal(np.flatnonzero(mask[:, 0, 0]), [5, 6])  # |k − 5.3| ≤ 1.2
     assert not mask[:, 0, 1].any()
-    lower, depth, _ = in_focus_from_probability(probability, half_width=1.2, threshold=0.3)
+    lower, depth, _ = in_focus_from_probability(probability, depth_of_field_planes=2.4,
+                                                  threshold=0.3)
     assert depth[0, 1] == 5  # its peak plane: it never crosses 0.5
     np.testing.assert_array_equal(np.flatnonzero(lower[:, 0, 1]), [4, 5, 6])

@@ -63,8 +63,8 @@ def test_the_shipped_network_segments_objects_at_several_depths():
     result = segment_focus(scene.stack, "cnn", optics=OPTICS)
     assert iou(scene.in_focus, result.image) > 0.74
     # the mask is the depth-of-field rule on the depth the probability gives
-    half_width = 0.5 * depth_of_field_planes(OPTICS)
-    mask, depth, focused = in_focus_from_probability(result.extras["probability"], half_width)
+    mask, depth, focused = in_focus_from_probability(result.extras["probability"],
+                                                     depth_of_field_planes(OPTICS))
     np.testing.assert_array_equal(result.image, mask)
     np.testing.assert_allclose(result.extras["depth_nm"][focused], depth[focused] * 1000)
 

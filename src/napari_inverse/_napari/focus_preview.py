@@ -13,9 +13,9 @@ from typing import Optional
 
 import numpy as np
 
-from ..classical.focus import (DEFAULT_DEPTH_FRACTION, DEFAULT_WINDOWS, FocusPeak,
-                               depth_of_field_planes, in_focus_slice, within_depth_of_field)
-from ..classical.focus_from_probability import depth_from_probability
+from ..classical.focus import (DEFAULT_WINDOWS, FocusPeak, depth_of_field_planes,
+                               in_focus_slice, within_depth_of_field)
+from ..classical.focus_from_probability import depth_from_probability, network_half_width
 from ..classical.focus_measures import focus_map
 
 
@@ -41,7 +41,7 @@ class FocusPreview:
     def mask(self, z: int, threshold: float) -> np.ndarray:
         if self.strongest is not None:
             return within_depth_of_field(z, self.depth, self.strongest > threshold,
-                                         DEFAULT_DEPTH_FRACTION * self.planes_per_depth_of_field)
+                                         network_half_width(self.planes_per_depth_of_field))
         if self.depth is not None:
             return within_depth_of_field(z, self.depth, self.focused,
                                          threshold * self.planes_per_depth_of_field)

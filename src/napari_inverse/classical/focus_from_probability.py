@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .focus import within_depth_of_field
+from .focus import DEFAULT_DEPTH_FRACTION, within_depth_of_field
 
 
 def depth_from_probability(probability: np.ndarray, cut: float = 0.5) -> np.ndarray:
@@ -47,13 +47,21 @@ def _crossing(probability: np.ndarray, outside: np.ndarray, inside: np.ndarray, 
     return np.where(off, 0.5 * (outside + inside), inside + (outside - inside) * fraction)
 
 
-def in_focus_from_probability(probability: np.ndarray, half_width: float,
+def network_half_width(depth_of_field_planes: float) -> float:
+    """How far from its depth (planes) a pixel is in focus by the rule the network's labels
+    were made with: the default fraction of the depth of field, DOF / Δz planes."""
+    return DEFAULT_DEPTH_FRACTION * depth_of_field_planes
+
+
+def in_focus_from_probability(probability: np.ndarray, depth_of_field_planes: float,
                               threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(mask (Z, Y, X), depth (Y, X), focused (Y, X)): slice k of a pixel is in focus when its
-    probability reaches ``threshold`` in some slice (focused) and |k − depth| ≤ ``half_width``
-    (planes), the depth where the probability crosses 0.5 (the network's labels' edge)."""
+    """(mask (Z, Y, X), depth (Y, X), focused (Y, X)) of a stack whose planes lie
+    ``depth_of_field_planes`` = DOF / Δz apart: slice k of a pixel is in focus when its
+    probability reaches ``threshold`` in some slice (focused) and k lies within
+    :func:`network_half_width` of the depth where the probability crosses 0.5."""
     focused = probability.max(axis=0) > threshold
     depth = depth_from_probability(probability)
+    half_width = network_half_width(depth_of_field_planes)
     mask = np.stack([within_depth_of_field(k, depth, focused, half_width)
                      for k in range(probability.shape[0])])
     return mask, depth, focused

@@ -124,7 +124,7 @@ def segment_focus(
                 probability[selection] = chance
                 # the depth-of-field rule its labels were made by, on its own depth
                 mask[selection], sharpest, focused = in_focus_from_probability(
-                    chance, DEFAULT_DEPTH_FRACTION * depth_of_field, cut)
+                    chance, depth_of_field, cut)
                 nearest = np.clip(np.rint(sharpest), 0, planes - 1)
             flat = tuple(s for a, s in zip(loop.axes, selection) if a != "Z")
             depth_index[flat] = np.where(focused, nearest, -1)

@@ -15,7 +15,7 @@ import torch
 from ..engine.device import select_device
 from ..engine.memory import reuse_freed_memory
 from ..engine.progress import CancelLike
-from ..classical.focus import DEFAULT_DEPTH_FRACTION, depth_of_field_planes, weak_labels
+from ..classical.focus import depth_of_field_planes, weak_labels
 from ..classical.focus_from_probability import in_focus_from_probability
 from ..metrics import iou, phase_rmse, psnr
 from ..optics import Optics
@@ -59,7 +59,8 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
                                          TRAINING_SEED_BASE, pool_dir, workers, recipe.ranges)
     val_in, val_target = cached_pool(recipe.task, recipe.validation_images, recipe.pool_shape,
                                      VALIDATION_SEED_BASE, pool_dir, workers, recipe.ranges)
-    if init_from and recipe.self_training:
+    self_training = bool(init_from) and recipe.self_training
+    if self_training:
         say(f"{recipe.name}: self-training: the pools' targets are {init_from}'s own masks")
         train_target, val_target = (
             self_trained_targets(init_from, inputs, first_seed, recipe.ranges, pool_dir, device)
@@ -115,7 +116,7 @@ def run_recipe(recipe: Recipe, out_dir: Path, device: str = "auto", workers: int
                                          f"{recipe.pool_shape[0]}² images, seeds from "
                                          f"{VALIDATION_SEED_BASE}")
     record_fit(card, result, settings, recipe.patch, device)
-    if init_from and recipe.self_training:
+    if self_training:
         card.stages[-1]["targets"] = f"self-training: the masks of {origin}"
     save_trained(net, card, result.history, out_dir)
     figure = {key: round(value, 3) for key, value in card.metrics.items()
@@ -161,8 +162,7 @@ def validation_iou(net, card: ModelCard, recipe: Recipe, device) -> dict:
         optics = Optics(**pair.metadata["optics"])
         depth_of_field = depth_of_field_planes(optics)
         chance = focus_probability(model, pair.input, depth_of_field)
-        network.append(iou(pair.target, in_focus_from_probability(
-            chance, DEFAULT_DEPTH_FRACTION * depth_of_field)[0]))
+        network.append(iou(pair.target, in_focus_from_probability(chance, depth_of_field)[0]))
         weak.append(iou(pair.target, weak_labels(pair.input, optics=optics)[0]))
     net.to("cpu")
     return {"validation_iou": float(np.mean(network)), "weak_label_iou": float(np.mean(weak))}

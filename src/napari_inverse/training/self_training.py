@@ -14,7 +14,6 @@ from typing import Optional
 
 import numpy as np
 
-from ..classical.focus import DEFAULT_DEPTH_FRACTION
 from ..classical.focus_from_probability import in_focus_from_probability
 from ..zoo import load_model_for_inference
 from ..zoo.focus_inference import focus_probability
@@ -36,8 +35,7 @@ def self_trained_targets(start: str | Path, inputs: np.ndarray, first_seed: int,
     depths_of_field = pool_depths_of_field(first_seed, len(inputs), ranges)
     for i, depth_of_field in enumerate(depths_of_field):
         probability = focus_probability(model, np.asarray(inputs[i]), depth_of_field)
-        targets[i] = in_focus_from_probability(probability,
-                                               DEFAULT_DEPTH_FRACTION * depth_of_field)[0]
+        targets[i] = in_focus_from_probability(probability, depth_of_field)[0]
     if path is not None:
         temporary = path.with_name(path.name + ".part.npy")
         np.save(temporary, targets)
