@@ -8,7 +8,6 @@ gains again. No true mask is used: the masks come from the stacks and the starti
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -18,6 +17,7 @@ from ..classical.focus_from_probability import in_focus_from_probability
 from ..zoo import load_model_for_inference
 from ..zoo.focus_inference import focus_probability
 from .focal_sampler import pool_depths_of_field
+from .simulated import save_pool_array
 
 
 def self_trained_targets(start: str | Path, inputs: np.ndarray, first_seed: int, ranges,
@@ -37,7 +37,5 @@ def self_trained_targets(start: str | Path, inputs: np.ndarray, first_seed: int,
         probability = focus_probability(model, np.asarray(inputs[i]), depth_of_field)
         targets[i] = in_focus_from_probability(probability, depth_of_field)[0]
     if path is not None:
-        temporary = path.with_name(path.name + ".part.npy")
-        np.save(temporary, targets)
-        os.replace(temporary, path)
+        save_pool_array(path, targets)
     return targets

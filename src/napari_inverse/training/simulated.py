@@ -106,9 +106,15 @@ def cached_pool(task: str, n_images: int, shape: tuple[int, int], first_seed: in
     paths = folder / f"{stem}-input.npy", folder / f"{stem}-target.npy"
     if not all(p.is_file() for p in paths):
         inputs, targets = build_pool(task, n_images, shape, first_seed, workers, ranges)
-        folder.mkdir(parents=True, exist_ok=True)
         for path, array in zip(paths, (inputs, targets)):
-            temporary = path.with_name(path.name + ".part.npy")
-            np.save(temporary, array)
-            os.replace(temporary, path)
+            save_pool_array(path, array)
     return tuple(np.load(p, mmap_mode="r") for p in paths)
+
+
+def save_pool_array(path: Path, array: np.ndarray) -> None:
+    """Save a pool's array so a run stopped half-way never leaves a truncated file under its
+    cached name: written beside it, then renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part.npy")
+    np.save(temporary, array)
+    os.replace(temporary, path)
